@@ -1,0 +1,154 @@
+"""2D Gaussian-mixture datasets: the shipped presets and the JSON mixture format, strictly validated.
+
+Format (weights are relative, normalised over all components; `class` indexes `classes`):
+    {"name": str, "classes": [str, ...],
+     "components": [{"mean": [x, y], "cov": [[a, b], [b, d]], "weight": float, "class": int}, ...]}
+
+Every malformed input raises MixtureError with one line saying what is wrong and what is allowed.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import torch
+
+from cfg_core.mixture import GaussianMixture
+
+PRESET_DIR = Path(__file__).resolve().parent / "presets"
+PRESETS = ("three_gaussians", "two_overlapping", "ring")  # the order the UI lists them in
+MAX_FILE_BYTES = 1_000_000  # a mixture file is a few hundred bytes; refuse anything huge
+MAX_COMPONENTS = 64  # enough for any teaching example, small enough to stay interactive
+MAX_ABS_COORD = 1e3  # means and covariances beyond this are surely a typo
+MIN_EIGENVALUE = 1e-6  # covariances must be positive definite with some margin
+
+
+class MixtureError(ValueError):
+    """A mixture specification that cannot be used, with a one-line reason."""
+
+
+def _finite_number(v, what: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise MixtureError(f"{what} must be a finite number, got {v!r}")
+    if abs(v) > MAX_ABS_COORD:
+        raise MixtureError(f"{what} must be within +-{MAX_ABS_COORD:g}, got {v!r}")
+    return float(v)
+
+
+def _vector(v, what: str) -> list[float]:
+    if not isinstance(v, list) or len(v) != 2:
+        raise MixtureError(f"{what} must be a list of 2 numbers [x, y], got {v!r}")
+    return [_finite_number(e, f"{what}[{i}]") for i, e in enumerate(v)]
+
+
+def _covariance(v, what: str) -> list[list[float]]:
+    if not isinstance(v, list) or len(v) != 2:
+        raise MixtureError(f"{what} must be a 2x2 list [[a, b], [b, d]], got {v!r}")
+    rows = [_vector(r, f"{what}[{i}]") for i, r in enumerate(v)]
+    if abs(rows[0][1] - rows[1][0]) > 1e-9 * max(1.0, abs(rows[0][1])):
+        raise MixtureError(f"{what} must be symmetric (b == b), got {rows}")
+    eig = torch.linalg.eigvalsh(torch.tensor(rows, dtype=torch.float64))
+    if float(eig.min()) < MIN_EIGENVALUE:
+        raise MixtureError(f"{what} must be positive definite (eigenvalues > {MIN_EIGENVALUE:g}), got {rows}")
+    return rows
+
+
+def _component(comp, i: int, num_classes: int) -> dict:
+    what = f"components[{i}]"
+    if not isinstance(comp, dict):
+        raise MixtureError(f"{what} must be an object with mean, cov, weight, class; got {comp!r}")
+    missing = [k for k in ("mean", "cov", "weight", "class") if k not in comp]
+    if missing:
+        raise MixtureError(f"{what} is missing {', '.join(missing)} (needs mean, cov, weight, class)")
+    weight = _finite_number(comp["weight"], f"{what}.weight")
+    if weight <= 0:
+        raise MixtureError(f"{what}.weight must be positive, got {weight:g}")
+    cls = comp["class"]
+    if isinstance(cls, bool) or not isinstance(cls, int) or not 0 <= cls < num_classes:
+        raise MixtureError(f"{what}.class must be an integer in [0, {num_classes - 1}], got {cls!r}")
+    return {"mean": _vector(comp["mean"], f"{what}.mean"), "cov": _covariance(comp["cov"], f"{what}.cov"),
+            "weight": weight, "class": cls}
+
+
+def mixture_from_dict(spec) -> GaussianMixture:
+    """Validate a parsed JSON mixture and build the exact GaussianMixture."""
+    if not isinstance(spec, dict):
+        raise MixtureError("a mixture must be a JSON object with name, classes, components")
+    name = spec.get("name", "custom")
+    if not isinstance(name, str) or not name.strip():
+        raise MixtureError(f"name must be a non-empty string, got {name!r}")
+    classes = spec.get("classes")
+    if not isinstance(classes, list) or not classes or not all(isinstance(c, str) and c for c in classes):
+        raise MixtureError(f"classes must be a non-empty list of names, got {classes!r}")
+    if len(set(classes)) != len(classes):
+        raise MixtureError(f"class names must be unique, got {classes}")
+    comps = spec.get("components")
+    if not isinstance(comps, list) or not comps:
+        raise MixtureError("components must be a non-empty list (an empty mixture has no density)")
+    if len(comps) > MAX_COMPONENTS:
+        raise MixtureError(f"at most {MAX_COMPONENTS} components are allowed, got {len(comps)}")
+    parsed = [_component(c, i, len(classes)) for i, c in enumerate(comps)]
+    empty = [classes[k] for k in range(len(classes)) if not any(p["class"] == k for p in parsed)]
+    if empty:
+        raise MixtureError(f"every class needs at least one component; none for {', '.join(empty)}")
+    weights = torch.tensor([p["weight"] for p in parsed], dtype=torch.float64)
+    return GaussianMixture(
+        name=name.strip(),
+        class_names=tuple(classes),
+        means=torch.tensor([p["mean"] for p in parsed], dtype=torch.float64),
+        covs=torch.tensor([p["cov"] for p in parsed], dtype=torch.float64),
+        weights=weights / weights.sum(),
+        component_class=torch.tensor([p["class"] for p in parsed], dtype=torch.int64),
+    )
+
+
+def mixture_to_dict(mix: GaussianMixture) -> dict:
+    """The JSON form of a mixture (weights as normalised), inverse of mixture_from_dict."""
+    comps = [{"mean": mix.means[k].tolist(), "cov": mix.covs[k].tolist(), "weight": float(mix.weights[k]),
+              "class": int(mix.component_class[k])} for k in range(len(mix.weights))]
+    return {"name": mix.name, "classes": list(mix.class_names), "components": comps}
+
+
+def parse_mixture_json(text: str) -> GaussianMixture:
+    """Parse and validate mixture JSON text."""
+    if len(text) > MAX_FILE_BYTES:
+        raise MixtureError(f"a mixture file may be at most {MAX_FILE_BYTES} bytes, got {len(text)}")
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise MixtureError(f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
+    return mixture_from_dict(spec)
+
+
+def load_mixture_file(path: str | Path) -> GaussianMixture:
+    """Read, parse and validate a mixture JSON file."""
+    path = Path(path)
+    if not path.is_file():
+        raise MixtureError(f"mixture file {path} does not exist")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise MixtureError(f"mixture file {path} is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise MixtureError(f"mixture file {path} is not UTF-8 text (expected JSON)") from None
+    try:
+        return parse_mixture_json(text)
+    except MixtureError as err:
+        raise MixtureError(f"{path}: {err}") from None
+
+
+def load_preset(name: str) -> GaussianMixture:
+    """One of PRESETS by name."""
+    if name not in PRESETS:
+        raise MixtureError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)} or give a path to a .json file")
+    return load_mixture_file(PRESET_DIR / f"{name}.json")
+
+
+def load_mixture(name_or_path: str) -> GaussianMixture:
+    """A preset name, or a path to a mixture JSON file."""
+    if name_or_path in PRESETS:
+        return load_preset(name_or_path)
+    if name_or_path.endswith(".json") or Path(name_or_path).exists():
+        return load_mixture_file(name_or_path)
+    return load_preset(name_or_path)  # raises with the list of presets
