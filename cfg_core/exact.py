@@ -31,13 +31,20 @@ class ExactEps:
 
 
 class ExactClassifier:
-    """log p(c | z_lam) of a GaussianMixture with the classifier interface (differentiable in z)."""
+    """log p(c | z_lam) of a GaussianMixture with the classifier interface (differentiable in z).
 
-    def __init__(self, mixture: GaussianMixture):
+    clean=True is the exact *clean-data* posterior p(c | x) applied to z at every noise level: the
+    best possible "ordinary" classifier, which still gives the wrong guidance at high noise.
+    """
+
+    def __init__(self, mixture: GaussianMixture, clean: bool = False):
         self.mixture = mixture
         self.num_classes = mixture.num_classes
+        self.clean = clean
 
     def __call__(self, z: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
+        if self.clean:
+            return self.mixture.log_posterior(z, None)
         out = torch.zeros(z.shape[0], self.num_classes, dtype=torch.float64)
         for v in torch.unique(lam):
             idx = (lam == v).nonzero().squeeze(1)

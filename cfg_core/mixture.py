@@ -119,6 +119,13 @@ class GaussianMixture:
         e = torch.randn(n, self.dim, generator=generator, dtype=_DT)
         return self.means[k] + torch.einsum("nij,nj->ni", L[k], e)
 
+    def sample_labelled(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """n samples of the joint p(x, c): x [n, D] and their classes c [n] (training data)."""
+        k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+        L = torch.linalg.cholesky(self.covs)  # [K, D, D]
+        e = torch.randn(n, self.dim, generator=generator, dtype=_DT)
+        return self.means[k] + torch.einsum("nij,nj->ni", L[k], e), self.component_class[k]
+
     def extent(self, margin: float = 3.5) -> tuple[float, float, float, float]:
         """(xmin, xmax, ymin, ymax) covering every component to `margin` standard deviations."""
         std = torch.sqrt(torch.diagonal(self.covs, dim1=-2, dim2=-1))  # [K, D]

@@ -1,0 +1,123 @@
+"""Command line: python -m cfg_core {train, sample, sweep}.
+
+    python -m cfg_core train  --dataset DATASET --out DIR [--steps N] [--p-uncond P] [--seed S]
+    python -m cfg_core sample --dataset DATASET --label C --guidance {none,cfg,cg,scaled} --w W --n N --out FILE.npz
+                              [--score {learned,exact}] [--checkpoint DIR] [--cg-base {conditional,unconditional}]
+                              [--classifier {noisy,clean}] [--sampler {ddim,ddpm}] [--noise-scale TAU]
+                              [--steps T] [--seed S]
+    python -m cfg_core sweep  --dataset DATASET --w 0,0.5,1,2,4 --out DIR
+
+DATASET is a preset (three_gaussians, two_overlapping, ring), a path to a mixture JSON, or mnist.
+Any bad input ends with one line `error: ...` on stderr and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import shlex
+import sys
+from pathlib import Path
+
+from cfg_core.guidance import CG_BASES, METHODS
+from cfg_core.lab import CLASSIFIERS, MAX_SAMPLES, SCORES
+from cfg_core.samplers import SAMPLERS
+
+
+def _finite_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
+    return v
+
+
+def _w_list(text: str) -> list[float]:
+    try:
+        return [_finite_float(t) for t in text.split(",") if t.strip()]
+    except argparse.ArgumentTypeError as err:
+        raise argparse.ArgumentTypeError(f"--w takes comma-separated finite numbers: {err}") from None
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", required=True, help="preset name, path to a mixture .json, or mnist")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same output)")
+    p.add_argument("--device", default="cpu", help="torch device for MNIST (cpu, cuda)")
+    p.add_argument("--checkpoint", default=None, help="checkpoint directory (default: the shipped one)")
+    p.add_argument("--mnist-dir", default=None, help="directory with MNIST IDX files (plain or .gz)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cfg_core", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="train eps-network and classifiers, write a checkpoint")
+    _common(tr)
+    tr.add_argument("--out", required=True, help="output checkpoint directory")
+    tr.add_argument("--steps", type=int, default=None, help="eps-network training steps")
+    tr.add_argument("--classifier-steps", type=int, default=None, help="steps per classifier (2D)")
+    tr.add_argument("--p-uncond", type=_finite_float, default=None, help="probability of the null label")
+    tr.add_argument("--batch-size", type=int, default=None)
+    tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out (MNIST)")
+    sa = sub.add_parser("sample", help="draw guided samples into an .npz (x, trajectory)")
+    _common(sa)
+    sa.add_argument("--label", type=int, required=True, help="class index c")
+    sa.add_argument("--guidance", choices=METHODS, required=True)
+    sa.add_argument("--w", type=float, required=True, help="guidance weight (paper's w; 0 = none)")
+    sa.add_argument("--n", type=int, required=True, help="number of samples")
+    sa.add_argument("--out", required=True, help="output .npz file")
+    sa.add_argument("--score", choices=SCORES, default="learned")
+    sa.add_argument("--cg-base", choices=CG_BASES, default="conditional")
+    sa.add_argument("--classifier", choices=CLASSIFIERS, default="noisy", help="CG guide")
+    sa.add_argument("--sampler", choices=SAMPLERS, default="ddim")
+    sa.add_argument("--noise-scale", type=float, default=1.0, help="tau: ancestral noise multiplier in [0, 1]")
+    sa.add_argument("--steps", type=int, default=None, help="sampling steps T")
+    sw = sub.add_parser("sweep", help="metrics and plots over a list of w for every method")
+    _common(sw)
+    sw.add_argument("--w", type=_w_list, default=[0, 0.1, 0.3, 0.5, 1, 2, 3, 4], help="comma-separated w values")
+    sw.add_argument("--out", required=True, help="output directory for JSON and PNG")
+    sw.add_argument("--n", type=int, default=None, help="samples per class per w")
+    sw.add_argument("--score", choices=SCORES, default="learned")
+    sw.add_argument("--sampler", choices=SAMPLERS, default="ddim")
+    sw.add_argument("--steps", type=int, default=None)
+    return parser
+
+
+def _check_common(args) -> None:
+    if args.seed < 0:
+        raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
+    if getattr(args, "n", None) is not None and not 1 <= args.n <= MAX_SAMPLES:
+        raise ValueError(f"--n must be in [1, {MAX_SAMPLES}], got {args.n}")
+    if getattr(args, "command", None) == "sample":
+        if not math.isfinite(args.w) or not 0 <= args.w <= 100:
+            raise ValueError(f"--w must be a finite number in [0, 100] (0 = no guidance), got {args.w}")
+        if not math.isfinite(args.noise_scale) or not 0 <= args.noise_scale <= 1:
+            raise ValueError(f"--noise-scale must be in [0, 1] (1 = normal sampler), got {args.noise_scale}")
+        if Path(args.out).suffix != ".npz":
+            raise ValueError(f"--out must be a .npz file, got {args.out}")
+    if getattr(args, "command", None) == "sweep":
+        if not args.w or any(not 0 <= w <= 100 for w in args.w):
+            raise ValueError(f"--w must list values in [0, 100], got {args.w}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(argv)
+    args.command_line = "python -m cfg_core " + shlex.join(argv)
+    try:
+        _check_common(args)
+        if args.dataset == "mnist":
+            from cfg_core import mnist_cli as handlers
+        else:
+            from cfg_core import mixture_cli as handlers
+        return getattr(handlers, args.command)(args)
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

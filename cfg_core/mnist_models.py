@@ -1,0 +1,93 @@
+"""The library API for MNIST: load the four trained networks and draw guided samples.
+
+    eps_hat per method (guidance.make_guidance), Algorithm 2 (samplers.sample) with x_hat clipped
+    to [-1, 1]; outputs mapped from the model's [-1, 1] to display [0, 1]:  x01 = (x + 1) / 2.
+
+Methods: none, cfg, cg (classifier "noisy" = p_phi(c | z_lam, lam), or "clean" = trained on clean
+digits only), scaled ((1 + w) eps(z, c)). The judge is returned for grading, never used as a guide.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from cfg_core.checkpoint import CheckpointError, load_checkpoint, load_module
+from cfg_core.guidance import make_guidance
+from cfg_core.samplers import SampleResult, SamplerConfig, initial_noise, sample
+from cfg_core.schedule import Schedule
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "mnist"
+MODULES = ("eps_model", "classifier_noisy", "classifier_clean", "judge")
+CLASSIFIERS = ("noisy", "clean")
+SHAPE = (1, 28, 28)  # one digit as the networks see it
+
+
+@dataclass(frozen=True)
+class MnistModels:
+    """The trained networks (eval mode) and the training record."""
+
+    eps_model: torch.nn.Module  # eps_theta(z, lam, c), EMA weights
+    classifier_noisy: torch.nn.Module  # p_phi(c | z_lam, lam), guide
+    classifier_clean: torch.nn.Module  # p_phi(c | x), guide trained on clean digits only
+    judge: torch.nn.Module  # grader, trained on the judge split
+    record: dict  # model.json
+
+
+def load_mnist_models(checkpoint_dir: str | Path | None = None, device: str = "cpu") -> MnistModels:
+    """Rebuild the four networks from a checkpoint (default: the shipped checkpoints/mnist/)."""
+    from cfg_core.mnist_training import build_module
+
+    directory = Path(checkpoint_dir) if checkpoint_dir is not None else DEFAULT_CHECKPOINT
+    states, record = load_checkpoint(directory, required=MODULES)
+    kwargs = record.get("modules")
+    if not isinstance(kwargs, dict) or any(name not in kwargs for name in MODULES):
+        raise CheckpointError(f"{directory}/model.json lacks the 'modules' constructor record; "
+                              "it is not an MNIST checkpoint (train one with --dataset mnist)")
+    nets = {}
+    for name in MODULES:
+        try:
+            net = build_module(name, kwargs[name])
+        except (TypeError, KeyError, ValueError) as err:
+            raise CheckpointError(f"{directory}/model.json: bad constructor record for {name} ({err})") from None
+        for p in load_module(net, states[name], f"{directory}:{name}").to(device).parameters():
+            p.requires_grad_(False)
+        nets[name] = net
+    return MnistModels(**nets, record=record)
+
+
+def _check_label(label) -> int:
+    if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9:
+        raise ValueError(f"label must be a digit 0..9, got {label!r}")
+    return label
+
+
+def make_mnist_guidance(models: MnistModels, label: int, method: str, w: float, classifier: str = "noisy",
+                        cg_base: str = "conditional"):
+    """The guidance strategy for a method on the MNIST models."""
+    if classifier not in CLASSIFIERS:
+        raise ValueError(f"classifier must be one of {', '.join(CLASSIFIERS)}, got {classifier!r}")
+    guide = models.classifier_noisy if classifier == "noisy" else models.classifier_clean
+    return make_guidance(method, models.eps_model, _check_label(label), w, classifier=guide, cg_base=cg_base)
+
+
+def sample_mnist(models: MnistModels, label: int, method: str, w: float, n: int, seed: int, steps: int = 50,
+                 sampler: str = "ddim", classifier: str = "noisy", cg_base: str = "conditional",
+                 noise_scale: float = 1.0, keep_trajectory: bool = True) -> SampleResult:
+    """n digits of class `label`: x [n, 28, 28] and trajectory [T+1, n, 28, 28], float32 in [0, 1]."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    guidance = make_mnist_guidance(models, label, method, w, classifier, cg_base)
+    config = SamplerConfig(kind=sampler, steps=steps, noise_scale=noise_scale, clip=1.0)
+    device = next(models.eps_model.parameters()).device
+    generator = torch.Generator().manual_seed(int(seed))
+    z = initial_noise(n, SHAPE, generator).to(device)  # [n, 1, 28, 28]
+    result = sample(guidance, z, Schedule(), config, generator if device.type == "cpu" else None,
+                    keep_trajectory)
+    return SampleResult(x=to_display(result.x), trajectory=to_display(result.trajectory))
+
+
+def to_display(z: torch.Tensor) -> torch.Tensor:
+    """[..., 1, 28, 28] in model units -> [..., 28, 28] float32 in [0, 1]: (z + 1) / 2, clamped."""
+    return ((z[..., 0, :, :].float().cpu() + 1) / 2).clamp(0, 1)

@@ -1,0 +1,69 @@
+"""Saving and loading the 2D mixture models, and where the shipped ones live.
+
+A mixture checkpoint records the mixture it was trained on, so a checkpoint can never be used with
+a different mixture by mistake, and the constructor arguments of every network, so loading rebuilds
+exactly what was trained. The shipped checkpoints (checkpoints/<preset>/) are made by
+    python -m cfg_core train --dataset <preset> --out checkpoints/<preset>
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from cfg_core.checkpoint import CheckpointError, load_checkpoint, load_module, save_checkpoint
+from cfg_core.mixture import GaussianMixture
+from cfg_core.models import Classifier, EpsMLP
+from cfg_core.training import TrainedMixture
+
+CHECKPOINT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
+MODULES = ("eps_model", "classifier_noisy", "classifier_clean")
+
+
+def default_checkpoint(dataset_name: str) -> Path:
+    """The shipped checkpoint directory of a preset."""
+    return CHECKPOINT_ROOT / dataset_name
+
+
+def _kwargs(tm: TrainedMixture) -> dict:
+    e = tm.eps_model
+    return {"eps_model": {"num_classes": e.num_classes, "dim": e.inp.in_features, "hidden": e.inp.out_features,
+                          "depth": len(e.blocks), "lam_dim": e.lam_dim},
+            **{name: {"num_classes": m.num_classes, "dim": m.inp.in_features, "hidden": m.inp.out_features,
+                      "depth": len(m.blocks), "lam_dim": m.lam_dim, "noise_aware": m.noise_aware}
+               for name, m in (("classifier_noisy", tm.classifier_noisy), ("classifier_clean", tm.classifier_clean))}}
+
+
+def save_trained_mixture(directory: str | Path, tm: TrainedMixture, mixture_spec: dict, extra: dict) -> Path:
+    """Write the three networks and a record with the mixture, the constructors and `extra` (command, seed)."""
+    record = {**tm.record, **extra, "mixture": mixture_spec, "modules": _kwargs(tm), "kind": "mixture"}
+    modules = {"eps_model": tm.eps_model, "classifier_noisy": tm.classifier_noisy,
+               "classifier_clean": tm.classifier_clean}
+    return save_checkpoint(directory, modules, record)
+
+
+def _same_mixture(spec: dict, mix: GaussianMixture) -> bool:
+    if spec.get("classes") != list(mix.class_names) or len(spec.get("components", [])) != len(mix.weights):
+        return False
+    means = torch.tensor([c["mean"] for c in spec["components"]], dtype=torch.float64)
+    covs = torch.tensor([c["cov"] for c in spec["components"]], dtype=torch.float64)
+    return bool(torch.allclose(means, mix.means, atol=1e-6) and torch.allclose(covs, mix.covs, atol=1e-6))
+
+
+def load_trained_mixture(directory: str | Path, mixture: GaussianMixture | None = None) -> TrainedMixture:
+    """Rebuild the networks of a mixture checkpoint; CheckpointError if it is broken or for another mixture."""
+    states, record = load_checkpoint(directory, MODULES)
+    if record.get("kind") != "mixture" or "modules" not in record:
+        raise CheckpointError(f"{directory} is not a 2D mixture checkpoint (kind={record.get('kind')!r})")
+    if mixture is not None and not _same_mixture(record.get("mixture", {}), mixture):
+        raise CheckpointError(f"{directory} was trained on mixture {record.get('mixture', {}).get('name')!r}, "
+                              f"not on {mixture.name!r}; train one with python -m cfg_core train")
+    try:
+        kw = record["modules"]
+        eps_model = EpsMLP(**kw["eps_model"])
+        noisy, clean = Classifier(**kw["classifier_noisy"]), Classifier(**kw["classifier_clean"])
+    except (KeyError, TypeError) as err:
+        raise CheckpointError(f"{directory}/model.json has unusable module settings ({err})") from None
+    return TrainedMixture(load_module(eps_model, states["eps_model"], str(directory)),
+                          load_module(noisy, states["classifier_noisy"], str(directory)),
+                          load_module(clean, states["classifier_clean"], str(directory)), record)
