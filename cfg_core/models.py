@@ -6,7 +6,10 @@ Its raw output F is preconditioned as eps_theta = sigma z + alpha F (F plays the
 "v" target alpha eps - sigma x): at lam_min, where alpha ~ 5e-4, eps_theta is then z to within
 alpha |F|, and x_hat = alpha z - sigma F stays bounded, whereas a raw eps output's error would be
 multiplied by 1/alpha ~ 1800 in x_hat on the very first sampling step.
-Classifier: logits of p_phi(c | z_lam). noise_aware=True sees lam (the classifier CG needs);
+Classifier: logits of p_phi(c | z_lam). noise_aware=True sees lam (the classifier CG needs) and reads
+z through alpha z: the true log p(c | z_lam) depends on z only through alpha z at low SNR, so its
+gradient must vanish like alpha there; building that in keeps CG's x_hat = (z - sigma eps_hat)/alpha
+from amplifying a badly learned gradient by 1/alpha on the first steps.
 noise_aware=False ignores lam and is trained on clean x only (the "ordinary" classifier).
 The MNIST U-Net lives in unet.py; both follow the same call interfaces (see guidance.py).
 """
@@ -72,8 +75,13 @@ class Classifier(nn.Module):
         self.out = nn.Sequential(nn.SiLU(), nn.Linear(hidden, num_classes))
 
     def forward(self, z: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
-        h = self.inp(z.float())
-        cond = self.lam_proj(lam_features(lam, self.lam_dim)) if self.noise_aware else torch.zeros_like(h)
+        if not self.noise_aware:
+            h = self.inp(z.float())
+            cond = torch.zeros_like(h)
+        else:
+            alpha, _ = alpha_sigma(lam.float()[:, None])  # [N, 1]
+            h = self.inp(alpha * z.float())  # log p(c|z) is a function of alpha z at low SNR
+            cond = self.lam_proj(lam_features(lam, self.lam_dim))
         for block in self.blocks:
             h = block(h, cond)
         return self.out(h)  # [N, C]

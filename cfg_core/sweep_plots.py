@@ -1,0 +1,45 @@
+"""Matplotlib figures of a 2D-mixture sweep (pure: a SweepResult in, a Figure out, no pyplot state).
+
+Four panels against w (fidelity, diversity, distance to the tilted target, distance to the class) and a
+fidelity/diversity trade-off panel, the 2D analogue of the paper's FID-versus-IS curve (Figure 4).
+"""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.figure import Figure  # noqa: E402
+
+STYLE = {  # method -> (label, colour, line style)
+    "cfg": ("CFG", "#1f77b4", "-"),
+    "cg_noisy": ("CG, noise-aware classifier", "#d62728", "-"),
+    "cg_clean": ("CG, clean classifier", "#ff9896", "--"),
+    "scaled": ("score scaling (baseline)", "#7f7f7f", ":"),
+    "reduced_noise": ("reduced noise, tau = 1/(1+w) (baseline)", "#2ca02c", ":"),
+}
+PANELS = (("mean_posterior", "mean exact p(c|x)  (fidelity)"), ("diversity", "mean pairwise distance"),
+          ("distance_to_tilted", "SW2 to p(x|c)p(c|x)^w"), ("distance_to_class", "SW2 to p(x|c)"))
+
+
+def sweep_figure(result) -> Figure:
+    """Curves per method over w, plus the fidelity/diversity trade-off."""
+    fig = Figure(figsize=(15, 3.4), layout="constrained")
+    axes = fig.subplots(1, 5)
+    methods = list(dict.fromkeys(r.method for r in result.rows))
+    for m in methods:
+        rows = [r for r in result.rows if r.method == m]
+        label, colour, ls = STYLE.get(m, (m, None, "-"))
+        ws = [r.w for r in rows]
+        for ax, (key, title) in zip(axes, PANELS):
+            ax.plot(ws, [getattr(r, key) for r in rows], ls, color=colour, marker="o", ms=3, label=label)
+            ax.set_title(title, fontsize=9)
+            ax.set_xlabel("w (guidance_scale = 1 + w)", fontsize=8)
+        axes[4].plot([r.mean_posterior for r in rows], [r.diversity for r in rows], ls, color=colour,
+                     marker="o", ms=3, label=label)
+    axes[4].set_xlabel("mean exact p(c|x)  (fidelity)", fontsize=8)
+    axes[4].set_ylabel("diversity", fontsize=8)
+    axes[4].set_title("trade-off (cf. paper Fig. 4)", fontsize=9)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"{result.dataset}: {result.score} quantities, {result.sampler}, T={result.steps}, "
+                 f"n={result.n} per class", fontsize=10)
+    return fig
