@@ -105,9 +105,12 @@ def train_mixture(mix: GaussianMixture, cfg: MixtureTrainConfig, generator: torc
                   schedule: Schedule = Schedule(), progress: Progress | None = None) -> TrainedMixture:
     """Train the eps-network and both classifiers; the record says what was done and how long it took."""
     start = time.perf_counter()
-    eps_model = EpsMLP(mix.num_classes, mix.dim, cfg.hidden, cfg.depth)
-    noisy = Classifier(mix.num_classes, mix.dim, noise_aware=True)
-    clean = Classifier(mix.num_classes, mix.dim, noise_aware=False)
+    init_seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+    with torch.random.fork_rng(devices=[]):  # initial weights from the generator, global RNG untouched
+        torch.manual_seed(init_seed)
+        eps_model = EpsMLP(mix.num_classes, mix.dim, cfg.hidden, cfg.depth)
+        noisy = Classifier(mix.num_classes, mix.dim, noise_aware=True)
+        clean = Classifier(mix.num_classes, mix.dim, noise_aware=False)
     losses = {
         "eps_model": _fit(eps_model, lambda: eps_loss(eps_model, mix, schedule, cfg, generator),
                           cfg.steps, cfg.lr, "eps_model", progress),
