@@ -2,6 +2,8 @@
 
 Four panels against w (fidelity, diversity, distance to the tilted target, distance to the class) and a
 fidelity/diversity trade-off panel, the 2D analogue of the paper's FID-versus-IS curve (Figure 4).
+Distances and diversity use a log axis: CG with the clean classifier flies off by orders of magnitude
+and score scaling collapses to a point (diversity ~ 0, drawn at FLOOR), and both must stay readable.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ STYLE = {  # method -> (label, colour, line style)
     "scaled": ("score scaling (baseline)", "#7f7f7f", ":"),
     "reduced_noise": ("reduced noise, tau = 1/(1+w) (baseline)", "#2ca02c", ":"),
 }
+FLOOR = 1e-3  # values below this (a collapsed sample set) are drawn at the floor of the log axis
 PANELS = (("mean_posterior", "mean exact p(c|x)  (fidelity)"), ("diversity", "mean pairwise distance"),
           ("distance_to_tilted", "SW2 to p(x|c)p(c|x)^w"), ("distance_to_class", "SW2 to p(x|c)"))
 
@@ -31,11 +34,16 @@ def sweep_figure(result) -> Figure:
         label, colour, ls = STYLE.get(m, (m, None, "-"))
         ws = [r.w for r in rows]
         for ax, (key, title) in zip(axes, PANELS):
-            ax.plot(ws, [getattr(r, key) for r in rows], ls, color=colour, marker="o", ms=3, label=label)
+            vals = [getattr(r, key) for r in rows]
+            if key != "mean_posterior":
+                vals = [max(v, FLOOR) for v in vals]
+                ax.set_yscale("log")
+            ax.plot(ws, vals, ls, color=colour, marker="o", ms=3, label=label)
             ax.set_title(title, fontsize=9)
             ax.set_xlabel("w (guidance_scale = 1 + w)", fontsize=8)
-        axes[4].plot([r.mean_posterior for r in rows], [r.diversity for r in rows], ls, color=colour,
+        axes[4].plot([r.mean_posterior for r in rows], [max(r.diversity, FLOOR) for r in rows], ls, color=colour,
                      marker="o", ms=3, label=label)
+    axes[4].set_yscale("log")
     axes[4].set_xlabel("mean exact p(c|x)  (fidelity)", fontsize=8)
     axes[4].set_ylabel("diversity", fontsize=8)
     axes[4].set_title("trade-off (cf. paper Fig. 4)", fontsize=9)

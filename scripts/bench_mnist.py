@@ -10,6 +10,7 @@ Targets: cfg < 1.5 s, cg < 3 s, judge accuracy at w = 3 >= 0.98 and lower at w =
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -48,6 +49,17 @@ def cfg_accuracy(models, w: float, n_per_digit: int) -> tuple[float, list[float]
     return accuracy(out), per_digit
 
 
+def cpu_name() -> str:
+    """The CPU model from /proc/cpuinfo (Linux), else platform's guess."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default=None)
@@ -57,7 +69,7 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     models = load_mnist_models(args.checkpoint)
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads, "
           f"torch {torch.__version__}, {time.strftime('%Y-%m-%d')}")
     secs = {m: time_method(models, m, args.repeats) for m in ("none", "cfg", "cg")}
     targets = {"none": None, "cfg": 1.5, "cg": 3.0}

@@ -1,0 +1,127 @@
+"""Benchmark and acceptance numbers for the core library (issue 2), written to docs/CORE.md-ready JSON.
+
+    python scripts/bench_core.py [--out docs/bench_core.json] [--quick]
+
+Measures, on mixtures the code has never seen (random, given as JSON) and on the presets:
+  - `train` wall time per preset (target: under 30 s on 2 CPU cores), by running the real CLI;
+  - exact-score DDIM samples at w = 0 vs the two-sample noise floor, per class (SW_2);
+  - exact CFG vs exact CG (conditional and unconditional base), same seed, DDIM: max |dx| (target 1e-3);
+  - the mean exact posterior p(c|x) of exact CFG samples as w rises;
+  - learned samples at w = 0 vs the noise floor (target: within 2x), for the shipped checkpoints;
+  - sampling time of 1000 samples x 100 steps for none / CFG / CG, and the CFG/unguided ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from cfg_core import metrics  # noqa: E402
+from cfg_core.lab import SampleRequest, run_sample  # noqa: E402
+from cfg_core.pretrained import default_checkpoint, load_trained_mixture  # noqa: E402
+from conftest import random_mixture_spec  # noqa: E402
+from toy_data.mixtures import PRESETS, load_mixture, mixture_from_dict  # noqa: E402
+
+
+def floor_ratio(mix, x, c, seed):
+    gen = torch.Generator().manual_seed(seed)
+    ref = mix.sample(20_000, c, gen)
+    floor = metrics.noise_floor(mix, c, len(x), gen, reference=ref)
+    return metrics.sliced_wasserstein(x, ref, generator=gen), floor
+
+
+def train_times(quick: bool) -> dict:
+    out = {}
+    for preset in PRESETS[:1] if quick else PRESETS:
+        with tempfile.TemporaryDirectory() as d:
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "cfg_core", "train", "--dataset", preset, "--out", d],
+                           cwd=ROOT, check=True, capture_output=True)
+            out[preset] = round(time.perf_counter() - t, 1)
+    return out
+
+
+def unseen(seeds) -> list[dict]:
+    rows = []
+    for seed in seeds:
+        mix = mixture_from_dict(random_mixture_spec(seed))
+        for c in range(mix.num_classes):
+            x = run_sample(mix, None, SampleRequest(label=c, method="none", score="exact", n=2000, seed=c)).x
+            sw, floor = floor_ratio(mix, x, c, 100 + c)
+            runs = {}
+            for name, method, base in (("cfg", "cfg", "conditional"), ("cg_cond", "cg", "conditional"),
+                                       ("cg_uncond", "cg", "unconditional")):
+                runs[name] = run_sample(mix, None, SampleRequest(label=c, method=method, cg_base=base, w=2.0,
+                                                                 score="exact", n=500, seed=5)).x
+            diff = max(float((runs["cfg"] - runs[k]).abs().max()) for k in ("cg_cond", "cg_uncond"))
+            post = [round(metrics.mean_posterior(mix, run_sample(mix, None, SampleRequest(
+                label=c, method="cfg", w=w, score="exact", n=1000, seed=1)).x, c), 4) for w in (0, 0.5, 1, 2, 4)]
+            rows.append({"mixture": mix.name, "class": c, "sw_exact_w0": round(sw, 4), "noise_floor": round(floor, 4),
+                         "ratio": round(sw / floor, 2), "max_abs_cfg_minus_cg_w2": diff,
+                         "mean_posterior_w_0_0.5_1_2_4": post})
+    return rows
+
+
+def learned() -> list[dict]:
+    rows = []
+    for preset in PRESETS:
+        mix = load_mixture(preset)
+        trained = load_trained_mixture(default_checkpoint(preset), mix)
+        for c in range(mix.num_classes):
+            x = run_sample(mix, trained, SampleRequest(label=c, method="cfg", w=0.0, n=2000, seed=1)).x
+            sw, floor = floor_ratio(mix, x, c, 21 + c)
+            rows.append({"preset": preset, "class": c, "sw_learned_w0": round(sw, 4), "noise_floor": round(floor, 4),
+                         "ratio": round(sw / floor, 2)})
+    return rows
+
+
+def sampling_times() -> dict:
+    mix = load_mixture("three_gaussians")
+    trained = load_trained_mixture(default_checkpoint("three_gaussians"), mix)
+    out = {}
+    for method in ("none", "cfg", "cg"):
+        req = SampleRequest(label=0, method=method, w=1.0, n=1000, steps=100)
+        times = []
+        for _ in range(5):
+            t = time.perf_counter()
+            run_sample(mix, trained, req, keep_trajectory=False)
+            times.append(time.perf_counter() - t)
+        out[method] = round(sorted(times)[2], 4)
+    out["ratio_cfg_to_none"] = round(out["cfg"] / out["none"], 2)
+    out["ratio_cg_to_none"] = round(out["cg"] / out["none"], 2)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "bench_core.json"))
+    parser.add_argument("--quick", action="store_true", help="one preset, one unseen mixture")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    result = {
+        "date": date.today().isoformat(), "machine": f"{platform.machine()}, {torch.get_num_threads()} torch thread, "
+        f"{__import__('os').cpu_count()} CPU cores, no GPU", "torch": torch.__version__,
+        "train_seconds": train_times(args.quick),
+        "unseen_json_mixtures": unseen([101] if args.quick else [101, 202, 303, 404]),
+        "learned_w0": learned(),
+        "sampling_seconds_1000x100": sampling_times(),
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
