@@ -32,6 +32,7 @@ def save_checkpoint(directory: str | Path, modules: dict[str, torch.nn.Module], 
                for k, v in m.state_dict().items()}
     tmp = directory / (WEIGHTS + ".tmp")
     save_file(tensors, str(tmp), metadata={"modules": ",".join(modules)})
+    tmp.chmod(0o644)  # safetensors writes 0600; checkpoints are meant to be shared
     tmp.replace(directory / WEIGHTS)  # atomic: a crash never leaves a half-written checkpoint
     (directory / RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return directory

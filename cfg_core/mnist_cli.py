@@ -5,7 +5,6 @@ an exit status and raises ValueError (one line) for bad input, which the CLI pri
 """
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import replace
 from pathlib import Path

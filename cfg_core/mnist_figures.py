@@ -38,8 +38,9 @@ def fd_vs_is(sweep: dict) -> Figure:
         ax.plot(is_, fd, "o-", label=LABELS.get(method, method), ms=4)
         for w, a, b in zip(ws, is_, fd):
             ax.annotate(f"{w:g}", (a, b), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set_yscale("log")  # the reduced-noise baseline's FD is 100x the others'
     ax.set(xlabel="judge Inception Score (higher: more class-certain)",
-           ylabel="Frechet distance in judge features (lower: closer to real)",
+           ylabel="Frechet distance in judge features (log; lower: closer to real)",
            title="FD vs IS as the guidance weight w grows (labels: w)")
     ax.legend(fontsize=7)
     fig.tight_layout()
@@ -57,6 +58,8 @@ def metrics_vs_w(sweep: dict) -> Figure:
             ws, ys = _series(sweep["results"], method, key)
             ax.plot(ws, ys, "o-", ms=3, label=LABELS.get(method, method))
         ax.axhline(sweep["real_held_out"][key], color="gray", ls=":", lw=1)
+        if key == "fd":
+            ax.set_yscale("log")
         ax.set(xlabel="w", title=key.replace("_", " "))
     fig.axes[0].legend(fontsize=6)
     fig.suptitle("Judge metrics against w (dotted: held-out real digits, half against half)", fontsize=9)

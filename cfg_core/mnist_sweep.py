@@ -88,6 +88,11 @@ def run_sweep(models: MnistModels, real01: torch.Tensor, real_labels, config: Sw
                         "guide_confidence": guide_confidence(models, method, x01, labels)})
         grids[(method, w)] = x01.reshape(10, config.n_per_class, 28, 28)[:, :8].numpy()
     real_metrics = _real_reference(real)
+    labels_real = np.asarray(real_labels)
+    real_metrics["confidence_on_all_real"] = {  # how sure each classifier is on real held-out digits
+        "judge": float(real.probs[np.arange(len(labels_real)), labels_real].mean()),
+        "cg_noisy guide": guide_confidence(models, "cg_noisy", real01, labels_real),
+        "cg_clean guide": guide_confidence(models, "cg_clean", real01, labels_real)}
     return {"config": asdict(config), "real_held_out": real_metrics, "results": results, "grids": grids}
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
@@ -233,6 +233,8 @@ def train_mnist(splits: dict[str, Digits], config: MnistTrainConfig, out_dir, se
                 dataset: str = "mnist", device: str = "cpu", resume: bool = False) -> dict:
     """Run all stages (resuming from out_dir if asked), save the checkpoint, return the record."""
     state = resume_state(out_dir, config, device) if resume else new_state(config, seed, command, dataset, device)
+    if resume:
+        state.record.setdefault("resumed_by", []).append(command)  # "command" stays the original run's
     offset = sum(state.record["steps"].values())  # a resumed run draws fresh random numbers
     generator = torch.Generator().manual_seed(seed * 1_000_003 + offset)
     state.record["threads"] = torch.get_num_threads()

@@ -22,12 +22,30 @@ def table(results: list[dict], method: str) -> list[str]:
     return lines
 
 
+def pivot(results: list[dict], key: str, digits: int) -> list[str]:
+    """One metric: rows w, columns methods."""
+    methods = list(dict.fromkeys(r["method"] for r in results))
+    ws = sorted({r["w"] for r in results})
+    value = {(r["method"], r["w"]): r[key] for r in results}
+    lines = ["| w | " + " | ".join(methods) + " |", "|" + "---|" * (len(methods) + 1)]
+    for w in ws:
+        lines.append(f"| {w:g} | " + " | ".join(f"{value[(m, w)]:.{digits}f}" for m in methods) + " |")
+    return lines
+
+
 def main(path: str) -> int:
     data = json.loads(open(path).read())
     methods = list(dict.fromkeys(r["method"] for r in data["results"]))
     real = data["real_held_out"]
     print("Held-out real digits, half against half: "
           + ", ".join(f"{label} {real[k]:.{d}f}" for k, label, d in KEYS))
+    conf = real.get("confidence_on_all_real", {})
+    if conf:
+        print("\nMean p(c | x) on all held-out real digits: "
+              + ", ".join(f"{name} {value:.3f}" for name, value in conf.items()))
+    for key, label, digits in KEYS[:1] + KEYS[2:4]:
+        print(f"\n**{label} ({key}) by method**\n")
+        print("\n".join(pivot(data["results"], key, digits)))
     for method in methods:
         print(f"\n**{method}**\n")
         print("\n".join(table(data["results"], method)))

@@ -81,8 +81,12 @@ def test_sweep_writes_json_and_figures(tmp_path):
     data = json.loads((tmp_path / "mnist_sweep.json").read_text())
     assert len(data["results"]) == 2 * 5
     at0 = {r["method"]: r for r in data["results"] if r["w"] == 0.0}
-    # at w = 0 CFG, CG and score scaling are all the plain conditional sampler: identical numbers
-    assert at0["cfg"]["fd"] == pytest.approx(at0["cg_noisy"]["fd"]) == pytest.approx(at0["scaled"]["fd"])
+    # at w = 0 CFG, CG and score scaling are all the plain conditional sampler: the same numbers up to
+    # float rounding (CFG runs the network on a batch of 2N, which rounds differently)
+    for method in ("cg_noisy", "cg_clean", "scaled"):
+        assert at0[method]["fd"] == pytest.approx(at0["cfg"]["fd"], rel=1e-3)
+        assert at0[method]["judge_accuracy"] == at0["cfg"]["judge_accuracy"]
+    assert at0["ddpm_tau"]["fd"] != pytest.approx(at0["cfg"]["fd"], rel=1e-3)  # another sampler
     assert at0["cg_clean"]["guide_confidence"] is not None and at0["cfg"]["guide_confidence"] is None
     for name in ("mnist_fd_vs_is.png", "mnist_metrics_vs_w.png", "mnist_guide_vs_judge.png",
                  "mnist_cfg_grid_w2.png", "mnist_methods_w0.png"):

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from cfg_core.checkpoint import CheckpointError
-from cfg_core.guidance import ClassifierFree, NoGuidance, classifier_grad, make_guidance
+from cfg_core.guidance import ClassifierFree, NoGuidance, classifier_grad
 from cfg_core.mnist_metrics import frechet_distance, inception_score, precision_recall, diversity, JudgeOutputs
 from cfg_core.mnist_models import DEFAULT_CHECKPOINT, load_mnist_models, sample_mnist
 from cfg_core.mnist_training import PRESETS, STAGES, eps_loss, train_mnist
@@ -119,6 +119,7 @@ def test_train_writes_checkpoint_and_resumes(tmp_path):
     assert record["steps"]["eps_model"] == 4 and record["steps"]["judge"] == 2
     saved = json.loads((tmp_path / "model.json").read_text())
     assert saved["steps"]["eps_model"] == 4 and saved["seconds"] > 0
+    assert saved["command"] == "cmd" and saved["resumed_by"] == ["cmd"]
 
 
 def test_shipped_checkpoint_record_and_size(shipped):
