@@ -27,7 +27,7 @@ import torch  # noqa: E402
 from cfg_core import figures  # noqa: E402
 from cfg_core.lab_views import (TABLE_COLUMNS, W_GRID, LabViews, ModelRegistry, PanelSpec,  # noqa: E402
                                 rows_to_spec, samples_at, snap_w, spec_to_rows)
-from cfg_core.mnist_views import MnistService, find_sweep, load_sweep, sweep_curves  # noqa: E402
+from cfg_core.mnist_views import STEPS as MNIST_STEPS, MnistService, find_sweep, load_sweep, sweep_curves  # noqa: E402
 from cfg_core.training import MixtureTrainConfig  # noqa: E402
 from toy_data.mixtures import PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json  # noqa: E402
 
@@ -45,10 +45,30 @@ MNIST_CHOICES = [("CFG", "cfg"), ("CG", "cg"), ("Score scaling (baseline)", "sca
 MNIST_METHODS = {v for _, v in MNIST_CHOICES}
 DEFAULTS = {"dataset": "three_gaussians", "label": 0, "method": "cfg|cg", "w": 2.0, "sampler": "ddim",
             "score": "learned", "classifier": "noisy", "cg_base": "conditional", "lam": 0.0, "seed": 0}
+MNIST_DEFAULTS = (3, "cfg|cg", 2.0, 0, "noisy")  # digit, method, w, seed, CG's classifier
+MNIST_STEPS_NOTE = f"DDIM, {MNIST_STEPS} steps (as in docs/MNIST.md and the sweep)."
 TAU_NOTE = ("**Reduced sampler noise** runs the ancestral (DDPM) sampler on the plain conditional model with its "
             "injected noise multiplied by **tau = 1/(1+w)**, tied to the w slider (w = 0: the normal sampler).")
 
-REGISTRY, VIEWS, MNIST = ModelRegistry(), LabViews(maxsize=48), MnistService()
+# CFG_CHECKPOINT_DIR: a folder with one checkpoint folder per preset and mnist/ (default: the shipped checkpoints/)
+CHECKPOINT_DIR = Path(os.environ["CFG_CHECKPOINT_DIR"]) if os.environ.get("CFG_CHECKPOINT_DIR") else None
+REGISTRY, VIEWS = ModelRegistry(CHECKPOINT_DIR), LabViews(maxsize=48)
+MNIST = MnistService(CHECKPOINT_DIR / "mnist" if CHECKPOINT_DIR is not None else None)
+
+
+def _retrain_config() -> MixtureTrainConfig:
+    """What a preset with a missing or broken checkpoint is retrained with; CFG_RETRAIN_STEPS="2000,800"
+    (eps-network steps, steps per classifier) makes it shorter, e.g. for tests."""
+    text = os.environ.get("CFG_RETRAIN_STEPS", "")
+    if not text:
+        return MixtureTrainConfig()
+    steps, classifier_steps = (int(v) for v in text.split(","))
+    return MixtureTrainConfig(steps=steps, classifier_steps=classifier_steps)
+
+
+RETRAIN = _retrain_config()
+_RETRAINING: dict[str, tuple[threading.Lock, dict]] = {}  # key -> (lock, latest progress) while it retrains
+_RETRAINING_LOCK = threading.Lock()
 
 
 # --- helpers: validation and the lab view ---------------------------------------------------------
@@ -87,17 +107,38 @@ def _resolve(dataset: str, custom_json: str):
 
 
 def _trained_or_retrain(key: str, progress=None):
+    """The preset's networks; a missing or broken checkpoint is retrained once (other callers wait and see
+    the same progress message)."""
     tm, model_key = REGISTRY.trained(key)
-    if tm is None and key in REGISTRY.problems and not key.startswith("custom-"):
-        gr.Warning(f"Checkpoint for {key} unusable ({REGISTRY.problems[key]}); retraining it now (about 20 s)…")
+    if tm is not None or key not in REGISTRY.problems or key.startswith("custom-"):
+        return tm, model_key
+    with _RETRAINING_LOCK:
+        lock, state = _RETRAINING.setdefault(key, (threading.Lock(), {"desc": f"retraining {key}: starting…"}))
+    try:
+        gr.Warning(f"The checkpoint of {key} is unusable ({REGISTRY.problems.get(key, 'missing')}); retraining it "
+                   "now on the server's CPU (about 30 s)…")
+    except Exception:  # noqa: BLE001 - outside an event (the warm-up): nobody to warn
+        pass
+    total = RETRAIN.steps + 2 * RETRAIN.classifier_steps
+    done = {"eps_model": 0, "classifier_noisy": RETRAIN.steps, "classifier_clean": RETRAIN.steps + RETRAIN.classifier_steps}
 
-        def cb(stage, step, total, loss):
-            if progress is not None:
-                progress(step / total, desc=f"retraining {key}: {stage} {step}/{total}, loss {loss:.3f}")
+    def cb(stage, step, n, loss):
+        state["frac"] = (done.get(stage, 0) + step) / total
+        state["desc"] = f"retraining {key} (checkpoint unusable): {stage} {step}/{n}, loss {loss:.3f}"
+        if progress is not None:
+            progress(state["frac"], desc=state["desc"])
 
-        with torch.inference_mode(False):
-            REGISTRY.retrain(key, MixtureTrainConfig(), cb)
+    while not lock.acquire(timeout=0.5):  # someone else retrains it: show their progress
+        if progress is not None:
+            progress(state.get("frac", 0.0), desc=state["desc"])
+    try:
         tm, model_key = REGISTRY.trained(key)
+        if tm is None and key in REGISTRY.problems:
+            with torch.inference_mode(False):
+                REGISTRY.retrain(key, RETRAIN, cb)
+            tm, model_key = REGISTRY.trained(key)
+    finally:
+        lock.release()
     return tm, model_key
 
 
@@ -250,8 +291,9 @@ def upload_mixture(path):
     except UnicodeDecodeError:
         raise gr.Error("the file is not UTF-8 JSON text") from None
     except MixtureError as err:
-        raise gr.Error(str(err)) from None
+        raise gr.Error(f"{p.name} is not a usable mixture: {err}. Nothing was changed.") from None
     spec = mixture_to_dict(mix)
+    gr.Info(f"Loaded {p.name} into the table: press Apply to use it.")
     return spec_to_rows(spec), ", ".join(spec["classes"])
 
 
@@ -299,55 +341,83 @@ def train_custom(source, custom_json, p_uncond, steps, classifier_steps):
 
 
 # --- MNIST ----------------------------------------------------------------------------------------
-def _mnist_check():
-    if MNIST.models() is None:
-        raise gr.Error(f"MNIST models are not available: {MNIST.problem}. Train them with "
-                       "`python -m cfg_core train --dataset mnist` (see docs/MNIST.md).")
+def _mnist_missing() -> str:
+    """Why the MNIST tab cannot sample and how to fix it ('' when the models load)."""
+    if MNIST.models() is not None:
+        return ""
+    where = MNIST.checkpoint_dir or "checkpoints/mnist"
+    return (f"⚠️ **No digits: the MNIST models could not be loaded** from `{where}`: {MNIST.problem}. "
+            "The rest of the app keeps working, and the sweep curves below are from the shipped sweep. To enable "
+            "the digits, restore the checkpoint or train it with `python -m cfg_core train --dataset mnist "
+            "--out checkpoints/mnist` (about 40 min on 2 CPU cores; see docs/MNIST.md).")
 
 
 def mnist_grids(label, method, w, seed, classifier="noisy"):
-    _mnist_check()
+    if MNIST.models() is None:
+        raise gr.Error(f"MNIST models are not available: {MNIST.problem}. Train them with "
+                       "`python -m cfg_core train --dataset mnist` (see docs/MNIST.md).")
     w = _finite_w(w)
     label, seed = _int(label, "label", 0, 9), _int(seed, "seed", 0, 2**31 - 1)
     if method not in MNIST_METHODS:
         raise gr.Error(f"method must be one of {', '.join(sorted(MNIST_METHODS))}, got {method!r}")
     methods = method.split("|")
-    try:
-        if len(methods) == 2:  # two cores: sample both at once
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(2) as pool:
-                grids = list(pool.map(lambda m: MNIST.grid(label, m, w, seed, classifier), methods))
-        else:
-            grids = [MNIST.grid(label, methods[0], w, seed, classifier)]
+    try:  # one after the other: two threads in one process contend for the GIL and are slower than this
+        grids = [MNIST.grid(label, m, w, seed, classifier) for m in methods]
     except ValueError as err:
         raise gr.Error(str(err).splitlines()[0]) from None
     return methods, grids
 
 
+def _confidence_table(label, w, methods, grids) -> str:
+    """Guide vs judge confidence, one column per method (readable next to the grid)."""
+    names = dict((v, k) for k, v in MNIST_CHOICES)
+    cols = [names.get(m, m).replace(" (baseline)", "") for m in methods]
+    rows = [f"**Digit {label}, w = {float(w):g}** (guidance_scale {1 + float(w):g}); grids left to right: "
+            + ", ".join(cols), "", "| | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for name, attr, fmt in (("guide p(c\\|x)¹", "guide_confidence", ".3f"), ("judge p(c\\|x)²", "judge_confidence", ".3f"),
+                            ("judge reads it as " + str(label), "judge_accuracy", ".0%"), ("seconds", "seconds", ".2f")):
+        rows.append(f"| {name} | " + " | ".join(format(getattr(g, attr), fmt) for g in grids) + " |")
+    rows += ["", "¹ mean softmax of the **guide**, the noise-aware classifier that steers CG (CFG never uses it).  ",
+             "² the **judge**, an independent classifier trained on other digits: it grades, it never guides."]
+    return "\n".join(rows)
+
+
 def mnist_update(label, method, w, seed, classifier):
     methods, grids = mnist_grids(label, method, w, seed, classifier)
     image = figures.side_by_side([figures.mnist_grid(g.x) for g in grids])
-    names = dict((v, k) for k, v in MNIST_CHOICES)
-    rows = ["| method | guide p(c\\|x) (noise-aware classifier) | judge p(c\\|x) | judge accuracy | seconds |",
-            "|---|---|---|---|---|"]
-    for m, g in zip(methods, grids):
-        rows.append(f"| {names.get(m, m)} | {g.guide_confidence:.3f} | {g.judge_confidence:.3f} | "
-                    f"{g.judge_accuracy:.2f} | {g.seconds:.2f} |")
-    caption = (f"Digit **{label}**, w = {float(w):g} (guidance_scale {1 + float(w):g}); "
-               + " | ".join(names.get(m, m) for m in methods) + " (left to right)")
-    sweep = sweep_image(w)
-    if sweep is None:
-        rows.append("\n*No MNIST sweep found yet (python -m cfg_core sweep --dataset mnist writes it).*")
-    return image, caption + "\n\n" + "\n".join(rows), sweep
+    image = np.pad(image, ((36, 0), (0, 0)), constant_values=255)  # room for the image's label and buttons
+    return image, _confidence_table(label, w, methods, grids), sweep_image(w)
+
+
+def mnist_first_show(shown, label, method, w, seed, classifier):
+    """The tab's first selection: the default grid, the confidences and the sweep, or what is missing."""
+    if shown:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), True
+    problem = _mnist_missing()
+    if problem:
+        return None, "", sweep_image(w), problem, True
+    return (*mnist_update(label, method, w, seed, classifier), "", True)
+
+
+_SWEEP_IMAGES = {}
 
 
 def sweep_image(w):
-    sweep = load_sweep(find_sweep())
-    if sweep is None:
-        return None
-    fig = figures.sweep_figure(sweep_curves(sweep), float(w), "MNIST sweep (judge's numbers); dashed: current w")
-    return figures.figure_rgb(fig)
+    """The sweep curves with w marked (None without a sweep); cached per w: the JSON is final."""
+    w = float(w)
+    if w not in _SWEEP_IMAGES:
+        sweep = load_sweep(find_sweep())
+        if sweep is None:
+            return None
+        fig = figures.sweep_figure(sweep_curves(sweep), w, _sweep_title(sweep))
+        _SWEEP_IMAGES[w] = figures.figure_rgb(fig)
+    return _SWEEP_IMAGES[w]
+
+
+def _sweep_title(sweep: dict) -> str:
+    cfg = sweep.get("config") if isinstance(sweep.get("config"), dict) else {}
+    how = f"DDIM {cfg.get('steps', '?')} steps, {cfg.get('n_per_class', '?')} digits per class per point"
+    return f"MNIST sweep ({how}; the judge's numbers); dashed line: current w"
 
 
 def mnist_animation(fmt, label, method, w, seed, classifier):
@@ -425,18 +495,20 @@ def _lab_tab(custom_json):
             with gr.Row():
                 mp4_btn = gr.Button("⬇ Animation (MP4)", size="sm")
                 gif_btn = gr.Button("⬇ Animation (GIF)", size="sm")
-                link_btn = gr.Button("🔗 Link to this view", size="sm")
-            anim_file = gr.File(label="animation (MP4 / GIF)", interactive=False, visible=False)
-            link = gr.Textbox(label="link to this view (copied to the clipboard)", elem_id="share-link", buttons=["copy"])
+                link_btn = gr.Button("Link to this view", size="sm")
+            anim_file = gr.File(label="animation (MP4 / GIF)", interactive=False, visible=False, elem_id="lab-anim")
+            link = gr.Textbox(label="link to this view (copied to the clipboard)", elem_id="share-link", buttons=["copy"],
+                              placeholder="press 'Link to this view': a URL that reopens exactly this view")
             query_state = gr.Textbox(visible=False)
     with gr.Accordion("Edit or upload a mixture (then choose mixture = custom)", open=False):
         with gr.Row():
             preset_src = gr.Dropdown(list(PRESETS), value="three_gaussians", label="start from preset")
             load_btn = gr.Button("Load preset into the table", size="sm")
-            upload = gr.File(label="upload mixture JSON (≤ 1 MB)", file_types=[".json"], height=80)
+            upload = gr.File(label="upload mixture JSON (≤ 1 MB)", file_types=[".json"], height=80,
+                             elem_id="mixture-upload")
         table = gr.Dataframe(headers=list(TABLE_COLUMNS), datatype=["number"] * 7, column_count=(7, "fixed"),
                              row_count=(3, "dynamic"), interactive=True, label="components (class = index into the names)")
-        class_names = gr.Textbox("A, B, C", label="class names, comma separated")
+        class_names = gr.Textbox("A, B, C", label="class names, comma separated", elem_id="class-names")
         apply_btn = gr.Button("Apply: use this mixture in the lab", variant="primary", size="sm")
         json_view = gr.Code(language="json", label="the mixture as JSON", interactive=False)
     controls = [dataset, custom_json, label, method, w, sampler, score, classifier, cg_base, lam, seed]
@@ -460,26 +532,28 @@ def _lab_tab(custom_json):
 def _mnist_tab():
     gr.Markdown("Guided samples of one digit from a small class-conditional U-Net (trained with p_uncond = 0.1). "
                 "The **judge** is an independent classifier trained on a separate split: it grades, it never guides. "
-                "DDIM, 25 steps. " + TAU_NOTE)
+                f"{MNIST_STEPS_NOTE} " + TAU_NOTE)
     with gr.Row():
-        with gr.Column(scale=1, min_width=280):
+        with gr.Column(scale=1, min_width=260):
             digit = gr.Radio(list(range(10)), value=3, label="digit")
             method = gr.Dropdown(MNIST_CHOICES, value="cfg|cg", label="method")
             w = gr.Slider(0, 10, value=2.0, step=0.5, elem_id="mnist-w", label="w (guidance_scale = 1 + w)")
             seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label="seed")
             classifier = gr.Radio([("noise-aware", "noisy"), ("clean-data", "clean")], value="noisy",
                                   label="CG's classifier")
+        with gr.Column(scale=4):
             status = gr.Markdown(elem_id="mnist-status")
-        with gr.Column(scale=3):
-            grid = gr.Image(label="samples (PNG download: the button on the image)", elem_id="mnist-view",
-                            type="numpy", format="png", height=360)
-            table = gr.Markdown()
+            with gr.Row():
+                grid = gr.Image(label="16 samples per method (PNG download: the button on the image)",
+                                elem_id="mnist-view", type="numpy", format="png", height=340, scale=3)
+                with gr.Column(scale=2, min_width=300):
+                    table = gr.Markdown(elem_id="mnist-confidence", container=True, min_height=120)
             with gr.Row():
                 mp4 = gr.Button("⬇ Denoising animation (MP4)", size="sm")
                 gif = gr.Button("⬇ Denoising animation (GIF)", size="sm")
-            anim = gr.File(label="animation (MP4 / GIF)", interactive=False, visible=False)
-            sweep = gr.Image(label="sweep curves (python -m cfg_core sweep --dataset mnist); dashed line: current w",
-                             type="numpy", format="png", elem_id="mnist-sweep")
+            anim = gr.File(label="animation (MP4 / GIF)", interactive=False, visible=False, elem_id="mnist-anim")
+            sweep = gr.Image(label="sweep curves (python -m cfg_core sweep --dataset mnist)", type="numpy",
+                             format="png", elem_id="mnist-sweep", show_label=False)
     inputs = [digit, method, w, seed, classifier]
     heavy = dict(concurrency_limit=2, concurrency_id="mnist", api_visibility="undocumented")
     for comp in (digit, method, seed, classifier):
@@ -491,14 +565,7 @@ def _mnist_tab():
     return inputs, (grid, table, sweep), status
 
 
-def _mnist_status():
-    if MNIST.models() is None:
-        return (f"⚠️ **The MNIST tab is unavailable:** {MNIST.problem}. The app keeps working; to enable it, train "
-                "the models with `python -m cfg_core train --dataset mnist` (see docs/MNIST.md).")
-    return ""
-
-
-def _train_tab(custom_json, dataset):
+def _train_tab(custom_json, controls, lab_out):
     gr.Markdown("Train the three networks of the lab (the joint conditional/unconditional ε-network with label "
                 "dropout p_uncond, a noise-aware classifier and a clean-data classifier) on a mixture, here, on the "
                 "server's CPU. Edit a mixture in the lab's *Edit or upload a mixture* panel first, or start from a "
@@ -506,14 +573,17 @@ def _train_tab(custom_json, dataset):
     with gr.Row():
         source = gr.Dropdown(["custom", *PRESETS], value="three_gaussians", label="train on")
         p_uncond = gr.Slider(0.05, 0.5, value=0.1, step=0.05, label="p_uncond (paper: 0.1–0.2 good, 0.5 worse)")
-        steps = gr.Slider(200, 4000, value=1500, step=100, label="ε-network steps")
-        csteps = gr.Slider(100, 2000, value=600, step=100, label="classifier steps (each)")
+        steps = gr.Slider(200, 4000, value=1500, step=100, label="ε-network steps", elem_id="train-steps")
+        csteps = gr.Slider(100, 2000, value=600, step=100, label="classifier steps (each)", elem_id="train-csteps")
     train_btn = gr.Button("Train", variant="primary")
     progress = gr.Markdown(elem_id="train-progress")
-    loss_plot = gr.Plot(label="training loss (every 50 steps)")
+    loss_plot = gr.Plot(label="training loss (every 50 steps)", elem_id="train-loss")
+    dataset, label = controls[0], controls[2]
     train_btn.click(train_custom, [source, custom_json, p_uncond, steps, csteps],
                     [progress, loss_plot, custom_json, dataset], concurrency_limit=1, concurrency_id="train",
-                    api_visibility="undocumented")
+                    api_visibility="undocumented").success(
+        on_dataset, [dataset, custom_json], label, api_visibility="undocumented").then(
+        update_view, controls, list(lab_out), concurrency_limit=2, concurrency_id="lab", api_visibility="undocumented")
 
 
 def build_demo() -> gr.Blocks:
@@ -527,10 +597,10 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("2D guidance lab", id="lab"):
                 controls, lab_out, _ = _lab_tab(custom_json)
-            with gr.Tab("MNIST", id="mnist"):
+            with gr.Tab("MNIST", id="mnist") as mnist_tab:
                 mnist_inputs, mnist_out, mnist_status = _mnist_tab()
             with gr.Tab("Train your own", id="train"):
-                _train_tab(custom_json, controls[0])
+                _train_tab(custom_json, controls, lab_out)
             with gr.Tab("How it works", id="how"):
                 gr.Markdown(HOW_IT_WORKS.read_text(encoding="utf-8"), latex_delimiters=[
                     {"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}])
@@ -541,18 +611,23 @@ def build_demo() -> gr.Blocks:
         demo.load(restore_from_url, None, [c for c in controls], api_visibility="undocumented").then(
             update_view, controls, list(lab_out), concurrency_limit=2, concurrency_id="lab",
             api_visibility="undocumented")
-        demo.load(_mnist_status, None, mnist_status, api_visibility="undocumented")
+        # MNIST renders lazily, when its tab is first opened (page load and start-up stay as fast as before)
+        mnist_shown = gr.State(False)
+        mnist_tab.select(mnist_first_show, [mnist_shown, *mnist_inputs], [*mnist_out, mnist_status, mnist_shown],
+                         concurrency_limit=2, concurrency_id="mnist", api_visibility="undocumented")
     return demo
 
 
 def warm_up() -> None:
-    """Precompute the default lab view and load the MNIST models in the background after start."""
+    """Precompute the default lab view and the MNIST tab's first view in the background after start."""
     def work():
         try:
             lab_view(*(DEFAULTS[k] if k != "custom_json" else "" for k in
                        ("dataset", "custom_json", "label", "method", "sampler", "score", "classifier", "cg_base",
                         "lam", "seed")))
-            MNIST.models()
+            if MNIST.models() is not None:  # the MNIST tab's first view, so opening it is instant
+                mnist_grids(*MNIST_DEFAULTS)
+                sweep_image(MNIST_DEFAULTS[2])
         except Exception as err:  # never take the server down from the warm-up
             print(f"warm-up failed: {err}")
     threading.Thread(target=work, daemon=True).start()

@@ -93,6 +93,9 @@ def _check_common(args) -> None:
             raise ValueError(f"--w must be a finite number in [0, 100] (0 = no guidance), got {args.w}")
         if not math.isfinite(args.noise_scale) or not 0 <= args.noise_scale <= 1:
             raise ValueError(f"--noise-scale must be in [0, 1] (1 = normal sampler), got {args.noise_scale}")
+        if args.noise_scale != 1 and args.sampler != "ddpm":
+            raise ValueError("--noise-scale scales the ancestral sampler's noise: add --sampler ddpm "
+                             "(DDIM injects no noise)")
         if Path(args.out).suffix != ".npz":
             raise ValueError(f"--out must be a .npz file, got {args.out}")
     if getattr(args, "command", None) == "sweep":

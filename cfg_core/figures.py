@@ -139,23 +139,45 @@ def save_animation(frames: list[np.ndarray], path: str | Path, fps: int = 6) -> 
     return path
 
 
-def sweep_figure(curves: dict[str, dict[str, list[float]]], w: float, title: str = "") -> Figure:
-    """curves: {metric: {series: values}} plus curves['w'] = {'w': [...]}; one axes per metric, w marked."""
+METRIC_TITLES = {"judge_accuracy": "judge accuracy (↑ more class-like)", "judge_confidence": "judge p(c|x)",
+                 "diversity": "diversity (↓ = less varied)", "fd": "FD to held-out digits (↓ better)",
+                 "CG: guide vs judge p(c|x)": "CG: guide (dashed) vs judge p(c|x)"}
+
+
+def sweep_figure(curves: dict[str, dict[str, list[float]]], w: float, title: str = "", ncols: int = 3) -> Figure:
+    """curves: {metric: {series: values}} plus curves['w'] = {'w': [...]}; a grid of axes (ncols wide), w marked
+    by a dashed line, one shared legend (in the spare axes when there is one)."""
     ws = curves["w"]["w"]
     metrics = [m for m in curves if m != "w"]
-    fig = Figure(figsize=(3.4 * max(1, len(metrics)), 3.0), dpi=100)
+    ncols = max(1, min(ncols, len(metrics)))
+    nrows = max(1, math.ceil(len(metrics) / ncols))
+    fig = Figure(figsize=(3.9 * ncols, 2.6 * nrows + (0.5 if title else 0.2)), dpi=100)
+    handles: dict = {}
+    colors: dict = {}  # one colour per method in every panel; "X (guide)" dashed, "X (judge)" solid in X's colour
     for k, metric in enumerate(metrics):
-        ax = fig.add_subplot(1, len(metrics), k + 1)
+        ax = fig.add_subplot(nrows, ncols, k + 1)
         for series, values in curves[metric].items():
-            ax.plot(ws[: len(values)], values, marker="o", ms=3, label=series)
+            base, role = (series.rsplit(" (", 1) + [""])[:2] if series.endswith(("(guide)", "(judge)")) else (series, "")
+            color = colors.setdefault(base, f"C{len(colors) % 10}")
+            (line,) = ax.plot(ws[: len(values)], values, marker="o", ms=3, color=color,
+                              ls="--" if role.startswith("guide") else "-", label=base)
+            if not role:
+                handles.setdefault(base, line)
+            elif role.startswith("guide"):
+                handles.setdefault("dashed: the guide's own p(c|x)", ax.plot([], [], color="#555", ls="--")[0])
         ax.axvline(w, color="k", ls="--", lw=1)
-        ax.set_xlabel("w (paper)")
-        ax.set_title(metric, fontsize=10)
+        ax.set_xlabel("w (paper)", fontsize=9)
+        ax.set_title(METRIC_TITLES.get(metric, metric), fontsize=10)
+        ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-        if k == 0:
-            ax.legend(fontsize=8)
+    if nrows * ncols > len(metrics):  # the spare axes hold the legend
+        spare = fig.add_subplot(nrows, ncols, len(metrics) + 1)
+        spare.axis("off")
+        spare.legend(handles.values(), handles.keys(), loc="center", fontsize=8, frameon=False)
+    elif handles:
+        fig.axes[0].legend(fontsize=7)
     if title:
-        fig.suptitle(title, fontsize=11)
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 

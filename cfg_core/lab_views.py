@@ -23,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import contourpy
 import numpy as np
@@ -398,10 +399,12 @@ class ModelRegistry:
     """Mixtures by key (presets, or 'custom-<hash>') and their trained networks, loaded lazily.
 
     A preset whose checkpoint is missing or broken is retrained (retrain(key, progress)); until then
-    trained(key) is None and the lab falls back to exact scores with a message.
+    trained(key) is None and the lab falls back to exact scores with a message. checkpoint_root: the folder
+    holding one checkpoint folder per preset (default: the shipped checkpoints/).
     """
 
-    def __init__(self):
+    def __init__(self, checkpoint_root: str | Path | None = None):
+        self.checkpoint_root = Path(checkpoint_root) if checkpoint_root is not None else None  # None: shipped
         self._lock = threading.Lock()
         self._mixtures: dict[str, GaussianMixture] = {}
         self._trained: dict[str, tuple[TrainedMixture, str]] = {}
@@ -438,7 +441,8 @@ class ModelRegistry:
                 return None, ""
         mix = self.mixture(key)
         try:
-            tm = load_trained_mixture(default_checkpoint(key), mix)
+            directory = self.checkpoint_root / key if self.checkpoint_root is not None else default_checkpoint(key)
+            tm = load_trained_mixture(directory, mix)
         except (CheckpointError, OSError, ValueError) as err:
             with self._lock:
                 self.problems[key] = str(err).splitlines()[0] if str(err) else type(err).__name__

@@ -82,7 +82,10 @@ def bench_mnist(url: str) -> dict:
         t0 = time.perf_counter()
         out = client.predict(label=7, method="cfg", w=w, seed=11, api_name="/mnist")
         times.append(time.perf_counter() - t0)
-    return {"median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3),
+    sys.path.insert(0, str(ROOT))
+    from cfg_core.mnist_views import STEPS
+
+    return {"ddim_steps": STEPS, "median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3),
             "server_seconds_last": out["seconds"]}
 
 

@@ -76,6 +76,7 @@ SAMPLE = ["sample", "--label", "0", "--guidance", "cfg", "--w", "1", "--n", "5",
     (["--dataset", "ring", "--n", "1000000000"], r"--n must be in \[1, 100000\]"),
     (["--dataset", "ring", "--checkpoint", "/nonexistent/ck"], "no checkpoint in /nonexistent/ck"),
     (["--dataset", "ring", "--noise-scale", "2"], "--noise-scale must be in"),
+    (["--dataset", "ring", "--noise-scale", "0.5"], "add --sampler ddpm"),
     (["--dataset", "ring", "--steps", "1"], "steps must be an integer"),
 ])
 def test_bad_input_one_line_exit_2(tmp_path, args, message):
