@@ -152,6 +152,9 @@ def test_mnist_and_other_tabs(page, url):
         page.get_by_label("8", exact=True).check()  # another digit: samples again
         page.wait_for_function(f"document.querySelector('#mnist-view img').src !== {src!r} && document."
                                "querySelector('#mnist-confidence').innerText.includes('Digit 8')", timeout=90_000)
+        # CFG vs CG streams: the CFG grid first (CG's panel says "sampling CG…"), then both and the full table
+        page.wait_for_function("(t => t.includes('Digit 8') && t.includes('CFG, CG') && !t.includes('sampling'))("
+                               "document.querySelector('#mnist-confidence').innerText)", timeout=90_000)
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / "mnist.png"), full_page=True)
     page.get_by_role("tab", name="Train your own").click()
