@@ -20,7 +20,7 @@ from app_events import (DEFAULTS, LAB_CHOICES, MAX_UPLOAD_BYTES, TAU_NOTE, apply
                         train_custom, update_view, upload_mixture)
 from app_mnist import (MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_animation, mnist_first_show,  # noqa: E402
                        mnist_grids, mnist_update, sweep_image)
-from cfg_core.lab_views import TABLE_COLUMNS  # noqa: E402
+from cfg_core.lab_registry import TABLE_COLUMNS  # noqa: E402
 from cfg_core.mnist_views import STEPS as MNIST_STEPS  # noqa: E402
 from toy_data.mixtures import PRESETS  # noqa: E402
 

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from cfg_core import figures
-from cfg_core.lab_views import W_GRID, LabViews, ModelRegistry, PanelSpec, rows_to_spec, samples_at, snap_w, spec_to_rows
+from cfg_core.lab_registry import ModelRegistry, rows_to_spec, spec_to_rows
+from cfg_core.lab_views import W_GRID, LabViews, PanelSpec, samples_at, snap_w
 from cfg_core.training import MixtureTrainConfig
 from toy_data.mixtures import PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
 

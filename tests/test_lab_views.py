@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from cfg_core.lab import SampleRequest, run_sample
-from cfg_core.lab_views import (W_GRID, LabViews, LruCache, ModelRegistry, PanelSpec, decode_coords, encode_coords,
-                                rows_to_spec, samples_at, snap_w, spec_to_rows)
+from cfg_core.lab_registry import ModelRegistry, rows_to_spec, spec_to_rows
+from cfg_core.lab_views import W_GRID, LabViews, LruCache, PanelSpec, decode_coords, encode_coords, samples_at, snap_w
 from toy_data.mixtures import MixtureError, load_mixture, mixture_from_dict, mixture_to_dict
 
 
