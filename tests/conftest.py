@@ -41,3 +41,26 @@ def unseen_json(request, tmp_path) -> Path:
     path = tmp_path / f"unseen_{request.param}.json"
     path.write_text(json.dumps(random_mixture_spec(request.param)))
     return path
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (the app under test listens only on loopback)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The app launched once in this process on a free loopback port; its URL."""
+    import app
+
+    demo = app.build_demo()
+    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(),
+                           quiet=True)
+    try:
+        yield url
+    finally:
+        demo.close()

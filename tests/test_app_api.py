@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
 import urllib.request
 
 import pytest
@@ -27,23 +26,11 @@ def _raw_call(base: str, endpoint: str, data_text: str) -> str:
     return urllib.request.urlopen(f"{base}gradio_api/call/{endpoint}/{event_id}", timeout=60).read().decode()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def client():
-    demo = app.build_demo()
-    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", server_port=_free_port(),
-                           quiet=True)
-    try:
-        c = Client(url, verbose=False)
-        c.base_url = url
-        yield c
-    finally:
-        demo.close()
+def client(app_url):
+    c = Client(app_url, verbose=False)
+    c.base_url = app_url
+    return c
 
 
 def test_api_lists_toy_and_mnist(client):

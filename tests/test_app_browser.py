@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -35,22 +34,12 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 playwright = pytest.importorskip("playwright.sync_api")
 
 import app  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import free_port  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def url():
-    demo = app.build_demo()
-    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", server_port=_free_port(), quiet=True)
-    try:
-        yield url
-    finally:
-        demo.close()
+def url(app_url):
+    return app_url
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +247,7 @@ def broken_url(tmp_path_factory):
     shutil.copytree(ROOT / "checkpoints", root, dirs_exist_ok=True)
     shutil.rmtree(root / "ring")
     (root / "mnist" / "model.safetensors").write_bytes(b"this is not a safetensors file\n" * 8)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CFG_CHECKPOINT_DIR": str(root), "CFG_RETRAIN_STEPS": "400,150",
            "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
     log = open(root / "app.log", "w")

@@ -43,22 +43,14 @@ def test_idx_roundtrip(tmp_path, gz):
     np.testing.assert_allclose(to_unit(digits.x)[:, 0].numpy(), pixels / 255.0, atol=1e-6)
 
 
-def test_idx_wrong_magic(tmp_path):
-    _write(tmp_path, image_magic=2049)
-    with pytest.raises(MnistDataError, match="magic number 2049, expected 2051") as err:
-        load_idx_dir(tmp_path)
-    assert "\n" not in str(err.value)
-
-
-def test_idx_labels_wrong_magic(tmp_path):
-    _write(tmp_path, label_magic=2051)
-    with pytest.raises(MnistDataError, match="expected 2049"):
-        load_idx_dir(tmp_path)
-
-
-def test_idx_truncated(tmp_path):
-    _write(tmp_path, cut=100)
-    with pytest.raises(MnistDataError, match="truncated") as err:
+@pytest.mark.parametrize("broken, message", [
+    ({"image_magic": 2049}, "magic number 2049, expected 2051"),
+    ({"label_magic": 2051}, "expected 2049"),
+    ({"cut": 100}, "truncated"),
+])
+def test_idx_bad_files_one_line_error(tmp_path, broken, message):
+    _write(tmp_path, **broken)
+    with pytest.raises(MnistDataError, match=message) as err:
         load_idx_dir(tmp_path)
     assert "\n" not in str(err.value)
 
