@@ -18,7 +18,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from cfg_core.guidance import CG_BASES, METHODS
+from cfg_core.guidance import CG_BASES, MAX_W, METHODS, check_w
 from cfg_core.lab import CLASSIFIERS, MAX_SAMPLES, SCORES
 from cfg_core.samplers import SAMPLERS
 
@@ -89,8 +89,10 @@ def _check_common(args) -> None:
     if getattr(args, "n", None) is not None and not 1 <= args.n <= MAX_SAMPLES:
         raise ValueError(f"--n must be in [1, {MAX_SAMPLES}], got {args.n}")
     if getattr(args, "command", None) == "sample":
-        if not math.isfinite(args.w) or not 0 <= args.w <= 100:
-            raise ValueError(f"--w must be a finite number in [0, 100] (0 = no guidance), got {args.w}")
+        try:
+            check_w(args.w)
+        except ValueError as err:
+            raise ValueError(f"--{err}") from None
         if not math.isfinite(args.noise_scale) or not 0 <= args.noise_scale <= 1:
             raise ValueError(f"--noise-scale must be in [0, 1] (1 = normal sampler), got {args.noise_scale}")
         if args.noise_scale != 1 and args.sampler != "ddpm":
@@ -99,8 +101,8 @@ def _check_common(args) -> None:
         if Path(args.out).suffix != ".npz":
             raise ValueError(f"--out must be a .npz file, got {args.out}")
     if getattr(args, "command", None) == "sweep":
-        if not args.w or any(not 0 <= w <= 100 for w in args.w):
-            raise ValueError(f"--w must list values in [0, 100], got {args.w}")
+        if not args.w or any(not 0 <= w <= MAX_W for w in args.w):
+            raise ValueError(f"--w must list values in [0, {MAX_W:g}], got {args.w}")
 
 
 def main(argv: list[str] | None = None) -> int:

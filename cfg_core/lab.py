@@ -62,15 +62,18 @@ def sampler_config(req: SampleRequest) -> SamplerConfig:
     return SamplerConfig(kind=req.sampler, steps=req.steps, noise_scale=float(req.noise_scale))
 
 
+def models_for(mix: GaussianMixture, trained: TrainedMixture | None, score: str, classifier: str):
+    """(eps_model, classifier) over exact mixture quantities or the trained networks."""
+    if score == "exact":
+        return ExactEps(mix), ExactClassifier(mix, clean=classifier == "clean")
+    if trained is None:
+        raise ValueError("learned score needs a trained checkpoint (or use score=exact)")
+    return trained.eps_model, (trained.classifier_noisy if classifier == "noisy" else trained.classifier_clean)
+
+
 def guidance_for(mix: GaussianMixture, trained: TrainedMixture | None, req: SampleRequest):
     """The guidance strategy for a checked request, over exact quantities or the trained networks."""
-    if req.score == "exact":
-        eps_model, classifier = ExactEps(mix), ExactClassifier(mix, clean=req.classifier == "clean")
-    else:
-        if trained is None:
-            raise ValueError("learned score needs a trained checkpoint (or use score=exact)")
-        eps_model = trained.eps_model
-        classifier = trained.classifier_noisy if req.classifier == "noisy" else trained.classifier_clean
+    eps_model, classifier = models_for(mix, trained, req.score, req.classifier)
     return make_guidance(req.method, eps_model, req.label, req.w, classifier, req.cg_base)
 
 

@@ -28,8 +28,8 @@ import contourpy
 import numpy as np
 import torch
 
-from cfg_core.exact import ExactClassifier, ExactEps
 from cfg_core.guidance import ClassifierFree, ClassifierGuided, NoGuidance, ScoreScaled, check_w
+from cfg_core.lab import models_for
 from cfg_core.metrics import diversity, mean_posterior, sliced_wasserstein
 from cfg_core.mixture import GaussianMixture, grid_density
 from cfg_core.samplers import SamplerConfig, initial_noise, sample
@@ -158,11 +158,7 @@ def hdr_contours(density, masses=HDR_MASSES) -> list[list[list[float]]]:
 
 # --- guidance with w as a column: every w of the grid in one batch ---------------------------------
 def _models(mix: GaussianMixture, trained: TrainedMixture | None, spec: PanelSpec, exact: bool):
-    if exact:
-        return ExactEps(mix), ExactClassifier(mix, clean=spec.classifier == "clean")
-    if trained is None:
-        raise ValueError("the learned score needs a trained model for this mixture (train it, or choose exact)")
-    return trained.eps_model, (trained.classifier_noisy if spec.classifier == "noisy" else trained.classifier_clean)
+    return models_for(mix, trained, "exact" if exact else "learned", spec.classifier)
 
 
 def batched_guidance(mix, trained, spec: PanelSpec, w_col: torch.Tensor, exact: bool):
@@ -189,9 +185,9 @@ def sample_grid(mix, trained, spec: PanelSpec, n: int = N_SAMPLES, steps: int = 
     gen = torch.Generator().manual_seed(spec.seed + 1)
     if spec.method == "reduced":  # tau depends on w: one run per w
         runs = []
+        guidance = batched_guidance(mix, trained, spec, torch.zeros(n, 1, dtype=dtype), spec.score == "exact")
         for w in W_GRID:
             config = SamplerConfig(kind="ddpm", steps=steps, noise_scale=tau_for("reduced", w))
-            guidance = batched_guidance(mix, trained, spec, torch.zeros(n, 1, dtype=dtype), spec.score == "exact")
             runs.append(sample(guidance, z.clone(), Schedule(), config, torch.Generator().manual_seed(spec.seed + 1)))
         trajs = torch.stack([r.trajectory for r in runs])  # [W, T+1, n, 2]
     else:
