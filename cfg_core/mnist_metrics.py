@@ -17,6 +17,15 @@ import numpy as np
 import torch
 from scipy import linalg
 
+from cfg_core.schedule import Schedule
+
+LAM_CLEAN = Schedule().lam_max  # classifiers grade finished digits at the clean end of the schedule
+
+
+def to_model(x01: torch.Tensor) -> torch.Tensor:
+    """Digits in display units [N, 28, 28] in [0, 1] -> model units [N, 1, 28, 28] in [-1, 1]."""
+    return x01[:, None].float() * 2 - 1
+
 K_NEAREST = 3  # k of the precision / recall manifolds
 
 
@@ -34,12 +43,20 @@ def judge_outputs(judge, x01: torch.Tensor, labels, chunk: int = 500) -> JudgeOu
     """Run the judge on digits given in [0, 1], shape [N, 28, 28]."""
     probs, feats = [], []
     for i in range(0, x01.shape[0], chunk):
-        x = x01[i:i + chunk, None].float() * 2 - 1  # [n, 1, 28, 28] in [-1, 1]
-        lam = torch.full((x.shape[0],), 15.0)
+        x = to_model(x01[i:i + chunk])  # [n, 1, 28, 28] in [-1, 1]
+        lam = torch.full((x.shape[0],), LAM_CLEAN)
         f = judge.features(x, lam)  # [n, F]
         feats.append(f.numpy())
         probs.append(torch.softmax(judge.head(f), dim=1).numpy())
     return JudgeOutputs(np.concatenate(probs), np.concatenate(feats), np.asarray(labels))
+
+
+@torch.no_grad()
+def classifier_confidence(classifier, x01: torch.Tensor, labels) -> float:
+    """Mean softmax p(c | x) a classifier gives the requested classes of clean digits in [0, 1]."""
+    x = to_model(x01)
+    p = torch.softmax(classifier(x, torch.full((x.shape[0],), LAM_CLEAN)), dim=1)  # [N, 10]
+    return float(p[torch.arange(len(x)), torch.as_tensor(labels)].mean())
 
 
 def accuracy(out: JudgeOutputs) -> float:

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from cfg_core.mnist_metrics import JudgeOutputs, all_metrics, judge_outputs
+from cfg_core.mnist_metrics import JudgeOutputs, all_metrics, classifier_confidence, judge_outputs
 from cfg_core.mnist_models import MnistModels, sample_mnist
 
 METHODS = ("cfg", "cg_noisy", "cg_clean", "scaled", "ddpm_tau")
@@ -60,9 +60,7 @@ def guide_confidence(models: MnistModels, method: str, x01: torch.Tensor, labels
     if not method.startswith("cg_"):
         return None
     guide = models.classifier_noisy if method == "cg_noisy" else models.classifier_clean
-    x = x01[:, None] * 2 - 1  # [N, 1, 28, 28]
-    p = torch.softmax(guide(x, torch.full((x.shape[0],), 15.0)), dim=1).numpy()
-    return float(p[np.arange(len(labels)), labels].mean())
+    return classifier_confidence(guide, x01, labels)
 
 
 def sample_all_digits(models: MnistModels, method: str, w: float, config: SweepConfig) -> torch.Tensor:

@@ -20,7 +20,8 @@ import torch
 
 from cfg_core.guidance import check_w
 from cfg_core.lab_views import LruCache
-from cfg_core.schedule import Schedule
+from cfg_core.mnist_metrics import accuracy, classifier_confidence, judge_outputs
+from cfg_core.mnist_metrics import confidence as judge_confidence
 
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP_CANDIDATES = ("docs/figures/mnist_sweep.json", "docs/figures/mnist/mnist_sweep.json", "docs/mnist_sweep.json",
@@ -56,14 +57,11 @@ def check_request(label, method: str, w, seed) -> tuple[int, str, float, int]:
     return int(label), method, w, int(seed)
 
 
-@torch.no_grad()
 def confidence(models, x01: torch.Tensor, label: int) -> tuple[float, float, float]:
     """(guide p(c|x), judge p(c|x), judge accuracy), both classifiers at lam_max on x in [-1, 1]."""
-    x = x01[:, None].float() * 2 - 1  # [N, 1, 28, 28]
-    lam = torch.full((x.shape[0],), Schedule().lam_max)
-    p_guide = torch.softmax(models.classifier_noisy(x, lam), dim=1)[:, label]
-    p_judge_all = torch.softmax(models.judge(x, lam), dim=1)
-    return float(p_guide.mean()), float(p_judge_all[:, label].mean()), float((p_judge_all.argmax(1) == label).float().mean())
+    labels = [label] * len(x01)
+    judged = judge_outputs(models.judge, x01, labels)
+    return classifier_confidence(models.classifier_noisy, x01, labels), judge_confidence(judged), accuracy(judged)
 
 
 class MnistService:
