@@ -76,20 +76,17 @@ def train(args) -> int:
     return 0
 
 
-def _check_label(label) -> int:
-    if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9:
-        raise ValueError(f"--label must be a digit 0..9 for MNIST, got {label!r}")
-    return label
-
-
 def sample(args) -> int:
     """python -m cfg_core sample --dataset mnist --label C --guidance G --w W --n N --out FILE.npz."""
     from cfg_core.mnist_metrics import accuracy, judge_outputs
-    from cfg_core.mnist_models import load_mnist_models, sample_mnist
+    from cfg_core.mnist_models import check_label, load_mnist_models, sample_mnist
 
     if args.score == "exact":
         raise ValueError("--score exact needs an exact mixture density; MNIST has none: use --score learned")
-    label = _check_label(args.label)
+    try:
+        label = check_label(args.label)
+    except ValueError as err:
+        raise ValueError(f"--{err}") from None
     if not 1 <= args.n <= MAX_N:
         raise ValueError(f"--n must be in [1, {MAX_N}] for MNIST (trajectories are kept), got {args.n}")
     out = Path(args.out)

@@ -57,7 +57,7 @@ def load_mnist_models(checkpoint_dir: str | Path | None = None, device: str = "c
     return MnistModels(**nets, record=record)
 
 
-def _check_label(label) -> int:
+def check_label(label) -> int:
     if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9:
         raise ValueError(f"label must be a digit 0..9, got {label!r}")
     return label
@@ -69,7 +69,7 @@ def make_mnist_guidance(models: MnistModels, label: int, method: str, w: float, 
     if classifier not in CLASSIFIERS:
         raise ValueError(f"classifier must be one of {', '.join(CLASSIFIERS)}, got {classifier!r}")
     guide = models.classifier_noisy if classifier == "noisy" else models.classifier_clean
-    return make_guidance(method, models.eps_model, _check_label(label), w, classifier=guide, cg_base=cg_base)
+    return make_guidance(method, models.eps_model, check_label(label), w, classifier=guide, cg_base=cg_base)
 
 
 def sample_mnist(models: MnistModels, label: int, method: str, w: float, n: int, seed: int, steps: int = 50,
