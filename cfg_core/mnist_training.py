@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from cfg_core.checkpoint import load_checkpoint, load_module, save_checkpoint
 from cfg_core.schedule import Schedule, q_sample
+from cfg_core.training import classifier_loss, eps_loss  # Algorithm 1 and the guide losses, shared with 2D
 from cfg_core.unet import DigitClassifier, EpsUNet
 from toy_data.mnist import Digits
 
@@ -95,26 +96,6 @@ def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) ->
     pad = nn.functional.pad(x, (max_shift,) * 4, value=-1.0)  # [B, 1, 28+2s, 28+2s]
     offsets = torch.randint(0, 2 * max_shift + 1, (x.shape[0], 2), generator=generator).tolist()
     return torch.stack([pad[i, :, a:a + x.shape[2], b:b + x.shape[3]] for i, (a, b) in enumerate(offsets)])
-
-
-def eps_loss(eps_model, x, c, p_uncond: float, schedule: Schedule, generator) -> torch.Tensor:
-    """Algorithm 1: || eps_theta(alpha x + sigma eps, lam, c or null) - eps ||^2."""
-    drop = torch.rand(c.shape, generator=generator) < p_uncond  # [B]
-    c = torch.where(drop, torch.full_like(c, eps_model.num_classes), c)
-    lam = schedule.sample_lam(x.shape[0], generator)  # [B]
-    eps = torch.randn(x.shape, generator=generator)  # [B, 1, 28, 28]
-    z = q_sample(x, lam, eps)
-    return (eps_model(z, lam, c) - eps).pow(2).mean()
-
-
-def classifier_loss(classifier, x, c, noisy: bool, schedule: Schedule, generator) -> torch.Tensor:
-    """Cross-entropy of p_phi(c | z_lam) with z_lam = q_sample(x) (noisy) or z = x (clean)."""
-    if noisy:
-        lam = schedule.sample_lam(x.shape[0], generator)  # [B]
-        x = q_sample(x, lam, torch.randn(x.shape, generator=generator))
-    else:
-        lam = torch.full((x.shape[0],), schedule.lam_max)
-    return nn.functional.cross_entropy(classifier(x, lam), c)
 
 
 @torch.no_grad()

@@ -79,25 +79,23 @@ def _fit(net, loss_fn, steps: int, lr: float, stage: str, progress: Progress | N
     return curve
 
 
-def eps_loss(eps_model, mix: GaussianMixture, schedule: Schedule, cfg: MixtureTrainConfig, gen) -> torch.Tensor:
-    """One Algorithm 1 minibatch loss: || eps_theta(z_lam, c or null) - eps ||^2."""
-    x, c = mix.sample_labelled(cfg.batch_size, gen)
-    drop = torch.rand(cfg.batch_size, generator=gen) < cfg.p_uncond
-    c = torch.where(drop, torch.full_like(c, mix.num_classes), c)  # null token with prob p_uncond
-    lam = schedule.sample_lam(cfg.batch_size, gen)
+def eps_loss(eps_model, x: torch.Tensor, c: torch.Tensor, p_uncond: float, schedule: Schedule, gen) -> torch.Tensor:
+    """One Algorithm 1 minibatch loss: || eps_theta(z_lam, c or null) - eps ||^2 (any data shape; MNIST too)."""
+    drop = torch.rand(c.shape, generator=gen) < p_uncond
+    c = torch.where(drop, torch.full_like(c, eps_model.num_classes), c)  # null token with prob p_uncond
+    lam = schedule.sample_lam(x.shape[0], gen)  # [B]
     eps = torch.randn(x.shape, generator=gen, dtype=x.dtype)
-    z = q_sample(x, lam, eps)  # [B, 2]
+    z = q_sample(x, lam, eps)  # like x
     return F.mse_loss(eps_model(z.float(), lam.float(), c), eps.float())
 
 
-def classifier_loss(classifier, mix: GaussianMixture, schedule: Schedule, batch: int, gen) -> torch.Tensor:
-    """Cross-entropy of p_phi(c | z_lam) on noised samples, or on clean x if not noise-aware."""
-    x, c = mix.sample_labelled(batch, gen)
-    if classifier.noise_aware:
-        lam = schedule.sample_lam(batch, gen)
+def classifier_loss(classifier, x: torch.Tensor, c: torch.Tensor, noisy: bool, schedule: Schedule, gen) -> torch.Tensor:
+    """Cross-entropy of p_phi(c | z_lam) on noised x (noisy=True), or on clean x at lam_max."""
+    if noisy:
+        lam = schedule.sample_lam(x.shape[0], gen)  # [B]
         x = q_sample(x, lam, torch.randn(x.shape, generator=gen, dtype=x.dtype))
     else:
-        lam = torch.full((batch,), schedule.lam_max, dtype=torch.float64)
+        lam = torch.full((x.shape[0],), schedule.lam_max)
     return F.cross_entropy(classifier(x.float(), lam.float()), c)
 
 
@@ -111,12 +109,15 @@ def train_mixture(mix: GaussianMixture, cfg: MixtureTrainConfig, generator: torc
         eps_model = EpsMLP(mix.num_classes, mix.dim, cfg.hidden, cfg.depth)
         noisy = Classifier(mix.num_classes, mix.dim, noise_aware=True)
         clean = Classifier(mix.num_classes, mix.dim, noise_aware=False)
+    def batch():  # fresh (x, c) from the exact mixture, drawn before the noise of each step
+        return mix.sample_labelled(cfg.batch_size, generator)
+
     losses = {
-        "eps_model": _fit(eps_model, lambda: eps_loss(eps_model, mix, schedule, cfg, generator),
+        "eps_model": _fit(eps_model, lambda: eps_loss(eps_model, *batch(), cfg.p_uncond, schedule, generator),
                           cfg.steps, cfg.lr, "eps_model", progress),
-        "classifier_noisy": _fit(noisy, lambda: classifier_loss(noisy, mix, schedule, cfg.batch_size, generator),
+        "classifier_noisy": _fit(noisy, lambda: classifier_loss(noisy, *batch(), True, schedule, generator),
                                  cfg.classifier_steps, cfg.lr, "classifier_noisy", progress),
-        "classifier_clean": _fit(clean, lambda: classifier_loss(clean, mix, schedule, cfg.batch_size, generator),
+        "classifier_clean": _fit(clean, lambda: classifier_loss(clean, *batch(), False, schedule, generator),
                                  cfg.classifier_steps, cfg.lr, "classifier_clean", progress),
     }
     record = {"config": asdict(cfg), "schedule": asdict(schedule), "losses_every_50_steps": losses,
