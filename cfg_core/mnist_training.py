@@ -111,7 +111,7 @@ def accuracy(classifier, digits: Digits, lam: float | None = None, chunk: int = 
     hits = 0
     for i in range(0, len(digits), chunk):
         x, c = digits.x[i:i + chunk], digits.c[i:i + chunk]
-        lam_t = torch.full((x.shape[0],), 15.0 if lam is None else lam)
+        lam_t = torch.full((x.shape[0],), Schedule().lam_max if lam is None else lam)
         hits += int((classifier(x, lam_t).argmax(1) == c).sum())
     return hits / max(1, len(digits))
 
