@@ -1,4 +1,4 @@
-"""The Gradio explainer of diffusion guidance: builds the UI and wires events (handlers: app_events.py, app_mnist.py).
+"""The Gradio explainer of diffusion guidance: builds the UI and wires events (handlers: ui.lab.py, ui.mnist.py).
 
 Tabs: the 2D guidance lab (a canvas redrawn in the browser from a precomputed w grid), MNIST,
 train your own 2D model, how it works. API endpoints: /toy and /mnist (see README), registered here.
@@ -15,16 +15,17 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
-from app_events import (DEFAULTS, LAB_CHOICES, MAX_UPLOAD_BYTES, TAU_NOTE, apply_table, lab_view,  # noqa: E402
-                        load_preset_into_editor, make_animation, on_dataset, on_w, restore_from_url, toy,
-                        train_custom, update_view, upload_mixture)
-from app_mnist import (MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_animation, mnist_first_show,  # noqa: E402
-                       mnist_grids, mnist_update, sweep_image)
-from cfg_core.lab_registry import TABLE_COLUMNS  # noqa: E402
-from cfg_core.mnist_views import STEPS as MNIST_STEPS  # noqa: E402
-from toy_data.mixtures import PRESETS  # noqa: E402
+from explainer.editor import TABLE_COLUMNS  # noqa: E402
+from explainer.lab import TAU_NOTE  # noqa: E402
+from ui.lab import (DEFAULTS, LAB, LAB_CHOICES, MAX_UPLOAD_BYTES, apply_table, load_preset_into_editor,  # noqa: E402
+                    make_animation, on_dataset, on_w, restore_from_url, toy, train_custom, update_view,
+                    upload_mixture)
+from cfg_core.mixture_json import PRESETS  # noqa: E402
+from explainer.mnist import STEPS as MNIST_STEPS  # noqa: E402
+from ui.mnist import (MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_animation, mnist_first_show,  # noqa: E402
+                      mnist_grids, mnist_update, sweep_image)
 
-STATIC = Path(__file__).resolve().parent / "app_static"
+STATIC = Path(__file__).resolve().parent / "ui" / "static"
 HOW_IT_WORKS = STATIC / "how_it_works.md"
 MNIST_STEPS_NOTE = f"DDIM, {MNIST_STEPS} steps (as in docs/MNIST.md and the sweep)."
 
@@ -32,10 +33,10 @@ MNIST_STEPS_NOTE = f"DDIM, {MNIST_STEPS} steps (as in docs/MNIST.md and the swee
 def _lab_tab(custom_json):
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            dataset = gr.Dropdown([*PRESETS, "custom"], value=DEFAULTS["dataset"], label="mixture")
+            dataset = gr.Dropdown([*PRESETS, "custom"], value=DEFAULTS.dataset, label="mixture")
             label = gr.Radio([("A", 0), ("B", 1), ("C", 2)], value=0, label="class c")
-            method = gr.Dropdown(LAB_CHOICES, value=DEFAULTS["method"], label="method (one panel, or two side by side)")
-            w = gr.Slider(0, 10, value=DEFAULTS["w"], step=0.5, elem_id="w-slider",
+            method = gr.Dropdown(LAB_CHOICES, value=DEFAULTS.method, label="method (one panel, or two side by side)")
+            w = gr.Slider(0, 10, value=DEFAULTS.w, step=0.5, elem_id="w-slider",
                           label="guidance weight w (paper's w; diffusers guidance_scale = 1 + w)")
             sampler = gr.Radio(["ddim", "ddpm"], value="ddim", label="sampler (reduced noise always uses ddpm)")
             score = gr.Radio(["learned", "exact"], value="learned", label="scores and classifier: learned networks or exact")
@@ -75,15 +76,15 @@ def _lab_tab(custom_json):
     dataset.input(on_dataset, [dataset, custom_json], label, api_visibility="undocumented").then(
         update_view, controls, [view, summary, query_state], **heavy)
     w.change(on_w, controls, [summary, query_state], queue=False, api_name="w_sync", api_visibility="undocumented")
-    mp4_btn.click(lambda *a: make_animation("mp4", *a), controls, anim_file, **heavy)
-    gif_btn.click(lambda *a: make_animation("gif", *a), controls, anim_file, **heavy)
+    mp4_btn.click(lambda *v: make_animation("mp4", *v), controls, anim_file, **heavy)
+    gif_btn.click(lambda *v: make_animation("gif", *v), controls, anim_file, **heavy)
     link_btn.click(None, query_state, link, js="(q) => { const u = location.origin + location.pathname + '?' + q; "
                    "try { navigator.clipboard.writeText(u); } catch (e) {} return u; }")
     load_btn.click(load_preset_into_editor, preset_src, [table, class_names, json_view], api_visibility="undocumented")
     upload.upload(upload_mixture, upload, [table, class_names], api_visibility="undocumented")
     apply_btn.click(apply_table, [table, class_names], [custom_json, json_view, dataset, label],
                     api_visibility="undocumented").then(update_view, controls, [view, summary, query_state], **heavy)
-    return controls, (view, summary, query_state), (table, class_names, json_view)
+    return controls, (view, summary, query_state)
 
 
 def _mnist_tab():
@@ -153,7 +154,7 @@ def build_demo() -> gr.Blocks:
         custom_json = gr.State("")
         with gr.Tabs():
             with gr.Tab("2D guidance lab", id="lab"):
-                controls, lab_out, _ = _lab_tab(custom_json)
+                controls, lab_out = _lab_tab(custom_json)
             with gr.Tab("MNIST", id="mnist") as mnist_tab:
                 mnist_inputs, mnist_out, mnist_status = _mnist_tab()
             with gr.Tab("Train your own", id="train"):
@@ -179,9 +180,7 @@ def warm_up() -> None:
     """Precompute the default lab view and the MNIST tab's first view in the background after start."""
     def work():
         try:
-            lab_view(*(DEFAULTS[k] if k != "custom_json" else "" for k in
-                       ("dataset", "custom_json", "label", "method", "sampler", "score", "classifier", "cg_base",
-                        "lam", "seed")))
+            LAB.view(DEFAULTS)
             if MNIST.models() is not None:  # the MNIST tab's first view, so opening it is instant
                 mnist_grids(*MNIST_DEFAULTS)
                 sweep_image(MNIST_DEFAULTS[2])

@@ -1,12 +1,13 @@
 """Command line: python -m cfg_core {train, sample, sweep}.
 
     python -m cfg_core train  --dataset DATASET --out DIR [--steps N] [--p-uncond P] [--seed S]
-    python -m cfg_core sample --dataset DATASET --label C --guidance {none,cfg,cg,scaled} --w W --n N --out FILE.npz
+    python -m cfg_core sample --dataset DATASET --label C --guidance METHOD --w W --n N --out FILE.npz
                               [--score {learned,exact}] [--checkpoint DIR] [--cg-base {conditional,unconditional}]
                               [--classifier {noisy,clean}] [--sampler {ddim,ddpm}] [--noise-scale TAU]
                               [--steps T] [--seed S]
     python -m cfg_core sweep  --dataset DATASET --w 0,0.5,1,2,4 --out DIR
 
+METHOD is a name in cfg_core.methods (none, cfg, cg, cg_clean, scaled, reduced).
 DATASET is a preset (three_gaussians, two_overlapping, ring), a path to a mixture JSON, or mnist.
 Any bad input ends with one line `error: ...` on stderr and exit status 2, never a traceback.
 """
@@ -18,8 +19,9 @@ import shlex
 import sys
 from pathlib import Path
 
-from cfg_core.guidance import CG_BASES, MAX_W, METHODS, check_w
-from cfg_core.lab import CLASSIFIERS, MAX_SAMPLES, SCORES
+from cfg_core.guidance import CG_BASES, MAX_W, check_w
+from cfg_core.methods import METHODS
+from cfg_core.toy.sampling import CLASSIFIERS, MAX_SAMPLES, SCORES
 from cfg_core.samplers import SAMPLERS
 
 
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     sa = sub.add_parser("sample", help="draw guided samples into an .npz (x, trajectory)")
     _common(sa)
     sa.add_argument("--label", type=int, required=True, help="class index c")
-    sa.add_argument("--guidance", choices=METHODS, required=True)
+    sa.add_argument("--guidance", choices=tuple(METHODS), required=True)
     sa.add_argument("--w", type=float, required=True, help="guidance weight (paper's w; 0 = none)")
     sa.add_argument("--n", type=int, required=True, help="number of samples")
     sa.add_argument("--out", required=True, help="output .npz file")
@@ -112,9 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _check_common(args)
         if args.dataset == "mnist":
-            from cfg_core import mnist_cli as handlers
+            from cfg_core.mnist import cli as handlers
         else:
-            from cfg_core import mixture_cli as handlers
+            from cfg_core.toy import cli as handlers
         return getattr(handlers, args.command)(args)
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)

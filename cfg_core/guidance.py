@@ -8,6 +8,9 @@ Every strategy at weight w aims at the same target p(x|c) p(c|x)^w (w = 0: plain
         since p(z|c) p(c|z)^w = p(z) p(c|z)^(w+1): the weight w+1 on an unconditional model
     scaled       eps_hat = (1 + w) eps(z, c): the naive "temperature" baseline (score times 1 + w)
 
+Which strategy a method name means (and how it is titled, drawn and sampled) is cfg_core.methods' one
+registry; this module only holds the strategies. w may be a float or a column [N, 1] (one w per row).
+
 Interfaces (small on purpose, so the sampler never sees a concrete network):
     eps_model(z [N, ...], lam [N], c [N] long) -> eps [N, ...]; c == eps_model.num_classes is the null token
     classifier(z [N, ...], lam [N]) -> logits [N, C] of p_phi(c | z_lam)
@@ -22,16 +25,21 @@ import torch
 from cfg_core.schedule import alpha_sigma
 
 MAX_W = 100.0  # beyond this every method has long collapsed onto a point; a typo more likely
-METHODS = ("none", "cfg", "cg", "scaled")
 CG_BASES = ("conditional", "unconditional")
+Weight = float | torch.Tensor  # one w, or a column [N, 1]: row i of a batch guided with w[i] (the lab's w grid)
 
 
-def check_w(w) -> float:
-    """The guidance weight as a float, or ValueError saying what is allowed."""
+def check_w(w, max_w: float = MAX_W) -> Weight:
+    """The guidance weight as a float (or a checked column tensor [N, 1]), or ValueError saying what is allowed."""
+    if isinstance(w, torch.Tensor):
+        if w.ndim != 2 or w.shape[1] != 1 or not bool(torch.isfinite(w).all()) or not (
+                (w >= 0).all() and (w <= max_w).all()):
+            raise ValueError(f"a batch of w must be a finite column [N, 1] with values in [0, {max_w:g}]")
+        return w
     if isinstance(w, bool) or not isinstance(w, (int, float)):
         raise ValueError(f"w must be a number, got {w!r}")
-    if not math.isfinite(w) or not 0 <= w <= MAX_W:
-        raise ValueError(f"w must be a finite number in [0, {MAX_W:g}] (w = 0 is no guidance), got {w}")
+    if not math.isfinite(w) or not 0 <= w <= max_w:
+        raise ValueError(f"w must be a finite number in [0, {max_w:g}] (w = 0 is no guidance), got {w}")
     return float(w)
 
 
@@ -73,7 +81,7 @@ class ClassifierFree:
 
     eps_model: object
     label: int
-    w: float
+    w: Weight
 
     def eps_hat(self, z: torch.Tensor, lam) -> torch.Tensor:
         n = z.shape[0]
@@ -90,7 +98,7 @@ class ClassifierGuided:
     eps_model: object
     classifier: object
     label: int
-    w: float
+    w: Weight
     base: str = "conditional"
 
     def __post_init__(self) -> None:
@@ -116,24 +124,7 @@ class ScoreScaled:
 
     eps_model: object
     label: int
-    w: float
+    w: Weight
 
     def eps_hat(self, z: torch.Tensor, lam) -> torch.Tensor:
         return (1 + self.w) * _eps(self.eps_model, z, lam, _labels(z, self.label))
-
-
-def make_guidance(method: str, eps_model, label: int, w: float = 0.0, classifier=None,
-                  cg_base: str = "conditional"):
-    """The strategy for a method name in METHODS (w validated by check_w)."""
-    w = check_w(w)
-    if method == "none":
-        return NoGuidance(eps_model, label)
-    if method == "cfg":
-        return ClassifierFree(eps_model, label, w)
-    if method == "scaled":
-        return ScoreScaled(eps_model, label, w)
-    if method == "cg":
-        if classifier is None:
-            raise ValueError("classifier guidance needs a classifier")
-        return ClassifierGuided(eps_model, classifier, label, w, cg_base)
-    raise ValueError(f"unknown guidance {method!r}; choose one of {', '.join(METHODS)}")

@@ -25,7 +25,7 @@ _DT = torch.float64
 
 @dataclass(frozen=True)
 class GaussianMixture:
-    """A class-labelled mixture of Gaussians in D dimensions (validated by toy_data.mixtures)."""
+    """A class-labelled mixture of Gaussians in D dimensions (validated by cfg_core.mixture_json)."""
 
     name: str
     class_names: tuple[str, ...]

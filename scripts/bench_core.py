@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from cfg_core import metrics  # noqa: E402
-from cfg_core.lab import SampleRequest, run_sample  # noqa: E402
-from cfg_core.pretrained import default_checkpoint, load_trained_mixture  # noqa: E402
+from cfg_core.toy.sampling import SampleRequest, run_sample  # noqa: E402
+from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture  # noqa: E402
 from conftest import random_mixture_spec  # noqa: E402
-from toy_data.mixtures import PRESETS, load_mixture, mixture_from_dict  # noqa: E402
+from cfg_core.mixture_json import PRESETS, load_mixture, mixture_from_dict  # noqa: E402
 
 
 def floor_ratio(mix, x, c, seed):

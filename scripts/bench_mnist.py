@@ -22,8 +22,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cfg_core.mnist_metrics import accuracy, judge_outputs  # noqa: E402
-from cfg_core.mnist_models import load_mnist_models, sample_mnist  # noqa: E402
+from cfg_core.mnist.metrics import accuracy, judge_outputs  # noqa: E402
+from cfg_core.mnist.models import load_mnist_models, sample_mnist  # noqa: E402
 
 
 def time_method(models, method: str, repeats: int, n: int = 16, steps: int = 50) -> float:

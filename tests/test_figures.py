@@ -5,9 +5,9 @@ import imageio.v2 as imageio
 import numpy as np
 import pytest
 
-from cfg_core import figures
-from cfg_core.lab_views import LabViews, PanelSpec
-from toy_data.mixtures import load_mixture
+from explainer import figures
+from explainer.views import LabViews, PanelSpec
+from cfg_core.mixture_json import load_mixture
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import torch
 from cfg_core.exact import ExactClassifier, ExactEps
 from cfg_core.guidance import (ClassifierFree, ClassifierGuided, NoGuidance, ScoreScaled, check_w,
                                classifier_grad, make_guidance)
-from toy_data.mixtures import load_mixture, load_mixture_file
+from cfg_core.mixture_json import load_mixture, load_mixture_file
 
 
 def _z(n=50, seed=0):

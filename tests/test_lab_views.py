@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from cfg_core.lab import SampleRequest, run_sample
-from cfg_core.lab_registry import ModelRegistry, rows_to_spec, spec_to_rows
-from cfg_core.lab_views import W_GRID, LabViews, LruCache, PanelSpec, decode_coords, encode_coords, samples_at, snap_w
-from toy_data.mixtures import MixtureError, load_mixture, mixture_from_dict, mixture_to_dict
+from cfg_core.toy.sampling import SampleRequest, run_sample
+from explainer.registry import ModelRegistry, rows_to_spec, spec_to_rows
+from explainer.views import W_GRID, LabViews, LruCache, PanelSpec, decode_coords, encode_coords, samples_at, snap_w
+from cfg_core.mixture_json import MixtureError, load_mixture, mixture_from_dict, mixture_to_dict
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_registry_unknown_and_missing_checkpoint(tmp_path, monkeypatch):
     reg = ModelRegistry()
     with pytest.raises(MixtureError, match="unknown dataset"):
         reg.mixture("moons")
-    import cfg_core.pretrained as pretrained
+    import cfg_core.toy.pretrained as pretrained
 
     monkeypatch.setattr(pretrained, "CHECKPOINT_ROOT", tmp_path)  # no checkpoints there
     tm, key = reg.trained("ring")

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from cfg_core import metrics
-from toy_data.mixtures import load_mixture
+from cfg_core.mixture_json import load_mixture
 
 
 def _gauss(n, seed):

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from cfg_core.mixture import grid_density
-from toy_data.mixtures import PRESETS, load_mixture, load_mixture_file
+from cfg_core.mixture_json import PRESETS, load_mixture, load_mixture_file
 
 LAMS = (-8.0, -1.0, 0.0, 2.5, 9.0, None)
 

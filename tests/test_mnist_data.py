@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from toy_data.mnist import (IMAGE_MAGIC, LABEL_MAGIC, MnistDataError, load_digits, load_idx_dir, read_idx,
+from cfg_core.mnist.data import (IMAGE_MAGIC, LABEL_MAGIC, MnistDataError, load_digits, load_idx_dir, read_idx,
                             split, split_indices, to_unit)
 
 

@@ -8,12 +8,12 @@ import torch
 
 from cfg_core.checkpoint import CheckpointError
 from cfg_core.guidance import ClassifierFree, NoGuidance, classifier_grad
-from cfg_core.mnist_metrics import frechet_distance, inception_score, precision_recall, diversity, JudgeOutputs
-from cfg_core.mnist_models import DEFAULT_CHECKPOINT, load_mnist_models, sample_mnist
-from cfg_core.mnist_training import PRESETS, STAGES, eps_loss, train_mnist
+from cfg_core.mnist.metrics import frechet_distance, inception_score, precision_recall, diversity, JudgeOutputs
+from cfg_core.mnist.models import DEFAULT_CHECKPOINT, load_mnist_models, sample_mnist
+from cfg_core.mnist.training import PRESETS, STAGES, eps_loss, train_mnist
 from cfg_core.schedule import Schedule
-from cfg_core.unet import DigitClassifier, EpsUNet
-from toy_data.mnist import Digits
+from cfg_core.mnist.unet import DigitClassifier, EpsUNet
+from cfg_core.mnist.data import Digits
 
 
 @pytest.fixture(scope="module")

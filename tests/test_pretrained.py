@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from cfg_core.checkpoint import CheckpointError, load_checkpoint
-from cfg_core.pretrained import default_checkpoint, load_trained_mixture, save_trained_mixture
-from cfg_core.training import MixtureTrainConfig, train_mixture
-from toy_data.mixtures import load_mixture, mixture_to_dict
+from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture, save_trained_mixture
+from cfg_core.toy.training import MixtureTrainConfig, train_mixture
+from cfg_core.mixture_json import load_mixture, mixture_to_dict
 
 
 @pytest.fixture(scope="module")

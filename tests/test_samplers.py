@@ -5,10 +5,10 @@ import torch
 from cfg_core import metrics
 from cfg_core.exact import ExactEps
 from cfg_core.guidance import NoGuidance
-from cfg_core.lab import SampleRequest, run_sample
+from cfg_core.toy.sampling import SampleRequest, run_sample
 from cfg_core.samplers import SamplerConfig, initial_noise, sample, sample_steps
 from cfg_core.schedule import Schedule
-from toy_data.mixtures import load_mixture, load_mixture_file
+from cfg_core.mixture_json import load_mixture, load_mixture_file
 
 
 def test_exact_samples_match_every_class_of_unseen_mixture(unseen_json):

@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from toy_data.mixtures import (MAX_COMPONENTS, PRESETS, MixtureError, load_mixture, mixture_from_dict,
+from cfg_core.mixture_json import (MAX_COMPONENTS, PRESETS, MixtureError, load_mixture, mixture_from_dict,
                                mixture_to_dict, parse_mixture_json)
 
 GOOD = {"name": "t", "classes": ["a", "b"],

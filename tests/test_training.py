@@ -3,11 +3,11 @@ import pytest
 import torch
 
 from cfg_core import metrics
-from cfg_core.lab import SampleRequest, run_sample
-from cfg_core.models import Classifier, EpsMLP
-from cfg_core.pretrained import default_checkpoint, load_trained_mixture
-from cfg_core.training import MixtureTrainConfig, train_mixture
-from toy_data.mixtures import PRESETS, load_mixture
+from cfg_core.toy.sampling import SampleRequest, run_sample
+from cfg_core.toy.models import Classifier, EpsMLP
+from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture
+from cfg_core.toy.training import MixtureTrainConfig, train_mixture
+from cfg_core.mixture_json import PRESETS, load_mixture
 
 
 def test_eps_mlp_shapes_and_null_token():

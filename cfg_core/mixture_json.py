@@ -8,6 +8,7 @@ Every malformed input raises MixtureError with one line saying what is wrong and
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -15,8 +16,8 @@ from pathlib import Path
 import torch
 
 from cfg_core.mixture import GaussianMixture
+from cfg_core.paths import PRESET_DIR
 
-PRESET_DIR = Path(__file__).resolve().parent / "presets"
 PRESETS = ("three_gaussians", "two_overlapping", "ring")  # the order the UI lists them in
 MAX_FILE_BYTES = 1_000_000  # a mixture file is a few hundred bytes; refuse anything huge
 MAX_COMPONENTS = 64  # enough for any teaching example, small enough to stay interactive
@@ -152,3 +153,9 @@ def load_mixture(name_or_path: str) -> GaussianMixture:
     if name_or_path.endswith(".json") or Path(name_or_path).exists():
         return load_mixture_file(name_or_path)
     return load_preset(name_or_path)  # raises with the list of presets
+
+
+def mixture_key(mix: GaussianMixture) -> str:
+    """A short content hash of a mixture (custom mixtures are cached by what they are, not by name)."""
+    text = json.dumps(mixture_to_dict(mix), sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:12]

@@ -1,12 +1,7 @@
 """The guidance-weight sweep on MNIST: every method at every w, graded by the judge.
 
-Methods (all at the same w, same seeds, n samples for each of the ten digits):
-    cfg          eps_hat = (1 + w) eps(z, c) - w eps(z)
-    cg_noisy     eps_hat = eps(z, c) - w sigma grad log p_phi(c | z_lam, lam)   (noise-aware guide)
-    cg_clean     the same with the classifier trained on clean digits only
-    scaled       eps_hat = (1 + w) eps(z, c)                                 (score scaling baseline)
-    ddpm_tau     no guidance, ancestral sampler with its noise times tau = 1 / (1 + w)
-                 (the "reduced sampler noise" baseline; w = 0 is the normal ancestral sampler)
+Methods: names of cfg_core.methods (default SWEEP_METHODS: cfg, cg, cg_clean, scaled, reduced), all at the
+same w and seeds, n samples for each of the ten digits.
 For CG we also record how confident the GUIDE is on its own samples next to the judge: a guide far
 more confident than the judge has been fooled (adversarial gradients instead of better digits).
 """
@@ -21,13 +16,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from cfg_core.mnist_metrics import JudgeOutputs, all_metrics, classifier_confidence, judge_outputs
-from cfg_core.mnist_models import MnistModels, sample_mnist
-
-METHODS = ("cfg", "cg_noisy", "cg_clean", "scaled", "ddpm_tau")
-LABELS = {"cfg": "CFG", "cg_noisy": "CG, noise-aware classifier", "cg_clean": "CG, clean classifier",
-          "scaled": "score scaling (1+w) eps", "ddpm_tau": "ancestral, noise x 1/(1+w)"}
-
+from cfg_core import methods as registry
+from cfg_core.mnist.metrics import JudgeOutputs, all_metrics, classifier_confidence, judge_outputs
+from cfg_core.mnist.models import MnistModels, sample_mnist
 
 @dataclass(frozen=True)
 class SweepConfig:
@@ -36,37 +27,25 @@ class SweepConfig:
     ws: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0)  # guidance weights
     n_per_class: int = 20  # samples of each digit per (method, w)
     steps: int = 50  # sampler steps T
-    sampler: str = "ddim"  # sampler of cfg / cg / scaled (ddpm_tau is always ancestral)
+    sampler: str = "ddim"  # sampler of every method but "reduced" (always ancestral)
     seed: int = 0  # seed of digit c is seed + c, the same for every method and w
-    methods: tuple[str, ...] = METHODS  # which methods to run
-
-
-def method_kwargs(method: str, w: float, config: SweepConfig) -> dict:
-    """sample_mnist keyword arguments for one sweep method at weight w."""
-    if method == "cfg":
-        return {"method": "cfg", "w": w, "sampler": config.sampler}
-    if method in ("cg_noisy", "cg_clean"):
-        return {"method": "cg", "w": w, "sampler": config.sampler, "classifier": method[3:]}
-    if method == "scaled":
-        return {"method": "scaled", "w": w, "sampler": config.sampler}
-    if method == "ddpm_tau":
-        return {"method": "none", "w": 0.0, "sampler": "ddpm", "noise_scale": 1.0 / (1.0 + w)}
-    raise ValueError(f"unknown sweep method {method!r}; choose from {', '.join(METHODS)}")
+    methods: tuple[str, ...] = registry.SWEEP_METHODS  # which methods to run
 
 
 @torch.no_grad()
 def guide_confidence(models: MnistModels, method: str, x01: torch.Tensor, labels: np.ndarray) -> float | None:
     """Mean p_guide(c | x) of the guiding classifier on the final samples (CG methods only)."""
-    if not method.startswith("cg_"):
+    kind = registry.get(method).classifier
+    if kind is None:
         return None
-    guide = models.classifier_noisy if method == "cg_noisy" else models.classifier_clean
+    guide = models.classifier_noisy if kind == "noisy" else models.classifier_clean
     return classifier_confidence(guide, x01, labels)
 
 
 def sample_all_digits(models: MnistModels, method: str, w: float, config: SweepConfig) -> torch.Tensor:
     """n_per_class samples of each digit 0..9, class-major.  # [10 n, 28, 28]"""
     xs = [sample_mnist(models, c, n=config.n_per_class, seed=config.seed + c, steps=config.steps,
-                       keep_trajectory=False, **method_kwargs(method, w, config)).x for c in range(10)]
+                       keep_trajectory=False, method=method, w=w, sampler=config.sampler).x for c in range(10)]
     return torch.cat(xs)
 
 
@@ -76,6 +55,8 @@ def run_sweep(models: MnistModels, real01: torch.Tensor, real_labels, config: Sw
     real = judge_outputs(models.judge, real01, real_labels)
     labels = np.repeat(np.arange(10), config.n_per_class)
     results, grids = [], {}
+    for m in config.methods:
+        registry.get(m)  # unknown names fail before any work
     jobs = [(m, w) for w in config.ws for m in config.methods]
     for method, w in tqdm(jobs, desc="sweep", disable=not progress, dynamic_ncols=True):
         t0 = time.perf_counter()
@@ -89,7 +70,7 @@ def run_sweep(models: MnistModels, real01: torch.Tensor, real_labels, config: Sw
     labels_real = np.asarray(real_labels)
     real_metrics["confidence_on_all_real"] = {  # how sure each classifier is on real held-out digits
         "judge": float(real.probs[np.arange(len(labels_real)), labels_real].mean()),
-        "cg_noisy guide": guide_confidence(models, "cg_noisy", real01, labels_real),
+        "cg guide": guide_confidence(models, "cg", real01, labels_real),
         "cg_clean guide": guide_confidence(models, "cg_clean", real01, labels_real)}
     return {"config": asdict(config), "real_held_out": real_metrics, "results": results, "grids": grids}
 
@@ -107,7 +88,7 @@ def _real_reference(real: JudgeOutputs) -> dict:
 
 def save_sweep(sweep: dict, out_dir: str | Path) -> list[Path]:
     """mnist_sweep.json plus the PNG figures; returns the written paths."""
-    from cfg_core.mnist_figures import write_figures
+    from cfg_core.mnist.figures import write_figures
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

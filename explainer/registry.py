@@ -1,9 +1,8 @@
-"""The mixtures and trained networks the lab serves, and the mixture table editor's row format.
+"""The mixtures and trained networks the lab serves.
 
 ModelRegistry holds mixtures by key (the presets, or 'custom-<hash>' for edited ones) and loads their
 trained networks lazily from the shipped checkpoints; a preset whose checkpoint is missing or broken is
-retrained on request. spec_to_rows / rows_to_spec convert between the JSON mixture format
-(toy_data/mixtures.py) and the editor's table, one row per component.
+retrained on request, once, while other requests for it wait and see the progress (trained_or_retrain).
 """
 from __future__ import annotations
 
@@ -12,36 +11,12 @@ from pathlib import Path
 
 import torch
 
-from cfg_core.lab_views import mixture_key
+from cfg_core.checkpoint import CheckpointError
 from cfg_core.mixture import GaussianMixture
-from cfg_core.training import TrainedMixture
-
-TABLE_COLUMNS = ("mean_x", "mean_y", "var_x", "cov_xy", "var_y", "weight", "class")
-
-
-def spec_to_rows(spec: dict) -> list[list]:
-    """A mixture dict as editable table rows (class by index)."""
-    return [[c["mean"][0], c["mean"][1], c["cov"][0][0], c["cov"][0][1], c["cov"][1][1], c["weight"], c["class"]]
-            for c in spec["components"]]
-
-
-def rows_to_spec(rows, class_names: str, name: str = "custom") -> dict:
-    """Table rows and comma-separated class names -> a mixture dict (validated later by mixture_from_dict)."""
-    from toy_data.mixtures import MixtureError
-
-    classes = [c.strip() for c in str(class_names).split(",") if c.strip()]
-    comps = []
-    for i, row in enumerate(rows):
-        if all(v is None or str(v).strip() == "" for v in row):
-            continue
-        try:
-            mx, my, vx, cxy, vy, wt = (float(v) for v in row[:6])
-            cls = int(float(row[6]))
-        except (TypeError, ValueError, IndexError):
-            raise MixtureError(f"row {i + 1}: every cell must be a number ({', '.join(TABLE_COLUMNS)})") from None
-        comps.append({"mean": [mx, my], "cov": [[vx, cxy], [cxy, vy]], "weight": wt, "class": cls})
-    return {"name": name, "classes": classes, "components": comps}
-
+from cfg_core.mixture_json import PRESETS, MixtureError, load_preset, mixture_key
+from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture
+from cfg_core.toy.training import MixtureTrainConfig, TrainedMixture, train_mixture
+from explainer.cache import SingleFlight
 
 class ModelRegistry:
     """Mixtures by key (presets, or 'custom-<hash>') and their trained networks, loaded lazily.
@@ -57,10 +32,9 @@ class ModelRegistry:
         self._mixtures: dict[str, GaussianMixture] = {}
         self._trained: dict[str, tuple[TrainedMixture, str]] = {}
         self.problems: dict[str, str] = {}  # key -> why its checkpoint could not be used
+        self._retraining = SingleFlight()
 
     def mixture(self, key: str) -> GaussianMixture:
-        from toy_data.mixtures import PRESETS, MixtureError, load_preset
-
         with self._lock:
             if key in self._mixtures:
                 return self._mixtures[key]
@@ -79,9 +53,6 @@ class ModelRegistry:
 
     def trained(self, key: str) -> tuple[TrainedMixture | None, str]:
         """The trained networks and a key naming this version of them (None, '' when there are none)."""
-        from cfg_core.checkpoint import CheckpointError
-        from cfg_core.pretrained import default_checkpoint, load_trained_mixture
-
         with self._lock:
             if key in self._trained:
                 return self._trained[key]
@@ -105,8 +76,29 @@ class ModelRegistry:
 
     def retrain(self, key: str, config, progress=None) -> TrainedMixture:
         """Train the three networks for a mixture (seeded) and register them."""
-        from cfg_core.training import train_mixture
-
         tm = train_mixture(self.mixture(key), config, torch.Generator().manual_seed(0), progress=progress)
         self.set_trained(key, tm, f"trained-{id(tm)}")
         return tm
+
+    def trained_or_retrain(self, key: str, config: MixtureTrainConfig, on_progress=None) -> tuple[TrainedMixture | None, str]:
+        """The preset's networks; a missing or broken checkpoint is retrained once (callers meanwhile wait and
+        get on_progress(frac, text) too). Custom mixtures are never retrained here: (None, '')."""
+        tm, model_key = self.trained(key)
+        if tm is not None or key not in self.problems or key.startswith("custom-"):
+            return tm, model_key
+        total = config.steps + 2 * config.classifier_steps
+        before = {"eps_model": 0, "classifier_noisy": config.steps,
+                  "classifier_clean": config.steps + config.classifier_steps}
+
+        def job(report):
+            tm, model_key = self.trained(key)
+            if tm is None and key in self.problems:
+                def cb(stage, step, n, loss):
+                    report((before.get(stage, 0) + step) / total,
+                           f"retraining {key} (checkpoint unusable): {stage} {step}/{n}, loss {loss:.3f}")
+                with torch.inference_mode(False):
+                    self.retrain(key, config, cb)
+                tm, model_key = self.trained(key)
+            return tm, model_key
+
+        return self._retraining.run(key, job, on_progress, f"retraining {key}: starting…")

@@ -12,12 +12,13 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from cfg_core import methods
 from cfg_core.exact import ExactClassifier, ExactEps
-from cfg_core.guidance import CG_BASES, METHODS, check_w, make_guidance
+from cfg_core.guidance import CG_BASES, check_w
 from cfg_core.mixture import GaussianMixture
 from cfg_core.samplers import SampleResult, SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
-from cfg_core.training import TrainedMixture
+from cfg_core.toy.training import TrainedMixture
 
 MAX_SAMPLES = 100_000  # 2D samples are cheap, but beyond this a typo is likelier than a wish
 SCORES = ("learned", "exact")
@@ -29,7 +30,7 @@ class SampleRequest:
     """Everything that decides a set of 2D samples (w is the paper's w)."""
 
     label: int  # class index c
-    method: str = "cfg"  # none | cfg | cg | scaled
+    method: str = "cfg"  # a name in cfg_core.methods.METHODS
     w: float = 0.0  # guidance weight, w = 0: plain conditional
     score: str = "learned"  # learned networks or exact mixture quantities
     classifier: str = "noisy"  # CG guide: noise-aware p_phi(c|z_lam), or trained on clean x only
@@ -46,7 +47,7 @@ def check_request(req: SampleRequest, mix: GaussianMixture) -> SampleRequest:
     if isinstance(req.label, bool) or not isinstance(req.label, int) or not 0 <= req.label < mix.num_classes:
         names = ", ".join(f"{i}={n}" for i, n in enumerate(mix.class_names))
         raise ValueError(f"label must be an integer in [0, {mix.num_classes - 1}] ({names}), got {req.label!r}")
-    for field, allowed in (("method", METHODS), ("score", SCORES), ("classifier", CLASSIFIERS), ("cg_base", CG_BASES)):
+    for field, allowed in (("method", tuple(methods.METHODS)), ("score", SCORES), ("classifier", CLASSIFIERS), ("cg_base", CG_BASES)):
         if getattr(req, field) not in allowed:
             raise ValueError(f"{field} must be one of {', '.join(allowed)}, got {getattr(req, field)!r}")
     if isinstance(req.n, bool) or not isinstance(req.n, int) or not 1 <= req.n <= MAX_SAMPLES:
@@ -58,23 +59,30 @@ def check_request(req: SampleRequest, mix: GaussianMixture) -> SampleRequest:
     return replace(req, w=check_w(req.w))
 
 
+def method_name(req: SampleRequest) -> str:
+    """The registry name of a request (method "cg" with classifier "clean" is "cg_clean")."""
+    return methods.with_classifier(req.method, req.classifier)
+
+
 def sampler_config(req: SampleRequest) -> SamplerConfig:
-    return SamplerConfig(kind=req.sampler, steps=req.steps, noise_scale=float(req.noise_scale))
+    """The request's sampler, as its method runs it (the reduced-noise baseline sets ddpm and tau)."""
+    config = SamplerConfig(kind=req.sampler, steps=req.steps, noise_scale=float(req.noise_scale))
+    return methods.get(method_name(req)).sampler(config, req.w)
 
 
-def models_for(mix: GaussianMixture, trained: TrainedMixture | None, score: str, classifier: str):
-    """(eps_model, classifier) over exact mixture quantities or the trained networks."""
+def models_for(mix: GaussianMixture, trained: TrainedMixture | None, score: str) -> methods.GuidanceModels:
+    """The eps-model and both classifiers, as exact mixture quantities or the trained networks."""
     if score == "exact":
-        return ExactEps(mix), ExactClassifier(mix, clean=classifier == "clean")
+        return methods.GuidanceModels(ExactEps(mix), ExactClassifier(mix), ExactClassifier(mix, clean=True))
     if trained is None:
         raise ValueError("learned score needs a trained checkpoint (or use score=exact)")
-    return trained.eps_model, (trained.classifier_noisy if classifier == "noisy" else trained.classifier_clean)
+    return methods.GuidanceModels(trained.eps_model, trained.classifier_noisy, trained.classifier_clean)
 
 
 def guidance_for(mix: GaussianMixture, trained: TrainedMixture | None, req: SampleRequest):
     """The guidance strategy for a checked request, over exact quantities or the trained networks."""
-    eps_model, classifier = models_for(mix, trained, req.score, req.classifier)
-    return make_guidance(req.method, eps_model, req.label, req.w, classifier, req.cg_base)
+    return methods.make_strategy(method_name(req), models_for(mix, trained, req.score), req.label, req.w,
+                                 req.cg_base)
 
 
 def run_sample(mix: GaussianMixture, trained: TrainedMixture | None, req: SampleRequest,

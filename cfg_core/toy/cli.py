@@ -9,10 +9,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from cfg_core.lab import SampleRequest, run_sample
-from cfg_core.pretrained import default_checkpoint, load_trained_mixture, save_trained_mixture
-from cfg_core.training import MixtureTrainConfig, train_mixture
-from toy_data.mixtures import PRESETS, load_mixture, mixture_to_dict
+from cfg_core.toy.sampling import SampleRequest, run_sample
+from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture, save_trained_mixture
+from cfg_core.toy.training import MixtureTrainConfig, train_mixture
+from cfg_core.mixture_json import PRESETS, load_mixture, mixture_to_dict
 
 DEFAULT_SAMPLE_STEPS = 100  # 2D sampling is cheap; T = 100 DDIM steps is well converged
 
@@ -73,7 +73,7 @@ def sample(args) -> int:
 
 
 def sweep(args) -> int:
-    from cfg_core.sweep import run_mixture_sweep, write_sweep
+    from cfg_core.toy.sweep import run_mixture_sweep, write_sweep
 
     torch.set_num_threads(1)
     mix = load_mixture(args.dataset)

@@ -4,8 +4,8 @@
     confidence(models, x, label)   mean softmax p(c|x) of the guide (noise-aware classifier) and of the
                                    independent judge on the final samples, both read at the clean end
                                    lam = Schedule().lam_max on x in [-1, 1]
-    sweep_curves(sweep, methods)   the sweep JSON (cfg_core.mnist_sweep) as {metric: {series: values}}
-Method names in the app: cfg | cg | scaled | reduced (ancestral sampler, tau = 1/(1+w)) | none.
+    sweep_curves(sweep, methods)   the sweep JSON (cfg_core.mnist.sweep) as {metric: {series: values}}
+Method names are cfg_core.methods' registry names (reduced: ancestral sampler, tau = 1/(1+w)).
 Nothing here imports gradio; models load lazily (never at import).
 """
 from __future__ import annotations
@@ -18,16 +18,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from cfg_core import methods
 from cfg_core.guidance import check_w
-from cfg_core.lab_views import LruCache
-from cfg_core.mnist_metrics import accuracy, classifier_confidence, judge_outputs
-from cfg_core.mnist_metrics import confidence as judge_confidence
+from cfg_core.mnist.metrics import accuracy, classifier_confidence, judge_outputs
+from cfg_core.mnist.metrics import confidence as judge_confidence
+from cfg_core.paths import MNIST_SWEEP
+from explainer.cache import LruCache
 
-ROOT = Path(__file__).resolve().parent.parent
-SWEEP_CANDIDATES = ("docs/figures/mnist_sweep.json", "docs/figures/mnist/mnist_sweep.json", "docs/mnist_sweep.json",
-                    "runs/mnist_sweep/mnist_sweep.json")
-APP_METHODS = ("cfg", "cg", "scaled", "reduced", "none")
-SWEEP_NAME = {"cfg": "cfg", "cg": "cg_noisy", "scaled": "scaled", "reduced": "ddpm_tau"}
 MAX_W = 10.0  # the tab's slider range
 N_GRID = 16
 STEPS = 50  # DDIM steps in the app, as in docs/MNIST.md and the sweep (CFG grid of 16: ~1.2 s on one core)
@@ -47,8 +44,7 @@ def check_request(label, method: str, w, seed) -> tuple[int, str, float, int]:
     """The request, checked, or ValueError with one line."""
     if isinstance(label, bool) or not isinstance(label, (int, float)) or int(label) != label or not 0 <= label <= 9:
         raise ValueError(f"label must be a digit 0..9, got {label!r}")
-    if method not in APP_METHODS:
-        raise ValueError(f"method must be one of {', '.join(APP_METHODS)}, got {method!r}")
+    methods.get(method)
     w = check_w(w)
     if w > MAX_W:
         raise ValueError(f"the MNIST tab shows w in [0, {MAX_W:g}], got {w:g}")
@@ -76,7 +72,7 @@ class MnistService:
         with self._lock:
             if self._models is None and self.problem is None:
                 try:
-                    from cfg_core.mnist_models import load_mnist_models
+                    from cfg_core.mnist.models import load_mnist_models
 
                     self._models = load_mnist_models(self.checkpoint_dir)
                 except Exception as err:  # missing module, missing or corrupt checkpoint: explain, keep serving
@@ -84,40 +80,26 @@ class MnistService:
             return self._models
 
     def grid(self, label, method, w, seed, classifier: str = "noisy", n: int = N_GRID, steps: int = STEPS) -> MnistGrid:
-        label, method, w, seed = check_request(label, method, w, seed)
-        if classifier not in ("noisy", "clean"):
-            raise ValueError(f"classifier must be noisy or clean, got {classifier!r}")
-        key = (label, method, w, seed, classifier if method == "cg" else "", n, steps)
-        return self.cache.get_or_compute(key, lambda: self._sample(label, method, w, seed, classifier, n, steps))
+        label, method, w, seed = check_request(label, methods.with_classifier(method, classifier), w, seed)
+        key = (label, method, w, seed, n, steps)
+        return self.cache.get_or_compute(key, lambda: self._sample(label, method, w, seed, n, steps))
 
-    def _sample(self, label, method, w, seed, classifier, n, steps) -> MnistGrid:
+    def _sample(self, label, method, w, seed, n, steps) -> MnistGrid:
         import time
 
-        from cfg_core.mnist_models import sample_mnist
+        from cfg_core.mnist.models import sample_mnist
 
         models = self.models()
         if models is None:
             raise ValueError(f"the MNIST models are not available ({self.problem})")
         t0 = time.perf_counter()
-        if method == "reduced":
-            kw = {"method": "none", "w": 0.0, "sampler": "ddpm", "noise_scale": 1.0 / (1.0 + w)}
-        else:
-            kw = {"method": method, "w": w, "classifier": classifier}
-        res = sample_mnist(models, label, n=n, seed=seed, steps=steps, keep_trajectory=True, **kw)
+        res = sample_mnist(models, label, method, w, n=n, seed=seed, steps=steps, keep_trajectory=True)
         guide, judge, acc = confidence(models, res.x, label)
         return MnistGrid(res.x.numpy(), res.trajectory.numpy(), guide, judge, acc, time.perf_counter() - t0)
 
 
-def find_sweep(root: Path = ROOT) -> Path | None:
-    """The MNIST sweep JSON written by `python -m cfg_core sweep --dataset mnist`, if any."""
-    for rel in SWEEP_CANDIDATES:
-        if (root / rel).is_file():
-            return root / rel
-    found = sorted(root.glob("docs/**/mnist_sweep.json"))
-    return found[0] if found else None
-
-
-def load_sweep(path: Path | None) -> dict | None:
+def load_sweep(path: Path | None = MNIST_SWEEP) -> dict | None:
+    """The shipped MNIST sweep (checkpoints/mnist/sweep.json), or None when it is missing or unreadable."""
     if path is None:
         return None
     try:
@@ -129,8 +111,6 @@ def load_sweep(path: Path | None) -> dict | None:
 
 def sweep_curves(sweep: dict, metrics=("judge_accuracy", "judge_confidence", "diversity", "fd")) -> dict:
     """{metric: {method: values over w}, 'w': {'w': ws}} for the methods of the sweep (sorted by w)."""
-    from cfg_core.mnist_sweep import LABELS
-
     rows = sweep["results"]
     ws = sorted({r["w"] for r in rows})
     curves: dict = {"w": {"w": ws}}
@@ -139,13 +119,17 @@ def sweep_curves(sweep: dict, metrics=("judge_accuracy", "judge_confidence", "di
         for method in dict.fromkeys(r["method"] for r in rows):
             by_w = {r["w"]: r.get(metric) for r in rows if r["method"] == method}
             if all(by_w.get(w) is not None for w in ws):
-                curves[metric][LABELS.get(method, method)] = [by_w[w] for w in ws]
-    guide = {LABELS.get(m, m) + " (guide)": [] for m in ("cg_noisy", "cg_clean")}
-    for m in ("cg_noisy", "cg_clean"):
+                curves[metric][_title(method)] = [by_w[w] for w in ws]
+    guide = {_title(m) + " (guide)": [] for m in ("cg", "cg_clean")}
+    for m in ("cg", "cg_clean"):
         by_w = {r["w"]: r.get("guide_confidence") for r in rows if r["method"] == m}
         if by_w and all(by_w.get(w) is not None for w in ws):
-            guide[LABELS.get(m, m) + " (guide)"] = [by_w[w] for w in ws]
-            guide[LABELS.get(m, m) + " (judge)"] = [r["judge_confidence"] for r in sorted(
+            guide[_title(m) + " (guide)"] = [by_w[w] for w in ws]
+            guide[_title(m) + " (judge)"] = [r["judge_confidence"] for r in sorted(
                 (r for r in rows if r["method"] == m), key=lambda r: r["w"])]
     curves["CG: guide vs judge p(c|x)"] = {k: v for k, v in guide.items() if v}
     return curves
+
+
+def _title(method: str) -> str:
+    return methods.METHODS[method].title if method in methods.METHODS else method

@@ -13,10 +13,10 @@ import torch
 
 from cfg_core.checkpoint import CheckpointError, load_checkpoint, load_module, save_checkpoint
 from cfg_core.mixture import GaussianMixture
-from cfg_core.models import Classifier, EpsMLP
-from cfg_core.training import TrainedMixture
+from cfg_core.toy.models import Classifier, EpsMLP
+from cfg_core.toy.training import TrainedMixture
+from cfg_core.paths import CHECKPOINT_ROOT
 
-CHECKPOINT_ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
 MODULES = ("eps_model", "classifier_noisy", "classifier_clean")
 
 

@@ -1,6 +1,6 @@
 """Event handlers of the MNIST tab and the /mnist API endpoint (the tab itself is built in app.py).
 
-Sampling, grading and caching live in cfg_core/mnist_views.py; here: input checks, the streamed two-grid
+Sampling, grading and caching live in explainer/mnist.py; here: input checks, the streamed two-grid
 update (the first grid is shown while the second is sampled), the confidence table and the sweep image.
 """
 from __future__ import annotations
@@ -13,13 +13,12 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from app_events import CHECKPOINT_DIR, _finite_w, _int
-from cfg_core import figures
-from cfg_core.mnist_views import MnistService, find_sweep, load_sweep, sweep_curves
+from explainer import figures
+from explainer.mnist import MnistService, load_sweep, sweep_curves
+from explainer.selection import SINGLE, SelectionError, check_integer, check_number, choice_label
+from ui.lab import CHECKPOINT_DIR
 
-MNIST_CHOICES = [("CFG", "cfg"), ("CG", "cg"), ("Score scaling (baseline)", "scaled"),
-                 ("Reduced sampler noise (baseline)", "reduced"), ("No guidance", "none"),
-                 ("CFG vs CG", "cfg|cg"), ("CFG vs score scaling", "cfg|scaled")]
+MNIST_CHOICES = [(choice_label(c), c) for c in (*SINGLE, "cfg|cg", "cfg|scaled")]
 MNIST_METHODS = {v for _, v in MNIST_CHOICES}
 MNIST_DEFAULTS = (3, "cfg|cg", 2.0, 0, "noisy")  # digit, method, w, seed, CG's classifier
 MNIST = MnistService(CHECKPOINT_DIR / "mnist" if CHECKPOINT_DIR is not None else None)
@@ -42,8 +41,11 @@ def _mnist_request(label, method, w, seed) -> tuple[int, list[str], float, int]:
     if MNIST.models() is None:
         raise gr.Error(f"MNIST models are not available: {MNIST.problem}. Train them with "
                        "`python -m cfg_core train --dataset mnist` (see docs/MNIST.md).")
-    w = _finite_w(w)
-    label, seed = _int(label, "label", 0, 9), _int(seed, "seed", 0, 2**31 - 1)
+    try:
+        w = check_number(w, "w", 0, 10)
+        label, seed = check_integer(label, "label", 0, 9), check_integer(seed, "seed", 0, 2**31 - 1)
+    except SelectionError as err:
+        raise gr.Error(str(err)) from None
     if method not in MNIST_METHODS:
         raise gr.Error(f"method must be one of {', '.join(sorted(MNIST_METHODS))}, got {method!r}")
     return label, method.split("|"), w, seed
@@ -129,7 +131,7 @@ def sweep_image(w):
     """The sweep curves with w marked (None without a sweep); cached per w: the JSON is final."""
     w = float(w)
     if w not in _SWEEP_IMAGES:
-        sweep = load_sweep(find_sweep())
+        sweep = load_sweep()
         if sweep is None:
             return None
         fig = figures.sweep_figure(sweep_curves(sweep), w, _sweep_title(sweep))

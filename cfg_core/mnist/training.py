@@ -26,8 +26,8 @@ from tqdm import tqdm
 from cfg_core.checkpoint import load_checkpoint, load_module, save_checkpoint
 from cfg_core.schedule import Schedule, q_sample
 from cfg_core.training import classifier_loss, eps_loss  # Algorithm 1 and the guide losses, shared with 2D
-from cfg_core.unet import DigitClassifier, EpsUNet
-from toy_data.mnist import Digits
+from cfg_core.mnist.unet import DigitClassifier, EpsUNet
+from cfg_core.mnist.data import Digits
 
 STAGES = ("judge", "classifier_clean", "classifier_noisy", "eps_model")
 

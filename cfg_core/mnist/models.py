@@ -3,8 +3,8 @@
     eps_hat per method (guidance.make_guidance), Algorithm 2 (samplers.sample) with x_hat clipped
     to [-1, 1]; outputs mapped from the model's [-1, 1] to display [0, 1]:  x01 = (x + 1) / 2.
 
-Methods: none, cfg, cg (classifier "noisy" = p_phi(c | z_lam, lam), or "clean" = trained on clean
-digits only), scaled ((1 + w) eps(z, c)). The judge is returned for grading, never used as a guide.
+Methods: any name of cfg_core.methods (cg guided by the noise-aware p_phi(c | z_lam, lam), cg_clean by
+the classifier trained on clean digits only). The judge is returned for grading, never used as a guide.
 """
 from __future__ import annotations
 
@@ -14,13 +14,12 @@ from pathlib import Path
 import torch
 
 from cfg_core.checkpoint import CheckpointError, load_checkpoint, load_module
-from cfg_core.guidance import make_guidance
+from cfg_core import methods
 from cfg_core.samplers import SampleResult, SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
+from cfg_core.paths import MNIST_CHECKPOINT as DEFAULT_CHECKPOINT
 
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "mnist"
 MODULES = ("eps_model", "classifier_noisy", "classifier_clean", "judge")
-CLASSIFIERS = ("noisy", "clean")
 SHAPE = (1, 28, 28)  # one digit as the networks see it
 
 
@@ -37,7 +36,7 @@ class MnistModels:
 
 def load_mnist_models(checkpoint_dir: str | Path | None = None, device: str = "cpu") -> MnistModels:
     """Rebuild the four networks from a checkpoint (default: the shipped checkpoints/mnist/)."""
-    from cfg_core.mnist_training import build_module
+    from cfg_core.mnist.training import build_module
 
     directory = Path(checkpoint_dir) if checkpoint_dir is not None else DEFAULT_CHECKPOINT
     states, record = load_checkpoint(directory, required=MODULES)
@@ -63,13 +62,9 @@ def check_label(label) -> int:
     return label
 
 
-def make_mnist_guidance(models: MnistModels, label: int, method: str, w: float, classifier: str = "noisy",
-                        cg_base: str = "conditional"):
-    """The guidance strategy for a method on the MNIST models."""
-    if classifier not in CLASSIFIERS:
-        raise ValueError(f"classifier must be one of {', '.join(CLASSIFIERS)}, got {classifier!r}")
-    guide = models.classifier_noisy if classifier == "noisy" else models.classifier_clean
-    return make_guidance(method, models.eps_model, check_label(label), w, classifier=guide, cg_base=cg_base)
+def guidance_models(models: MnistModels) -> methods.GuidanceModels:
+    """The networks a guidance strategy may use (the judge is not among them)."""
+    return methods.GuidanceModels(models.eps_model, models.classifier_noisy, models.classifier_clean)
 
 
 def sample_mnist(models: MnistModels, label: int, method: str, w: float, n: int, seed: int, steps: int = 50,
@@ -78,8 +73,9 @@ def sample_mnist(models: MnistModels, label: int, method: str, w: float, n: int,
     """n digits of class `label`: x [n, 28, 28] and trajectory [T+1, n, 28, 28], float32 in [0, 1]."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
-    guidance = make_mnist_guidance(models, label, method, w, classifier, cg_base)
-    config = SamplerConfig(kind=sampler, steps=steps, noise_scale=noise_scale, clip=1.0)
+    name = methods.with_classifier(method, classifier)
+    guidance = methods.make_strategy(name, guidance_models(models), check_label(label), w, cg_base)
+    config = methods.get(name).sampler(SamplerConfig(kind=sampler, steps=steps, noise_scale=noise_scale, clip=1.0), w)
     device = next(models.eps_model.parameters()).device
     generator = torch.Generator().manual_seed(int(seed))
     z = initial_noise(n, SHAPE, generator).to(device)  # [n, 1, 28, 28]

@@ -1,5 +1,5 @@
 // The 2D lab canvas. Runs as gr.HTML js_on_load: `element`, `props`, `watch` come from Gradio.
-// props.value is the JSON view from cfg_core.lab_views (every w of the grid); dragging the w slider
+// props.value is the JSON view from explainer.views (LabView.to_json) (every w of the grid); dragging the w slider
 // (#w-slider) redraws here, in the browser, with no server round trip.
 (function () {
   const root = element;
@@ -116,7 +116,7 @@
 
   function drawSamples(ctx, p, wi, frame, ext, W, H) {
     const [, F, N] = p.shape;
-    const at = (f, n) => { const o = ((wi * F + f) * N + n) * 2; return [p.traj[o] / 1000, p.traj[o + 1] / 1000]; };
+    const at = (f, n) => { const o = ((wi * F + f) * N + n) * 2; const s = p.meta.coord_scale || 1000; return [p.traj[o] / s, p.traj[o + 1] / s]; };
     const color = COLORS[S.view.label % COLORS.length];
     if (q(".lab-traj").checked && frame > 0) {
       ctx.strokeStyle = color; ctx.globalAlpha = 0.22; ctx.lineWidth = 1.2;

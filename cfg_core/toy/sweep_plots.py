@@ -7,18 +7,10 @@ and score scaling collapses to a point (diversity ~ 0, drawn at FLOOR), and both
 """
 from __future__ import annotations
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+from cfg_core.methods import METHODS
 
-STYLE = {  # method -> (label, colour, line style)
-    "cfg": ("CFG", "#1f77b4", "-"),
-    "cg_noisy": ("CG, noise-aware classifier", "#d62728", "-"),
-    "cg_clean": ("CG, clean classifier", "#ff9896", "--"),
-    "scaled": ("score scaling (baseline)", "#7f7f7f", ":"),
-    "reduced_noise": ("reduced noise, tau = 1/(1+w) (baseline)", "#2ca02c", ":"),
-}
 FLOOR = 1e-3  # values below this (a collapsed sample set) are drawn at the floor of the log axis
 PANELS = (("mean_posterior", "mean exact p(c|x)  (fidelity)"), ("diversity", "mean pairwise distance"),
           ("distance_to_tilted", "SW2 to p(x|c)p(c|x)^w"), ("distance_to_class", "SW2 to p(x|c)"))
@@ -31,7 +23,8 @@ def sweep_figure(result) -> Figure:
     methods = list(dict.fromkeys(r.method for r in result.rows))
     for m in methods:
         rows = [r for r in result.rows if r.method == m]
-        label, colour, ls = STYLE.get(m, (m, None, "-"))
+        method = METHODS[m]
+        label, colour, ls = method.title, method.colour, method.line
         ws = [r.w for r in rows]
         for ax, (key, title) in zip(axes, PANELS):
             vals = [getattr(r, key) for r in rows]

@@ -40,7 +40,7 @@ def train_command(args) -> str:
 
 def train_config(args):
     """MnistTrainConfig from the defaults plus --steps / --p-uncond / --batch-size."""
-    from cfg_core.mnist_training import PRESETS
+    from cfg_core.mnist.training import PRESETS
 
     config = PRESETS["default"]
     if args.steps is not None:
@@ -61,8 +61,8 @@ def train_config(args):
 
 def train(args) -> int:
     """python -m cfg_core train --dataset mnist --out DIR [--steps N --p-uncond P --resume ...]."""
-    from cfg_core.mnist_training import train_mnist
-    from toy_data.mnist import load_digits, split
+    from cfg_core.mnist.training import train_mnist
+    from cfg_core.mnist.data import load_digits, split
 
     device = _device(args.device)
     config = train_config(args)
@@ -78,8 +78,8 @@ def train(args) -> int:
 
 def sample(args) -> int:
     """python -m cfg_core sample --dataset mnist --label C --guidance G --w W --n N --out FILE.npz."""
-    from cfg_core.mnist_metrics import accuracy, judge_outputs
-    from cfg_core.mnist_models import check_label, load_mnist_models, sample_mnist
+    from cfg_core.mnist.metrics import accuracy, judge_outputs
+    from cfg_core.mnist.models import check_label, load_mnist_models, sample_mnist
 
     if args.score == "exact":
         raise ValueError("--score exact needs an exact mixture density; MNIST has none: use --score learned")
@@ -118,9 +118,9 @@ def _sweep_ws(ws) -> tuple[float, ...]:
 
 def sweep(args) -> int:
     """python -m cfg_core sweep --dataset mnist --w 0,0.1,... --out DIR: JSON + PNG figures."""
-    from cfg_core.mnist_models import load_mnist_models
-    from cfg_core.mnist_sweep import SweepConfig, run_sweep, save_sweep
-    from toy_data.mnist import load_digits, split, to_unit
+    from cfg_core.mnist.models import load_mnist_models
+    from cfg_core.mnist.sweep import SweepConfig, run_sweep, save_sweep
+    from cfg_core.mnist.data import load_digits, split, to_unit
 
     if getattr(args, "score", "learned") == "exact":
         raise ValueError("--score exact needs an exact mixture density; MNIST has none: use --score learned")

@@ -15,7 +15,17 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from cfg_core.methods import METHODS
+
 DPI = 80  # small PNGs for the docs
+
+
+def _title(method: str) -> str:
+    return METHODS[method].title if method in METHODS else method
+
+
+def _colour(method: str) -> str | None:
+    return METHODS[method].colour if method in METHODS else None
 
 
 def _series(results: list[dict], method: str, key: str) -> tuple[list[float], list[float]]:
@@ -28,14 +38,12 @@ def _methods(results: list[dict]) -> list[str]:
 
 
 def fd_vs_is(sweep: dict) -> Figure:
-    from cfg_core.mnist_sweep import LABELS
-
     fig = Figure(figsize=(6, 4.5))
     ax = fig.add_subplot()
     for method in _methods(sweep["results"]):
         ws, fd = _series(sweep["results"], method, "fd")
         _, is_ = _series(sweep["results"], method, "inception_score")
-        ax.plot(is_, fd, "o-", label=LABELS.get(method, method), ms=4)
+        ax.plot(is_, fd, "o-", label=_title(method), color=_colour(method), ms=4)
         for w, a, b in zip(ws, is_, fd):
             ax.annotate(f"{w:g}", (a, b), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_yscale("log")  # the reduced-noise baseline's FD is 100x the others'
@@ -48,15 +56,13 @@ def fd_vs_is(sweep: dict) -> Figure:
 
 
 def metrics_vs_w(sweep: dict) -> Figure:
-    from cfg_core.mnist_sweep import LABELS
-
     keys = ("judge_accuracy", "judge_confidence", "diversity", "precision", "recall", "fd")
     fig = Figure(figsize=(11, 6))
     for i, key in enumerate(keys):
         ax = fig.add_subplot(2, 3, i + 1)
         for method in _methods(sweep["results"]):
             ws, ys = _series(sweep["results"], method, key)
-            ax.plot(ws, ys, "o-", ms=3, label=LABELS.get(method, method))
+            ax.plot(ws, ys, "o-", ms=3, label=_title(method), color=_colour(method))
         ax.axhline(sweep["real_held_out"][key], color="gray", ls=":", lw=1)
         if key == "fd":
             ax.set_yscale("log")
@@ -70,13 +76,14 @@ def metrics_vs_w(sweep: dict) -> Figure:
 def guide_vs_judge(sweep: dict) -> Figure:
     fig = Figure(figsize=(6, 4))
     ax = fig.add_subplot()
-    for method, color in (("cg_noisy", "C1"), ("cg_clean", "C2")):
+    for method in ("cg", "cg_clean"):
+        color = _colour(method)
         if method not in _methods(sweep["results"]):
             continue
         ws, guide = _series(sweep["results"], method, "guide_confidence")
         _, judge = _series(sweep["results"], method, "judge_confidence")
-        ax.plot(ws, guide, "o--", color=color, label=f"{method}: guide p(c|x)")
-        ax.plot(ws, judge, "o-", color=color, label=f"{method}: judge p(c|x)")
+        ax.plot(ws, guide, "o--", color=color, label=f"{_title(method)}: guide p(c|x)")
+        ax.plot(ws, judge, "o-", color=color, label=f"{_title(method)}: judge p(c|x)")
     ax.set(xlabel="w", ylabel="mean probability of the requested digit", ylim=(0, 1.02),
            title="Does CG fool its guide? (dashed: the guide, solid: the judge)")
     ax.legend(fontsize=7)

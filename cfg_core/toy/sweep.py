@@ -1,11 +1,7 @@
 """The fidelity/diversity sweep on a 2D mixture: every method at every w, scored against exact answers.
 
-Methods (all at the paper's w; each aims at p(x|c) p(c|x)^w except the two naive baselines):
-    cfg            classifier-free guidance
-    cg_noisy       classifier guidance with the noise-aware classifier p_phi(c | z_lam)
-    cg_clean       classifier guidance with a classifier trained on clean x only
-    scaled         score scaling, eps_hat = (1 + w) eps(z, c)   (baseline)
-    reduced_noise  ancestral sampler with its noise times tau = 1 / (1 + w)   (baseline)
+Methods: names of cfg_core.methods (default SWEEP_METHODS: cfg, cg, cg_clean, scaled, reduced), all at
+the paper's w; each aims at p(x|c) p(c|x)^w except the two naive baselines.
 Per (method, w), averaged over classes: mean exact p(c|x), diversity, SW_2 to the class and to the
 exact tilted target, and SW_2 to the exact tempered density p(x|c)^(1+w).
 """
@@ -17,18 +13,10 @@ from pathlib import Path
 
 import torch
 
+from cfg_core import methods as registry
 from cfg_core import metrics
-from cfg_core.lab import SampleRequest, run_sample
+from cfg_core.toy.sampling import SampleRequest, run_sample
 from cfg_core.mixture import GaussianMixture, grid_density
-
-SWEEP_METHODS = {  # name -> (SampleRequest overrides as a function of w)
-    "cfg": lambda w: {"method": "cfg"},
-    "cg_noisy": lambda w: {"method": "cg", "classifier": "noisy"},
-    "cg_clean": lambda w: {"method": "cg", "classifier": "clean"},
-    "scaled": lambda w: {"method": "scaled"},
-    "reduced_noise": lambda w: {"method": "none", "sampler": "ddpm", "noise_scale": 1.0 / (1.0 + w)},
-}
-
 
 @dataclass(frozen=True)
 class SweepRow:
@@ -54,7 +42,7 @@ class SweepResult:
 def _row(mix: GaussianMixture, trained, method: str, w: float, base: SampleRequest) -> SweepRow:
     vals = []
     for c in range(mix.num_classes):
-        req = SampleRequest(**{**asdict(base), "label": c, "w": w, **SWEEP_METHODS[method](w)})
+        req = SampleRequest(**{**asdict(base), "label": c, "w": w, "method": method})
         x = run_sample(mix, trained, req, keep_trajectory=False).x.double()
         gen = torch.Generator().manual_seed(10_000 + c)
         rep = metrics.sample_report(mix, x, c, w, gen)
@@ -65,14 +53,13 @@ def _row(mix: GaussianMixture, trained, method: str, w: float, base: SampleReque
 
 
 def run_mixture_sweep(mix: GaussianMixture, trained, ws: list[float], score: str = "learned", n: int = 1000,
-                      seed: int = 0, steps: int = 100, sampler: str = "ddim", methods=tuple(SWEEP_METHODS),
+                      seed: int = 0, steps: int = 100, sampler: str = "ddim", methods=registry.SWEEP_METHODS,
                       progress=None) -> SweepResult:
     """Every method at every w; `progress(done, total)` is called after each row."""
     base = SampleRequest(label=0, score=score, n=n, seed=seed, steps=steps, sampler=sampler)
     rows, total = [], len(methods) * len(ws)
     for method in methods:
-        if method not in SWEEP_METHODS:
-            raise ValueError(f"unknown sweep method {method!r}; choose from {', '.join(SWEEP_METHODS)}")
+        registry.get(method)  # unknown names fail before any work
         for w in ws:
             rows.append(_row(mix, trained, method, w, base))
             if progress is not None:
@@ -82,7 +69,7 @@ def run_mixture_sweep(mix: GaussianMixture, trained, ws: list[float], score: str
 
 def write_sweep(result: SweepResult, out_dir: str | Path, command: str = "") -> list[Path]:
     """sweep.json with every row, and sweep.png with the curves (see figures.sweep_figure)."""
-    from cfg_core.sweep_plots import sweep_figure
+    from cfg_core.toy.sweep_plots import sweep_figure
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,17 +1,15 @@
 """Pure figure builders for the app and the docs: data in, images (numpy RGB) or matplotlib Figures out.
 
-    lab_frames(view, w)        one RGB frame per animation step of a lab view (cfg_core.lab_views) at w
+    lab_frames(view, w)        one RGB frame per animation step of a lab view (explainer.views) at w
     mnist_grid(x)              [N, 28, 28] in [0, 1] -> one uint8 image of the digits in a square grid
     mnist_frames(trajectory)   the denoising animation of a grid, z_1 .. x
     save_animation(frames, p)  MP4 (imageio-ffmpeg) or GIF by the path's suffix
     sweep_figure(sweep, w)     metric-versus-w curves with the current w marked
-    png_bytes(fig)             a Figure as PNG bytes
 
 No gradio here; every function is deterministic in its inputs.
 """
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 
@@ -19,7 +17,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from cfg_core.lab_views import FIELD_GRID, W_GRID, decode_coords, decode_f32, field_points, snap_w
+from explainer.geometry import FIELD_GRID, field_points
+from explainer.views import W_GRID, LabView, PanelView, snap_w
 
 CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 
@@ -31,13 +30,6 @@ def figure_rgb(fig: Figure) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
-def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
-    buf = io.BytesIO()
-    FigureCanvasAgg(fig)
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-
 def _contours(ax, levels, color, style) -> None:
     for li, lines in enumerate(levels or []):
         for flat in lines:
@@ -45,20 +37,20 @@ def _contours(ax, levels, color, style) -> None:
             ax.plot(xy[:, 0], xy[:, 1], color=color, ls=style, lw=1.6 if li == 0 else 1.0, alpha=0.9 if li == 0 else 0.6)
 
 
-def _panel_axes(ax, view: dict, panel: dict, wi: int, traj: np.ndarray, frame: int, tempered: bool) -> None:
-    ext = view["extent"]
+def _panel_axes(ax, view: LabView, panel: PanelView, wi: int, frame: int, tempered: bool) -> None:
+    ext, traj, t = view.extent, panel.traj, view.targets
     pts = field_points(ext, FIELD_GRID).numpy()
-    field = decode_f32(panel["field"], (len(W_GRID), len(pts), 2))[wi]
+    field = panel.field[wi]
     mag = np.hypot(field[:, 0], field[:, 1])
     ref = np.quantile(mag, 0.8) or 1.0
     scale = np.tanh(mag / ref) / np.maximum(mag, 1e-12) * 0.9 * (ext[1] - ext[0]) / FIELD_GRID
     ax.quiver(pts[:, 0], pts[:, 1], field[:, 0] * scale, field[:, 1] * scale, angles="xy", scale_units="xy",
               scale=1, color="#555", alpha=0.7, width=0.004)
-    _contours(ax, view["class_contours"], "#1f4e9c", "-")
-    _contours(ax, view["tilted_contours"][wi], "#e07b00", "--")
+    _contours(ax, t.class_contours, "#1f4e9c", "-")
+    _contours(ax, t.tilted_contours[wi], "#e07b00", "--")
     if tempered:
-        _contours(ax, view["tempered_contours"][wi], "#8e24aa", ":")
-    color = CLASS_COLORS[view["label"] % len(CLASS_COLORS)]
+        _contours(ax, t.tempered_contours[wi], "#8e24aa", ":")
+    color = CLASS_COLORS[view.label % len(CLASS_COLORS)]
     for n in range(0, traj.shape[2], 2):
         ax.plot(traj[wi, : frame + 1, n, 0], traj[wi, : frame + 1, n, 1], color=color, alpha=0.15, lw=0.7)
     ax.scatter(traj[wi, frame, :, 0], traj[wi, frame, :, 1], s=9, color=color, edgecolors="white", linewidths=0.4)
@@ -67,25 +59,25 @@ def _panel_axes(ax, view: dict, panel: dict, wi: int, traj: np.ndarray, frame: i
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(panel["title"], fontsize=10)
+    ax.set_title(panel.title, fontsize=10)
 
 
-def lab_frames(view: dict, w: float, tempered: bool | None = None) -> list[np.ndarray]:
+def lab_frames(view: LabView, w: float, tempered: bool | None = None) -> list[np.ndarray]:
     """One RGB frame per kept sampling step, all panels side by side, at grid weight w."""
     wi = W_GRID.index(snap_w(w))
-    trajs = [decode_coords(p["traj"], tuple(p["shape"])) for p in view["panels"]]
+    panels = view.panels
     if tempered is None:
-        tempered = any(p["method"] in ("scaled", "reduced") for p in view["panels"])
+        tempered = any(p.method in ("scaled", "reduced") for p in panels)
     frames = []
-    n_frames = trajs[0].shape[1]
-    fig = Figure(figsize=(4.2 * len(trajs), 4.6), dpi=100)
+    n_frames = panels[0].traj.shape[1]
+    fig = Figure(figsize=(4.2 * len(panels), 4.6), dpi=100)
     for f in range(n_frames):
         fig.clear()
-        for k, (panel, traj) in enumerate(zip(view["panels"], trajs)):
-            _panel_axes(fig.add_subplot(1, len(trajs), k + 1), view, panel, wi, traj, f, tempered)
-        lam = view["panels"][0]["frame_lams"][f]
+        for k, panel in enumerate(panels):
+            _panel_axes(fig.add_subplot(1, len(panels), k + 1), view, panel, wi, f, tempered)
+        lam = panels[0].frame_lams[f]
         stage = "final samples" if f == n_frames - 1 else f"lambda = {lam}"
-        fig.suptitle(f"{view['mixture']}, class {view['class_names'][view['label']]}, w = {W_GRID[wi]:g}: {stage}",
+        fig.suptitle(f"{view.mixture.name}, class {view.class_names[view.label]}, w = {W_GRID[wi]:g}: {stage}",
                      fontsize=11)
         fig.tight_layout()
         frames.append(figure_rgb(fig))

@@ -1,0 +1,112 @@
+"""The ONE registry of guidance methods: name -> how to build its strategy, sample it, title and draw it.
+
+Every consumer reads METHODS: the CLI's --guidance choices, the 2D lab, the MNIST tab, both sweeps, their
+plots and the /toy and /mnist endpoints. Adding a method is a strategy class (cfg_core.guidance), one entry
+here, and its tests.
+
+    none      eps(z, c)                                   the plain conditional model, target p(x|c)
+    cfg       (1 + w) eps(z, c) - w eps(z)                Ho & Salimans, eq. 6
+    cg        eps_base - k sigma grad log p_phi(c|z_lam)  Dhariwal & Nichol, noise-aware classifier
+    cg_clean  the same with a classifier trained on clean x only (the paper: an ordinary classifier fails)
+    scaled    (1 + w) eps(z, c)                           naive baseline: score times 1 + w
+    reduced   eps(z, c), ancestral sampler with its noise times tau = 1/(1 + w)   naive baseline
+(CG: k = w on the conditional base, w + 1 on the unconditional one; both sample p(x|c) p(c|x)^w.)
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from cfg_core.guidance import (CG_BASES, ClassifierFree, ClassifierGuided, NoGuidance, ScoreScaled, Weight,
+                               check_w)
+from cfg_core.samplers import SamplerConfig
+
+
+@dataclass(frozen=True)
+class GuidanceModels:
+    """The networks (or exact quantities) a strategy may use; a method takes what it needs."""
+
+    eps_model: object  # eps(z [N, ...], lam [N], c [N]) with c = num_classes the null token
+    classifier_noisy: object | None = None  # p_phi(c | z_lam, lam) as logits
+    classifier_clean: object | None = None  # p_phi(c | x), trained on clean data only
+
+
+def _classifier(models: GuidanceModels, kind: str):
+    guide = models.classifier_noisy if kind == "noisy" else models.classifier_clean
+    if guide is None:
+        raise ValueError(f"classifier guidance needs the {kind} classifier, and none was given")
+    return guide
+
+
+Build = Callable[[GuidanceModels, int, Weight, str], object]  # (models, label c, w, CG base) -> strategy
+
+
+@dataclass(frozen=True)
+class Method:
+    """One guidance method: its strategy, its sampler needs, and how people see it."""
+
+    title: str  # long name for panels and legends
+    short: str  # a few words for buttons and tables
+    build: Build
+    colour: str  # one colour per method in every plot
+    line: str = "-"  # matplotlib line style in the sweep plots
+    classifier: str | None = None  # the guide it needs: "noisy", "clean" or None
+    tau: Callable[[float], float] | None = None  # ancestral noise scale tied to w (then always ddpm)
+    baseline: bool = False  # a naive temperature trick, not real guidance
+
+    @property
+    def batches_w(self) -> bool:
+        """True when one batched run can carry a column of w (the sampler does not depend on w)."""
+        return self.tau is None
+
+    def sampler(self, config: SamplerConfig, w: float) -> SamplerConfig:
+        """The sampler this method runs at weight w (the reduced-noise baseline forces ddpm, tau = tau(w))."""
+        if self.tau is None:
+            return config
+        return replace(config, kind="ddpm", noise_scale=self.tau(float(w)))
+
+
+def _cg(kind: str) -> Build:
+    return lambda m, c, w, base: ClassifierGuided(m.eps_model, _classifier(m, kind), c, w, base)
+
+
+METHODS: dict[str, Method] = {
+    "none": Method("No guidance (conditional)", "no guidance", lambda m, c, w, base: NoGuidance(m.eps_model, c),
+                   "#555555", "-."),
+    "cfg": Method("Classifier-free guidance", "CFG", lambda m, c, w, base: ClassifierFree(m.eps_model, c, w),
+                  "#1f77b4"),
+    "cg": Method("Classifier guidance, noise-aware classifier", "CG", _cg("noisy"), "#d62728",
+                 classifier="noisy"),
+    "cg_clean": Method("Classifier guidance, clean-data classifier", "CG (clean classifier)", _cg("clean"),
+                       "#ff9896", "--", classifier="clean"),
+    "scaled": Method("Score scaling (1+w) eps", "score scaling",
+                     lambda m, c, w, base: ScoreScaled(m.eps_model, c, w), "#7f7f7f", ":", baseline=True),
+    "reduced": Method("Reduced sampler noise, tau = 1/(1+w)", "reduced noise",
+                      lambda m, c, w, base: NoGuidance(m.eps_model, c), "#2ca02c", ":",
+                      tau=lambda w: 1.0 / (1.0 + w), baseline=True),
+}
+SWEEP_METHODS = ("cfg", "cg", "cg_clean", "scaled", "reduced")  # what the sweeps compare by default
+
+
+def get(name: str) -> Method:
+    """The registry entry, or ValueError listing the names."""
+    if name not in METHODS:
+        raise ValueError(f"unknown guidance method {name!r}; choose one of {', '.join(METHODS)}")
+    return METHODS[name]
+
+
+def with_classifier(name: str, classifier: str = "noisy") -> str:
+    """The registry name for a CG request given with a separate classifier choice (the CLI's --classifier)."""
+    if classifier not in ("noisy", "clean"):
+        raise ValueError(f"classifier must be noisy or clean, got {classifier!r}")
+    return "cg_clean" if name == "cg" and classifier == "clean" else name
+
+
+def make_strategy(name: str, models: GuidanceModels, label: int, w: Weight = 0.0,
+                  cg_base: str = "conditional", max_w: float | None = None):
+    """The guidance strategy of a method at weight w (a float, or a column [N, 1] for a batch of w)."""
+    method = get(name)
+    w = check_w(w) if max_w is None else check_w(w, max_w)
+    if cg_base not in CG_BASES:
+        raise ValueError(f"cg base must be one of {', '.join(CG_BASES)}, got {cg_base!r}")
+    return method.build(models, label, w, cg_base)

@@ -1,0 +1,50 @@
+"""Compact array encodings for the browser: base64 of little-endian int16 coordinates and float32 fields.
+
+Coordinates are sent as round(x * scale) in int16. The scale is chosen per array (coord_scale) so that
+the largest |x| still fits: 1000 (three decimals) for ordinary views, less for samples that strong or
+broken guidance throws far away. Nothing is clipped; the browser divides by the scale it is sent.
+"""
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import torch
+
+MAX_COORD_SCALE = 1000.0  # three decimals are plenty for a canvas
+INT16_MAX = 32767
+
+
+def _b64(arr: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(arr).tobytes()).decode("ascii")
+
+
+def _numpy(x) -> np.ndarray:
+    return x.detach().double().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float64)
+
+
+def coord_scale(x) -> float:
+    """The largest scale <= MAX_COORD_SCALE at which every finite |x| * scale fits an int16."""
+    a = _numpy(x)
+    finite = a[np.isfinite(a)]
+    biggest = float(np.abs(finite).max()) if finite.size else 0.0
+    return MAX_COORD_SCALE if biggest * MAX_COORD_SCALE < INT16_MAX else INT16_MAX / biggest
+
+
+def encode_coords(x, scale: float = MAX_COORD_SCALE) -> str:
+    """float coordinates -> base64 little-endian int16 of round(x * scale); scale from coord_scale(x)."""
+    a = np.nan_to_num(np.round(_numpy(x) * scale), nan=0.0, posinf=INT16_MAX, neginf=-INT16_MAX)
+    return _b64(np.clip(a, -INT16_MAX, INT16_MAX).astype("<i2"))
+
+
+def decode_coords(text: str, shape: tuple[int, ...], scale: float = MAX_COORD_SCALE) -> np.ndarray:
+    """Inverse of encode_coords."""
+    return np.frombuffer(base64.b64decode(text), dtype="<i2").reshape(shape).astype(np.float64) / scale
+
+
+def encode_f32(x) -> str:
+    return _b64(_numpy(x).astype("<f4"))
+
+
+def decode_f32(text: str, shape: tuple[int, ...]) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype="<f4").reshape(shape).astype(np.float64)

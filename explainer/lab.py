@@ -1,0 +1,101 @@
+"""The 2D lab as a service, without gradio: a Selection in, a LabView (every w of the grid), its summary,
+and the /toy answer out.
+
+It resolves the mixture (a preset or the editor's custom JSON), picks exact or learned quantities (a preset
+whose checkpoint is unusable is retrained once; without networks the lab falls back to exact scores and says
+so), and asks the view cache. Every user-facing failure is a ValueError with one line.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from cfg_core.mixture import GaussianMixture
+from cfg_core.mixture_json import parse_mixture_json
+from cfg_core.toy.training import MixtureTrainConfig
+from explainer.registry import ModelRegistry
+from explainer.selection import Selection, SelectionError
+from explainer.views import W_GRID, LabView, LabViews, PanelSpec, snap_w
+
+TAU_NOTE = ("**Reduced sampler noise** runs the ancestral (DDPM) sampler on the plain conditional model with its "
+            "injected noise multiplied by **tau = 1/(1+w)**, tied to the w slider (w = 0: the normal sampler).")
+CLEAN_NOTE = ("CG is guided by the **clean-data** classifier: its gradient is wrong at high noise, "
+              "so samples are pushed to the wrong places (compare with the noise-aware one).")
+NO_MODEL_NOTE = ("No trained model for this mixture yet: showing **exact** scores. "
+                 "Train one in the *Train your own* tab.")
+
+
+def retrain_config() -> MixtureTrainConfig:
+    """What a preset with a missing or broken checkpoint is retrained with; CFG_RETRAIN_STEPS="2000,800"
+    (eps-network steps, steps per classifier) makes it shorter, e.g. for tests."""
+    text = os.environ.get("CFG_RETRAIN_STEPS", "")
+    if not text:
+        return MixtureTrainConfig()
+    steps, classifier_steps = (int(v) for v in text.split(","))
+    return MixtureTrainConfig(steps=steps, classifier_steps=classifier_steps)
+
+
+class Lab:
+    """Mixtures, trained networks and precomputed views of the 2D lab."""
+
+    def __init__(self, checkpoint_root: str | Path | None = None, retrain: MixtureTrainConfig | None = None,
+                 cache_size: int = 48):
+        self.registry = ModelRegistry(checkpoint_root)
+        self.views = LabViews(maxsize=cache_size)
+        self.retrain = retrain or retrain_config()
+
+    def resolve(self, sel: Selection) -> tuple[str, GaussianMixture]:
+        """(registry key, mixture) of a selection; MixtureError (a ValueError) when it cannot be used."""
+        if sel.dataset == "custom":
+            if not sel.custom_json:
+                raise SelectionError("no custom mixture yet: edit the table or upload JSON, then press Apply")
+            mix = parse_mixture_json(sel.custom_json)
+            return self.registry.add_custom(mix), mix
+        return sel.dataset, self.registry.mixture(sel.dataset)
+
+    def view(self, sel: Selection, on_progress=None) -> tuple[LabView, str]:
+        """The precomputed view of a selection, and a note when it had to fall back to exact scores."""
+        key, mix = self.resolve(sel)
+        if sel.label >= mix.num_classes:
+            raise SelectionError(f"class must be an integer in [0, {mix.num_classes - 1}] "
+                                 f"({', '.join(mix.class_names)}), got {sel.label}")
+        score, note, tm, model_key = sel.score, "", None, ""
+        if score == "learned":
+            tm, model_key = self.registry.trained_or_retrain(key, self.retrain, on_progress)
+            if tm is None:
+                score, note = "exact", NO_MODEL_NOTE
+        specs = [PanelSpec(key, sel.label, m, sel.sampler, score, sel.cg_base, sel.seed, sel.lam) for m in sel.methods]
+        return self.views.view(mix, tm, specs, model_key), note
+
+    def summary(self, view: LabView, w: float, note: str = "") -> str:
+        """The live numbers at the grid w nearest to w, as Markdown."""
+        wi = W_GRID.index(snap_w(w))
+        lines = [f"**w = {W_GRID[wi]:g}** (diffusers guidance_scale = {1 + W_GRID[wi]:g}) · mixture "
+                 f"**{view.mixture.name}**, class **{view.class_names[view.label]}**"]
+        for p in view.panels:
+            n = p.numbers[wi]
+            err = f", learned field error {100 * p.field_error[wi]:.1f} %" if p.field_error else ""
+            lines.append(f"- {p.title}: mean p(c|x) {n['mean_posterior']:.3f}, diversity {n['diversity']:.3f}, "
+                         f"SW₂ to p(x|c) {n['distance_to_class']:.3f}, to tilted {n['distance_to_tilted']:.3f}{err}")
+        if any(p.method == "reduced" for p in view.panels):
+            lines.append(TAU_NOTE)
+        if any(p.method == "cg_clean" for p in view.panels):
+            lines.append(CLEAN_NOTE)
+        return "\n".join(lines + ([note] if note else []))
+
+    def toy(self, sel: Selection) -> dict:
+        """One method's final samples and numbers at the grid w nearest to sel.w (the /toy endpoint)."""
+        if "|" in sel.method:
+            raise SelectionError("method must be a single method: one of cfg, cg, scaled, reduced, none")
+        sel = replace(sel, cg_base="conditional", lam=0.0)
+        view, note = self.view(sel)
+        w = snap_w(sel.w)
+        wi, panel = W_GRID.index(w), view.panels[0]
+        return {"dataset": view.mixture.name, "label": view.label, "class_name": view.class_names[view.label],
+                "method": sel.method, "w": w, "guidance_scale": 1 + w, "sampler": panel.spec.sampler,
+                "score": panel.spec.score, "note": note, **panel.numbers[wi],
+                "learned_field_error": panel.field_error[wi] if panel.field_error else None,
+                "samples": np.round(panel.samples(w), 3).tolist()}

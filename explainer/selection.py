@@ -1,0 +1,149 @@
+"""What a user has chosen in the 2D lab, as ONE frozen value: built once per event, validated once.
+
+The handlers, the "link to this view" URL, the /toy endpoint and the view cache all read a Selection;
+nothing threads the eleven control values through signatures. `method` is one registry name or two
+joined by "|" (two panels side by side); `classifier` picks CG's guide (cg + clean = registry "cg_clean").
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import urllib.parse
+from dataclasses import asdict, dataclass, fields, replace
+
+from cfg_core import methods
+from cfg_core.guidance import CG_BASES
+from cfg_core.mixture_json import PRESETS
+
+W_MAX = 10.0  # the lab's w range (its precomputed grid ends here)
+MAX_SEED = 2**31 - 1
+COMBOS = ("cfg|cg", "cfg|scaled", "cfg|reduced")  # two-panel comparisons offered next to single methods
+SINGLE = ("cfg", "cg", "scaled", "reduced", "none")
+CHOICES = tuple(SINGLE) + COMBOS
+SAMPLERS = ("ddim", "ddpm")
+SCORES = ("learned", "exact")
+CLASSIFIERS = ("noisy", "clean")
+
+
+class SelectionError(ValueError):
+    """A control value that cannot be used, with one line saying what is allowed."""
+
+
+def choice_label(choice: str) -> str:
+    """How a method choice reads in the UI: 'CFG', 'CFG vs CG', ..."""
+    shorts = [methods.get(m).short for m in choice.split("|")]
+    label = " vs ".join(shorts)
+    return label[0].upper() + label[1:] + (" (baseline)" if choice in ("scaled", "reduced") else "")
+
+
+def check_number(value, name: str, lo: float, hi: float) -> float:
+    if isinstance(value, bool):
+        raise SelectionError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise SelectionError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}") from None
+    if not math.isfinite(v) or not lo <= v <= hi:
+        raise SelectionError(f"{name} must be a finite number in [{lo:g}, {hi:g}], got {value!r}")
+    return v
+
+
+def check_integer(value, name: str, lo: int, hi: int) -> int:
+    v = check_number(value, name, lo, hi)
+    if v != int(v):
+        raise SelectionError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+    return int(v)
+
+
+def _one_of(value, name: str, allowed) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise SelectionError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Everything that decides the lab's view (w is the paper's w; the view holds every w of its grid)."""
+
+    dataset: str = "three_gaussians"  # a preset, or "custom" (then custom_json holds the mixture)
+    custom_json: str = ""
+    label: int = 0  # class c (checked against the mixture by the service)
+    method: str = "cfg|cg"  # a choice in CHOICES
+    w: float = 2.0
+    sampler: str = "ddim"
+    score: str = "learned"
+    classifier: str = "noisy"
+    cg_base: str = "conditional"
+    lam: float = 0.0  # log-SNR of the drawn score field
+    seed: int = 0
+
+    @classmethod
+    def from_values(cls, *values) -> "Selection":
+        """From the controls' values in CONTROLS order (the UI's event inputs), validated."""
+        if len(values) != len(CONTROLS):
+            raise SelectionError(f"expected {len(CONTROLS)} control values, got {len(values)}")
+        return cls(**dict(zip(CONTROLS, values))).validated()
+
+    def validated(self) -> "Selection":
+        """The selection with types normalised, or SelectionError with one line."""
+        if self.dataset != "custom":
+            _one_of(self.dataset, "dataset", (*PRESETS, "custom"))
+        return replace(
+            self, custom_json=self.custom_json if isinstance(self.custom_json, str) else "",
+            label=check_integer(self.label, "class", 0, 63), method=_one_of(self.method, "method", CHOICES),
+            w=check_number(self.w, "w", 0, W_MAX), sampler=_one_of(self.sampler, "sampler", SAMPLERS),
+            score=_one_of(self.score, "score", SCORES),
+            classifier=_one_of(self.classifier, "CG's classifier", CLASSIFIERS),
+            cg_base=_one_of(self.cg_base, "CG's base", CG_BASES), lam=check_number(self.lam, "field noise level", -10, 10),
+            seed=check_integer(self.seed, "seed", 0, MAX_SEED))
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The registry names of the panels, left to right."""
+        return tuple(methods.with_classifier(m, self.classifier) for m in self.method.split("|"))
+
+    def values(self) -> tuple:
+        """The controls' values in CONTROLS order."""
+        return tuple(getattr(self, name) for name in CONTROLS)
+
+    def to_query(self) -> str:
+        """The 'link to this view' query string (a custom mixture travels as base64 JSON in mix=)."""
+        q = {k: v for k, v in asdict(self).items() if k != "custom_json"}
+        if self.dataset == "custom" and self.custom_json:
+            compact = json.dumps(json.loads(self.custom_json), separators=(",", ":"))
+            q["mix"] = base64.urlsafe_b64encode(compact.encode()).decode()
+        return urllib.parse.urlencode(q)
+
+    @classmethod
+    def from_query(cls, params: dict) -> tuple["Selection", list[str]]:
+        """A selection from URL parameters: each bad or unknown value falls back to its default, with a notice."""
+        sel, notices = cls(), []
+        if params.get("mix"):
+            try:
+                text = base64.urlsafe_b64decode(str(params["mix"]).encode()).decode("utf-8")
+                sel = replace(sel, custom_json=json.dumps(json.loads(text)))
+            except (ValueError, binascii.Error, RecursionError, UnicodeDecodeError):
+                notices.append("the link's custom mixture could not be read")
+        for f in fields(cls):
+            if f.name == "custom_json" or f.name not in params:
+                continue
+            try:
+                sel = replace(sel, **{f.name: _from_text(f.name, params[f.name])}).validated()
+            except (SelectionError, ValueError):
+                notices.append(f"{f.name}={str(params[f.name])[:40]!r} is not valid here; using {getattr(sel, f.name)!r}")
+        if sel.dataset == "custom" and not sel.custom_json:
+            sel = replace(sel, dataset=cls.dataset)
+        return sel, notices
+
+
+def _from_text(name: str, text):
+    if name in ("label", "seed"):
+        return int(float(text))
+    if name in ("w", "lam"):
+        return float(text)
+    return str(text)
+
+
+CONTROLS = tuple(f.name for f in fields(Selection))

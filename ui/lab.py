@@ -1,0 +1,192 @@
+"""Event handlers of the 2D lab, the mixture editor, *Train your own* and the /toy endpoint (app.py wires them).
+
+Each handler is thin: build one Selection from the controls, make one call into explainer, turn a ValueError
+into gr.Error. State (LAB) is created here and loads lazily: nothing heavy at import.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from cfg_core.mixture_json import PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
+from cfg_core.toy.training import MixtureTrainConfig
+from explainer import figures
+from explainer.editor import rows_to_spec, spec_to_rows
+from explainer.lab import Lab
+from explainer.selection import CHOICES, Selection, choice_label
+from explainer.views import snap_w
+
+MAX_UPLOAD_BYTES = 1_000_000
+LAB_CHOICES = [(choice_label(c), c) for c in CHOICES]
+DEFAULTS = Selection()
+
+# CFG_CHECKPOINT_DIR: a folder with one checkpoint folder per preset and mnist/ (default: the shipped checkpoints/)
+CHECKPOINT_DIR = Path(os.environ["CFG_CHECKPOINT_DIR"]) if os.environ.get("CFG_CHECKPOINT_DIR") else None
+LAB = Lab(CHECKPOINT_DIR)
+
+
+def selection(values) -> Selection:
+    """The controls' values as a checked Selection, or gr.Error with one line."""
+    try:
+        return Selection.from_values(*values)
+    except ValueError as err:
+        raise gr.Error(str(err).splitlines()[0]) from None
+
+
+def lab_view(sel: Selection, progress=None):
+    """The view of a selection (gr.Error on bad input); progress shows a retraining checkpoint."""
+    def on_progress(frac, desc):
+        if progress is not None:
+            progress(frac, desc=desc)
+    try:
+        return LAB.view(sel, on_progress)
+    except ValueError as err:
+        raise gr.Error(str(err).splitlines()[0]) from None
+
+
+def class_radio(sel: Selection) -> gr.Radio:
+    try:
+        _, mix = LAB.resolve(sel)
+    except ValueError as err:
+        raise gr.Error(str(err).splitlines()[0]) from None
+    return gr.Radio(choices=[(n, i) for i, n in enumerate(mix.class_names)], value=min(sel.label, mix.num_classes - 1))
+
+
+# --- lab events -----------------------------------------------------------------------------------
+def update_view(*values, progress=gr.Progress()):
+    sel = selection(values)
+    view, note = lab_view(sel, progress)
+    return view.json_text, LAB.summary(view, sel.w, note), sel.to_query()
+
+
+def on_w(*values):
+    """The slider's change event: the browser already redrew; sync the numbers and the link."""
+    sel = selection(values)
+    view, note = lab_view(sel)
+    return LAB.summary(view, sel.w, note), sel.to_query()
+
+
+def on_dataset(dataset, custom_json):
+    return class_radio(Selection(dataset=dataset, custom_json=custom_json or ""))
+
+
+def restore_from_url(request: gr.Request):
+    """Controls from the page's query string (the 'link to this view'); defaults where absent or bad."""
+    sel, notices = Selection.from_query(dict(request.query_params) if request is not None else {})
+    try:
+        radio = class_radio(sel)
+    except gr.Error:
+        sel, radio = DEFAULTS, class_radio(DEFAULTS)
+        notices.append("the link's mixture could not be used; showing the default view")
+    if notices:
+        gr.Warning("Some of the link's settings were not valid: " + "; ".join(notices))
+    values = list(sel.values())
+    values[0], values[2] = gr.Dropdown(value=sel.dataset), radio
+    return tuple(values)
+
+
+def make_animation(fmt, *values):
+    sel = selection(values)
+    view, _ = lab_view(sel)
+    name = f"cfg-lab-{'-vs-'.join(sel.methods)}-w{snap_w(sel.w):g}.{fmt}"  # never a user-given name in a path
+    out = Path(tempfile.mkdtemp(prefix="cfg-anim-")) / name
+    return gr.File(str(figures.save_animation(figures.lab_frames(view, sel.w), out)), visible=True)
+
+
+# --- custom mixtures ------------------------------------------------------------------------------
+def load_preset_into_editor(preset):
+    if preset not in PRESETS:
+        raise gr.Error(f"unknown preset {preset!r}")
+    spec = mixture_to_dict(LAB.registry.mixture(preset))
+    return spec_to_rows(spec), ", ".join(spec["classes"]), json.dumps(spec, indent=1)
+
+
+def apply_table(rows, class_names):
+    try:
+        table = rows.values.tolist() if hasattr(rows, "values") else rows
+        mix = mixture_from_dict(rows_to_spec(table, class_names))
+    except MixtureError as err:
+        raise gr.Error(str(err)) from None
+    gr.Info(f"Custom mixture with {len(mix.weights)} components and classes {', '.join(mix.class_names)}.")
+    return json.dumps(mixture_to_dict(mix)), json.dumps(mixture_to_dict(mix), indent=1), gr.Dropdown(value="custom"), \
+        gr.Radio(choices=[(n, i) for i, n in enumerate(mix.class_names)], value=0)
+
+
+def upload_mixture(path):
+    if not path:
+        raise gr.Error("no file")
+    p = Path(path)
+    if p.stat().st_size > MAX_UPLOAD_BYTES:
+        raise gr.Error(f"a mixture file may be at most {MAX_UPLOAD_BYTES} bytes")
+    try:
+        mix = parse_mixture_json(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise gr.Error("the file is not UTF-8 JSON text") from None
+    except MixtureError as err:
+        raise gr.Error(f"{p.name} is not a usable mixture: {err}. Nothing was changed.") from None
+    spec = mixture_to_dict(mix)
+    gr.Info(f"Loaded {p.name} into the table: press Apply to use it.")
+    return spec_to_rows(spec), ", ".join(spec["classes"])
+
+
+# --- train your own -------------------------------------------------------------------------------
+def train_custom(source, custom_json, p_uncond, steps, classifier_steps):
+    """Train in a worker thread; stream progress and the loss curve; register the model for the lab."""
+    text = custom_json if source == "custom" else json.dumps(mixture_to_dict(LAB.registry.mixture(source)))
+    try:
+        key, mix = LAB.resolve(Selection(dataset="custom", custom_json=text or ""))
+        config = MixtureTrainConfig(steps=int(steps), classifier_steps=int(classifier_steps), p_uncond=float(p_uncond))
+    except (ValueError, TypeError) as err:
+        raise gr.Error(str(err).splitlines()[0]) from None
+    events: queue.Queue = queue.Queue()
+    curves: dict[str, list[float]] = {"eps_model": [], "classifier_noisy": [], "classifier_clean": []}
+    result: dict = {}
+
+    def work():
+        try:
+            result["tm"] = LAB.registry.retrain(key, config, lambda *a: events.put(a))
+        except Exception as err:  # reported to the user below
+            result["error"] = str(err)
+        events.put(None)
+
+    threading.Thread(target=work, daemon=True).start()
+    total = config.steps + 2 * config.classifier_steps
+    done_before = {"eps_model": 0, "classifier_noisy": config.steps, "classifier_clean": config.steps + config.classifier_steps}
+    last = time.perf_counter()
+    while (item := events.get()) is not None:
+        stage, step, n, loss = item
+        curves[stage].append(loss)
+        msg = f"**{stage}** step {step}/{n}, loss {loss:.4f} — overall {100 * (done_before[stage] + step) / total:.0f} %"
+        if time.perf_counter() - last > 0.5:
+            last = time.perf_counter()
+            yield msg, figures.loss_figure(curves), gr.skip(), gr.skip()
+    if "error" in result:
+        raise gr.Error(f"training failed: {result['error']}")
+    secs = result["tm"].record.get("seconds", 0)
+    yield (f"Trained in {secs:.1f} s (p_uncond {p_uncond:g}). The lab now uses it: dataset **custom**.",
+           figures.loss_figure(curves), json.dumps(mixture_to_dict(mix)), gr.Dropdown(value="custom"))
+
+
+# --- API endpoints --------------------------------------------------------------------------------
+def toy(dataset: str = "three_gaussians", label: int = 0, method: str = "cfg", w: float = 2.0,
+        sampler: str = "ddim", score: str = "learned", classifier: str = "noisy", seed: int = 0,
+        mixture_json: str = "") -> dict:
+    """2D lab: final samples and live numbers for one method at weight w (snapped to the lab's w grid in [0, 10]).
+
+    dataset: three_gaussians | two_overlapping | ring | custom (then give mixture_json);
+    method: cfg | cg | scaled | reduced | none; sampler: ddim | ddpm; score: learned | exact;
+    classifier (CG's guide): noisy | clean.
+    """
+    try:
+        sel = Selection(dataset=dataset, custom_json=mixture_json or "", label=label, method=method, w=w,
+                        sampler=sampler, score=score, classifier=classifier, seed=seed).validated()
+        return LAB.toy(sel)
+    except ValueError as err:
+        raise gr.Error(str(err).splitlines()[0]) from None
