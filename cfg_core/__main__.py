@@ -19,10 +19,14 @@ import shlex
 import sys
 from pathlib import Path
 
+from cfg_core.atomic import check_writable
 from cfg_core.guidance import CG_BASES, MAX_W, check_w
 from cfg_core.methods import METHODS
 from cfg_core.toy.sampling import CLASSIFIERS, MAX_SAMPLES, SCORES
 from cfg_core.samplers import SAMPLERS
+
+MAX_STEPS = 200_000  # training or sampling steps: more is a typo (and would run for days)
+MAX_SEED = 2**31 - 1  # as in the app; larger seeds overflow the MNIST trainer's seed arithmetic
 
 
 def _finite_float(text: str) -> float:
@@ -86,8 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_common(args) -> None:
-    if args.seed < 0:
-        raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ValueError(f"--seed must be an integer in [0, {MAX_SEED}], got {args.seed}")
+    for flag in ("steps", "classifier_steps", "batch_size"):
+        value = getattr(args, flag, None)
+        if value is not None and not 1 <= value <= MAX_STEPS:
+            raise ValueError(f"--{flag.replace('_', '-')} must be an integer in [1, {MAX_STEPS}], got {value}")
     if getattr(args, "n", None) is not None and not 1 <= args.n <= MAX_SAMPLES:
         raise ValueError(f"--n must be in [1, {MAX_SAMPLES}], got {args.n}")
     if getattr(args, "command", None) == "sample":
@@ -102,9 +110,17 @@ def _check_common(args) -> None:
                              "(DDIM injects no noise)")
         if Path(args.out).suffix != ".npz":
             raise ValueError(f"--out must be a .npz file, got {args.out}")
+    if getattr(args, "out", None) is not None:  # an unwritable --out fails now, not after the work
+        check_writable(args.out, is_dir=args.command != "sample")
     if getattr(args, "command", None) == "sweep":
         if not args.w or any(not 0 <= w <= MAX_W for w in args.w):
             raise ValueError(f"--w must list values in [0, {MAX_W:g}], got {args.w}")
+
+
+def _one_line(err: BaseException) -> str:
+    """An exception as one line (the first), whatever it carries."""
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from cfg_core.toy import cli as handlers
         return getattr(handlers, args.command)(args)
-    except (ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
+    except (ValueError, OSError, RecursionError, OverflowError) as err:
+        print(f"error: {_one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

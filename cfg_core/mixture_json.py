@@ -23,29 +23,50 @@ MAX_FILE_BYTES = 1_000_000  # a mixture file is a few hundred bytes; refuse anyt
 MAX_COMPONENTS = 64  # enough for any teaching example, small enough to stay interactive
 MAX_ABS_COORD = 1e3  # means and covariances beyond this are surely a typo
 MIN_EIGENVALUE = 1e-6  # covariances must be positive definite with some margin
+MAX_NAME_CHARS = 80  # mixture and class names: printable, no path separators, no ".."
 
 
 class MixtureError(ValueError):
     """A mixture specification that cannot be used, with a one-line reason."""
 
 
+def _short(v) -> str:
+    """A value for an error message: its repr, cut to 40 characters (a 400-digit number stays one line)."""
+    text = repr(v) if not isinstance(v, int) or abs(v) < 10**30 else f"an integer of {len(str(abs(v)))} digits"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _finite_number(v, what: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise MixtureError(f"{what} must be a finite number, got {v!r}")
-    if abs(v) > MAX_ABS_COORD:
-        raise MixtureError(f"{what} must be within +-{MAX_ABS_COORD:g}, got {v!r}")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not math.isfinite(v)):
+        raise MixtureError(f"{what} must be a finite number, got {_short(v)}")
+    if abs(v) > MAX_ABS_COORD:  # exact for ints of any size, so float() below cannot overflow
+        raise MixtureError(f"{what} must be within +-{MAX_ABS_COORD:g}, got {_short(v)}")
     return float(v)
+
+
+def check_name(name, what: str = "name") -> str:
+    """A mixture or class name: printable text of 1..MAX_NAME_CHARS characters without /, \\, .. or controls.
+
+    Names are shown in the UI (escaped there) and never become part of a file path."""
+    if not isinstance(name, str) or not name.strip():
+        raise MixtureError(f"{what} must be a non-empty string, got {_short(name)}")
+    if len(name) > MAX_NAME_CHARS:
+        raise MixtureError(f"{what} may have at most {MAX_NAME_CHARS} characters, got {len(name)}")
+    if not name.isprintable() or "/" in name or "\\" in name or ".." in name:
+        raise MixtureError(f"{what} must be printable text without '/', '\\', '..' or control characters, "
+                           f"got {_short(name)}")
+    return name.strip()
 
 
 def _vector(v, what: str) -> list[float]:
     if not isinstance(v, list) or len(v) != 2:
-        raise MixtureError(f"{what} must be a list of 2 numbers [x, y], got {v!r}")
+        raise MixtureError(f"{what} must be a list of 2 numbers [x, y], got {_short(v)}")
     return [_finite_number(e, f"{what}[{i}]") for i, e in enumerate(v)]
 
 
 def _covariance(v, what: str) -> list[list[float]]:
     if not isinstance(v, list) or len(v) != 2:
-        raise MixtureError(f"{what} must be a 2x2 list [[a, b], [b, d]], got {v!r}")
+        raise MixtureError(f"{what} must be a 2x2 list [[a, b], [b, d]], got {_short(v)}")
     rows = [_vector(r, f"{what}[{i}]") for i, r in enumerate(v)]
     if abs(rows[0][1] - rows[1][0]) > 1e-9 * max(1.0, abs(rows[0][1])):
         raise MixtureError(f"{what} must be symmetric (b == b), got {rows}")
@@ -58,7 +79,7 @@ def _covariance(v, what: str) -> list[list[float]]:
 def _component(comp, i: int, num_classes: int) -> dict:
     what = f"components[{i}]"
     if not isinstance(comp, dict):
-        raise MixtureError(f"{what} must be an object with mean, cov, weight, class; got {comp!r}")
+        raise MixtureError(f"{what} must be an object with mean, cov, weight, class; got {_short(comp)}")
     missing = [k for k in ("mean", "cov", "weight", "class") if k not in comp]
     if missing:
         raise MixtureError(f"{what} is missing {', '.join(missing)} (needs mean, cov, weight, class)")
@@ -67,7 +88,7 @@ def _component(comp, i: int, num_classes: int) -> dict:
         raise MixtureError(f"{what}.weight must be positive, got {weight:g}")
     cls = comp["class"]
     if isinstance(cls, bool) or not isinstance(cls, int) or not 0 <= cls < num_classes:
-        raise MixtureError(f"{what}.class must be an integer in [0, {num_classes - 1}], got {cls!r}")
+        raise MixtureError(f"{what}.class must be an integer in [0, {num_classes - 1}], got {_short(cls)}")
     return {"mean": _vector(comp["mean"], f"{what}.mean"), "cov": _covariance(comp["cov"], f"{what}.cov"),
             "weight": weight, "class": cls}
 
@@ -76,12 +97,13 @@ def mixture_from_dict(spec) -> GaussianMixture:
     """Validate a parsed JSON mixture and build the exact GaussianMixture."""
     if not isinstance(spec, dict):
         raise MixtureError("a mixture must be a JSON object with name, classes, components")
-    name = spec.get("name", "custom")
-    if not isinstance(name, str) or not name.strip():
-        raise MixtureError(f"name must be a non-empty string, got {name!r}")
+    name = check_name(spec.get("name", "custom"))
     classes = spec.get("classes")
     if not isinstance(classes, list) or not classes or not all(isinstance(c, str) and c for c in classes):
-        raise MixtureError(f"classes must be a non-empty list of names, got {classes!r}")
+        raise MixtureError(f"classes must be a non-empty list of names, got {_short(classes)}")
+    if len(classes) > MAX_COMPONENTS:
+        raise MixtureError(f"at most {MAX_COMPONENTS} classes are allowed, got {len(classes)}")
+    classes = [check_name(c, f"class name {i}") for i, c in enumerate(classes)]
     if len(set(classes)) != len(classes):
         raise MixtureError(f"class names must be unique, got {classes}")
     comps = spec.get("components")
@@ -95,7 +117,7 @@ def mixture_from_dict(spec) -> GaussianMixture:
         raise MixtureError(f"every class needs at least one component; none for {', '.join(empty)}")
     weights = torch.tensor([p["weight"] for p in parsed], dtype=torch.float64)
     return GaussianMixture(
-        name=name.strip(),
+        name=name,
         class_names=tuple(classes),
         means=torch.tensor([p["mean"] for p in parsed], dtype=torch.float64),
         covs=torch.tensor([p["cov"] for p in parsed], dtype=torch.float64),
@@ -115,22 +137,33 @@ def parse_mixture_json(text: str) -> GaussianMixture:
     """Parse and validate mixture JSON text."""
     if len(text) > MAX_FILE_BYTES:
         raise MixtureError(f"a mixture file may be at most {MAX_FILE_BYTES} bytes, got {len(text)}")
+    if not isinstance(text, str):
+        raise MixtureError(f"a mixture must be JSON text, got {type(text).__name__}")
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as err:
         raise MixtureError(f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
+    except RecursionError:
+        raise MixtureError("not a usable mixture: the JSON is nested too deeply") from None
+    except ValueError as err:  # e.g. an integer of more than 4300 digits
+        raise MixtureError(f"not valid JSON ({str(err).splitlines()[0][:80]})") from None
     return mixture_from_dict(spec)
 
 
 def load_mixture_file(path: str | Path) -> GaussianMixture:
     """Read, parse and validate a mixture JSON file."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise MixtureError(f"mixture file {path} does not exist")
+    if path.is_dir():
+        raise MixtureError(f"{path} is a directory, not a mixture JSON file")
+    if not path.is_file():
+        raise MixtureError(f"{path} is not a regular file (a device or pipe?); give a mixture JSON file")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise MixtureError(f"mixture file {path} is larger than {MAX_FILE_BYTES} bytes")
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8") as f:
+            text = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
     except UnicodeDecodeError:
         raise MixtureError(f"mixture file {path} is not UTF-8 text (expected JSON)") from None
     try:

@@ -122,12 +122,15 @@ def save_animation(frames: list[np.ndarray], path: str | Path, fps: int = 6) -> 
     """Write frames as MP4 (H.264 via imageio-ffmpeg) or GIF, chosen by the suffix."""
     import imageio.v2 as imageio
 
+    from cfg_core.atomic import atomic_path
+
     path = Path(path)
-    if path.suffix == ".gif":
-        imageio.mimsave(path, frames, duration=1000 / fps, loop=0)
-    else:
-        even = [f[: f.shape[0] // 2 * 2, : f.shape[1] // 2 * 2] for f in frames]  # H.264 wants even sizes
-        imageio.mimsave(path, even, fps=fps, codec="libx264", macro_block_size=1, quality=7)
+    with atomic_path(path) as tmp:  # written beside, then moved into place
+        if path.suffix == ".gif":
+            imageio.mimsave(tmp, frames, duration=1000 / fps, loop=0)
+        else:
+            even = [f[: f.shape[0] // 2 * 2, : f.shape[1] // 2 * 2] for f in frames]  # H.264 wants even sizes
+            imageio.mimsave(tmp, even, fps=fps, codec="libx264", macro_block_size=1, quality=7)
     return path
 
 

@@ -3,10 +3,12 @@
 ModelRegistry holds mixtures by key (the presets, or 'custom-<hash>' for edited ones) and loads their
 trained networks lazily from the shipped checkpoints; a preset whose checkpoint is missing or broken is
 retrained on request, once, while other requests for it wait and see the progress (trained_or_retrain).
+Custom mixtures and the networks trained on them are kept for the MAX_CUSTOM most recently used only.
 """
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import torch
@@ -17,6 +19,9 @@ from cfg_core.mixture_json import PRESETS, MixtureError, load_preset, mixture_ke
 from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture
 from cfg_core.toy.training import MixtureTrainConfig, TrainedMixture, train_mixture
 from explainer.cache import SingleFlight
+
+MAX_CUSTOM = 8  # custom mixtures (and their trained networks) kept in memory, least recently used dropped first
+
 
 class ModelRegistry:
     """Mixtures by key (presets, or 'custom-<hash>') and their trained networks, loaded lazily.
@@ -29,7 +34,7 @@ class ModelRegistry:
     def __init__(self, checkpoint_root: str | Path | None = None):
         self.checkpoint_root = Path(checkpoint_root) if checkpoint_root is not None else None  # None: shipped
         self._lock = threading.Lock()
-        self._mixtures: dict[str, GaussianMixture] = {}
+        self._mixtures: OrderedDict[str, GaussianMixture] = OrderedDict()
         self._trained: dict[str, tuple[TrainedMixture, str]] = {}
         self.problems: dict[str, str] = {}  # key -> why its checkpoint could not be used
         self._retraining = SingleFlight()
@@ -37,6 +42,7 @@ class ModelRegistry:
     def mixture(self, key: str) -> GaussianMixture:
         with self._lock:
             if key in self._mixtures:
+                self._mixtures.move_to_end(key)
                 return self._mixtures[key]
         if key not in PRESETS:
             raise MixtureError(f"unknown dataset {key!r}; choose one of {', '.join(PRESETS)} or 'custom'")
@@ -49,7 +55,17 @@ class ModelRegistry:
         key = f"custom-{mixture_key(mix)}"
         with self._lock:
             self._mixtures[key] = mix
+            self._mixtures.move_to_end(key)
+            self._evict_custom()
         return key
+
+    def _evict_custom(self) -> None:
+        """Drop the least recently used custom mixtures (and their networks) beyond MAX_CUSTOM; under _lock."""
+        custom = [k for k in self._mixtures if k.startswith("custom-")]
+        for key in custom[:max(0, len(custom) - MAX_CUSTOM)]:
+            del self._mixtures[key]
+        for key in [k for k in self._trained if k.startswith("custom-") and k not in self._mixtures]:
+            del self._trained[key]
 
     def trained(self, key: str) -> tuple[TrainedMixture | None, str]:
         """The trained networks and a key naming this version of them (None, '' when there are none)."""
@@ -62,7 +78,7 @@ class ModelRegistry:
         try:
             directory = self.checkpoint_root / key if self.checkpoint_root is not None else default_checkpoint(key)
             tm = load_trained_mixture(directory, mix)
-        except (CheckpointError, OSError, ValueError) as err:
+        except (CheckpointError, OSError, ValueError, RuntimeError, TypeError, KeyError, MemoryError) as err:
             with self._lock:
                 self.problems[key] = str(err).splitlines()[0] if str(err) else type(err).__name__
             return None, ""
@@ -70,13 +86,18 @@ class ModelRegistry:
 
     def set_trained(self, key: str, tm: TrainedMixture, tag: str) -> tuple[TrainedMixture, str]:
         with self._lock:
-            self._trained[key] = (tm, f"{key}:{tag}")
+            if key.startswith("custom-") and key in self._mixtures:
+                self._mixtures.move_to_end(key)
+            self._trained[key] = entry = (tm, f"{key}:{tag}")
             self.problems.pop(key, None)
-            return self._trained[key]
+            self._evict_custom()
+            return entry
 
-    def retrain(self, key: str, config, progress=None) -> TrainedMixture:
-        """Train the three networks for a mixture (seeded) and register them."""
-        tm = train_mixture(self.mixture(key), config, torch.Generator().manual_seed(0), progress=progress)
+    def retrain(self, key: str, config, progress=None, should_stop=None) -> TrainedMixture:
+        """Train the three networks for a mixture (seeded) and register them; should_stop() -> True cancels
+        (TrainingCancelled, nothing registered)."""
+        tm = train_mixture(self.mixture(key), config, torch.Generator().manual_seed(0), progress=progress,
+                           should_stop=should_stop)
         self.set_trained(key, tm, f"trained-{id(tm)}")
         return tm
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from cfg_core.atomic import atomic_path
+
 MAX_N = 2_000  # MNIST samples per call: the trajectory of 2000 digits x 51 steps is 320 MB
 
 
@@ -97,11 +99,11 @@ def sample(args) -> int:
     result = sample_mnist(models, label, args.guidance, args.w, args.n, args.seed, steps=steps,
                           sampler=args.sampler, classifier=args.classifier, cg_base=args.cg_base,
                           noise_scale=args.noise_scale)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out, x=result.x.numpy().astype(np.float32),
-                        trajectory=result.trajectory.numpy().astype(np.float32),
-                        label=label, w=args.w, guidance=args.guidance, sampler=args.sampler, steps=steps,
-                        seed=args.seed)
+    with atomic_path(out) as tmp:  # an interrupted write leaves the previous file intact
+        np.savez_compressed(tmp, x=result.x.numpy().astype(np.float32),
+                            trajectory=result.trajectory.numpy().astype(np.float32),
+                            label=label, w=args.w, guidance=args.guidance, sampler=args.sampler, steps=steps,
+                            seed=args.seed)
     judged = judge_outputs(models.judge, result.x, np.full(args.n, label))
     print(f"wrote {out}: x {tuple(result.x.shape)}, trajectory {tuple(result.trajectory.shape)}; "
           f"judge accuracy {accuracy(judged):.3f}")

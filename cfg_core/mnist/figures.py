@@ -112,8 +112,11 @@ def method_grid(sweep: dict, w: float) -> Figure:
 
 
 def save_png(fig: Figure, path: Path) -> Path:
+    from cfg_core.atomic import atomic_path
+
     FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=DPI)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=DPI)
     return path
 
 

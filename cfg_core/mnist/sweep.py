@@ -88,11 +88,12 @@ def _real_reference(real: JudgeOutputs) -> dict:
 
 def save_sweep(sweep: dict, out_dir: str | Path) -> list[Path]:
     """mnist_sweep.json plus the PNG figures; returns the written paths."""
+    from cfg_core.atomic import write_text_atomic
     from cfg_core.mnist.figures import write_figures
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "mnist_sweep.json"
     data = {k: v for k, v in sweep.items() if k != "grids"}
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
     return [path] + write_figures(sweep, out_dir)

@@ -75,8 +75,26 @@ def module_kwargs(config: MnistTrainConfig) -> dict[str, dict]:
             "judge": {"ch": config.judge_ch, "noise_aware": False}}
 
 
+MAX_WIDTH = 1024  # channels a stored record may ask for: anything else is a broken record
+
+
+def _check_widths(kwargs, name: str) -> dict:
+    """A record's constructor kwargs with every width an integer in [1, MAX_WIDTH] (ValueError otherwise)."""
+    if not isinstance(kwargs, dict):
+        raise ValueError(f"{name} must be an object of constructor arguments")
+    for key, value in kwargs.items():
+        values = value if key == "channels" and isinstance(value, list) and 1 <= len(value) <= 6 else [value]
+        if key == "noise_aware":
+            if not isinstance(value, bool):
+                raise ValueError(f"{name}.noise_aware must be true or false, got {str(value)[:40]}")
+        elif any(isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_WIDTH for v in values):
+            raise ValueError(f"{name}.{key} must be integers in [1, {MAX_WIDTH}], got {str(value)[:40]}")
+    return kwargs
+
+
 def build_module(name: str, kwargs: dict) -> nn.Module:
-    """The network for a module name from its stored kwargs."""
+    """The network for a module name from its stored kwargs (checked, so a broken record is a ValueError)."""
+    kwargs = _check_widths(kwargs, name)
     if name in ("eps_model", "eps_model_raw"):
         return EpsUNet(**{**kwargs, "channels": tuple(kwargs["channels"])})
     if name in ("classifier_noisy", "classifier_clean", "judge"):

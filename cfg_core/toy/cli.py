@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
+from cfg_core.atomic import atomic_path
 from cfg_core.toy.sampling import SampleRequest, run_sample
 from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture, save_trained_mixture
 from cfg_core.toy.training import MixtureTrainConfig, train_mixture
@@ -63,11 +63,11 @@ def sample(args) -> int:
     mix = load_mixture(args.dataset)
     req = SampleRequest(label=args.label, method=args.guidance, w=args.w, score=args.score,
                         classifier=args.classifier, cg_base=args.cg_base, sampler=args.sampler,
-                        steps=args.steps or DEFAULT_SAMPLE_STEPS, n=args.n, seed=args.seed,
+                        steps=DEFAULT_SAMPLE_STEPS if args.steps is None else args.steps, n=args.n, seed=args.seed,
                         noise_scale=args.noise_scale)
     result = run_sample(mix, load_models_for(args, mix), req)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    np.savez(args.out, x=result.x.float().numpy(), trajectory=result.trajectory.float().numpy())
+    with atomic_path(args.out) as tmp:  # an interrupted write leaves the previous file intact
+        np.savez(tmp, x=result.x.float().numpy(), trajectory=result.trajectory.float().numpy())
     print(f"wrote {args.n} samples of class {mix.class_names[args.label]!r} to {args.out}")
     return 0
 
@@ -78,8 +78,9 @@ def sweep(args) -> int:
     torch.set_num_threads(1)
     mix = load_mixture(args.dataset)
     trained = load_models_for(args, mix)
-    results = run_mixture_sweep(mix, trained, args.w, score=args.score, n=args.n or 1000, seed=args.seed,
-                                steps=args.steps or DEFAULT_SAMPLE_STEPS, sampler=args.sampler)
+    results = run_mixture_sweep(mix, trained, args.w, score=args.score, n=1000 if args.n is None else args.n,
+                                seed=args.seed, steps=DEFAULT_SAMPLE_STEPS if args.steps is None else args.steps,
+                                sampler=args.sampler)
     paths = write_sweep(results, args.out, command=args.command_line)
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0

@@ -18,6 +18,8 @@ from cfg_core.toy.training import TrainedMixture
 from cfg_core.paths import CHECKPOINT_ROOT
 
 MODULES = ("eps_model", "classifier_noisy", "classifier_clean")
+# what a record may ask the constructors for: anything else is a broken record, refused before allocating
+LIMITS = {"num_classes": (1, 64), "dim": (2, 2), "hidden": (1, 4096), "depth": (0, 64), "lam_dim": (1, 1024)}
 
 
 def default_checkpoint(dataset_name: str) -> Path:
@@ -50,6 +52,23 @@ def _same_mixture(spec: dict, mix: GaussianMixture) -> bool:
     return bool(torch.allclose(means, mix.means, atol=1e-6) and torch.allclose(covs, mix.covs, atol=1e-6))
 
 
+def _checked_kwargs(kw, name: str) -> dict:
+    """A module's constructor arguments from a record, each within LIMITS (ValueError otherwise)."""
+    if not isinstance(kw, dict):
+        raise ValueError(f"{name} must be an object of constructor arguments")
+    for key, value in kw.items():
+        if key == "noise_aware":
+            if not isinstance(value, bool):
+                raise ValueError(f"{name}.noise_aware must be true or false, got {value!r}")
+            continue
+        lo, hi = LIMITS.get(key, (None, None))
+        if lo is None:
+            raise ValueError(f"{name} has an unknown setting {key!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ValueError(f"{name}.{key} must be an integer in [{lo}, {hi}], got {str(value)[:40]}")
+    return kw
+
+
 def load_trained_mixture(directory: str | Path, mixture: GaussianMixture | None = None) -> TrainedMixture:
     """Rebuild the networks of a mixture checkpoint; CheckpointError if it is broken or for another mixture."""
     states, record = load_checkpoint(directory, MODULES)
@@ -59,11 +78,11 @@ def load_trained_mixture(directory: str | Path, mixture: GaussianMixture | None 
         raise CheckpointError(f"{directory} was trained on mixture {record.get('mixture', {}).get('name')!r}, "
                               f"not on {mixture.name!r}; train one with python -m cfg_core train")
     try:
-        kw = record["modules"]
+        kw = {name: _checked_kwargs(record["modules"][name], name) for name in MODULES}
         eps_model = EpsMLP(**kw["eps_model"])
         noisy, clean = Classifier(**kw["classifier_noisy"]), Classifier(**kw["classifier_clean"])
-    except (KeyError, TypeError) as err:
-        raise CheckpointError(f"{directory}/model.json has unusable module settings ({err})") from None
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise CheckpointError(f"{directory}/model.json has unusable module settings ({str(err)[:160]})") from None
     return TrainedMixture(load_module(eps_model, states["eps_model"], str(directory)),
                           load_module(noisy, states["classifier_noisy"], str(directory)),
                           load_module(clean, states["classifier_clean"], str(directory)), record)

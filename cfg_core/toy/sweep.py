@@ -69,11 +69,13 @@ def run_mixture_sweep(mix: GaussianMixture, trained, ws: list[float], score: str
 
 def write_sweep(result: SweepResult, out_dir: str | Path, command: str = "") -> list[Path]:
     """sweep.json with every row, and sweep.png with the curves (see figures.sweep_figure)."""
+    from cfg_core.atomic import atomic_path, write_text_atomic
     from cfg_core.toy.sweep_plots import sweep_figure
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = {**asdict(result), "command": command}
-    (out / "sweep.json").write_text(json.dumps(data, indent=2) + "\n")
-    sweep_figure(result).savefig(out / "sweep.png", dpi=110)
+    write_text_atomic(out / "sweep.json", json.dumps(data, indent=2) + "\n")
+    with atomic_path(out / "sweep.png") as tmp:
+        sweep_figure(result).savefig(tmp, dpi=110)
     return [out / "sweep.json", out / "sweep.png"]

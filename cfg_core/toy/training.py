@@ -24,6 +24,11 @@ from cfg_core.training import classifier_loss, eps_loss
 
 MAX_TRAIN_STEPS = 200_000  # a 2D model converges in a few thousand; more is a typo
 Progress = Callable[[str, int, int, float], None]  # (stage, step, total, loss)
+ShouldStop = Callable[[], bool]  # asked before every optimiser step; True cancels the training
+
+
+class TrainingCancelled(Exception):
+    """Raised by train_mixture when should_stop() said so (the user cancelled or went away)."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,14 @@ def _cosine_lr(opt: torch.optim.Optimizer, base: float, step: int, total: int) -
         group["lr"] = base * 0.5 * (1 + math.cos(math.pi * step / total))
 
 
-def _fit(net, loss_fn, steps: int, lr: float, stage: str, progress: Progress | None) -> list[float]:
+def _fit(net, loss_fn, steps: int, lr: float, stage: str, progress: Progress | None,
+         should_stop: ShouldStop | None = None) -> list[float]:
     """Adam with cosine decay; returns the loss every 50 steps (the training curve)."""
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     curve, running = [], 0.0
     for step in range(steps):
+        if should_stop is not None and should_stop():
+            raise TrainingCancelled(f"training cancelled at {stage} step {step}/{steps}")
         _cosine_lr(opt, lr, step, steps)
         loss = loss_fn()
         opt.zero_grad(set_to_none=True)
@@ -82,8 +90,10 @@ def _fit(net, loss_fn, steps: int, lr: float, stage: str, progress: Progress | N
 
 
 def train_mixture(mix: GaussianMixture, cfg: MixtureTrainConfig, generator: torch.Generator,
-                  schedule: Schedule = Schedule(), progress: Progress | None = None) -> TrainedMixture:
-    """Train the eps-network and both classifiers; the record says what was done and how long it took."""
+                  schedule: Schedule = Schedule(), progress: Progress | None = None,
+                  should_stop: ShouldStop | None = None) -> TrainedMixture:
+    """Train the eps-network and both classifiers; the record says what was done and how long it took.
+    should_stop() is asked before every step; when it returns True, TrainingCancelled is raised."""
     start = time.perf_counter()
     init_seed = int(torch.randint(0, 2**62, (1,), generator=generator))
     with torch.random.fork_rng(devices=[]):  # initial weights from the generator, global RNG untouched
@@ -96,11 +106,11 @@ def train_mixture(mix: GaussianMixture, cfg: MixtureTrainConfig, generator: torc
 
     losses = {
         "eps_model": _fit(eps_model, lambda: eps_loss(eps_model, *batch(), cfg.p_uncond, schedule, generator),
-                          cfg.steps, cfg.lr, "eps_model", progress),
+                          cfg.steps, cfg.lr, "eps_model", progress, should_stop),
         "classifier_noisy": _fit(noisy, lambda: classifier_loss(noisy, *batch(), True, schedule, generator),
-                                 cfg.classifier_steps, cfg.lr, "classifier_noisy", progress),
+                                 cfg.classifier_steps, cfg.lr, "classifier_noisy", progress, should_stop),
         "classifier_clean": _fit(clean, lambda: classifier_loss(clean, *batch(), False, schedule, generator),
-                                 cfg.classifier_steps, cfg.lr, "classifier_clean", progress),
+                                 cfg.classifier_steps, cfg.lr, "classifier_clean", progress, should_stop),
     }
     record = {"config": asdict(cfg), "schedule": asdict(schedule), "losses_every_50_steps": losses,
               "seconds": round(time.perf_counter() - start, 2), "torch_threads": torch.get_num_threads()}
