@@ -189,14 +189,22 @@ def warm_up() -> None:
     threading.Thread(target=work, daemon=True).start()
 
 
+def server_name() -> str:
+    """Where the server listens: 127.0.0.1 (this machine only) unless GRADIO_SERVER_NAME says otherwise (Spaces
+    sets it to 0.0.0.0)."""
+    return os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+
+
 def launch(demo: gr.Blocks, **kwargs):
+    # show_error=False: gr.Error messages (ours, one line each) still reach the user; other exceptions do not
+    # send their text (which may hold internal paths) to the client
     return demo.queue(default_concurrency_limit=2).launch(
-        max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, show_error=True,
+        max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, show_error=False,
         theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]), **kwargs)
 
 
 if __name__ == "__main__":
     app = build_demo()
     warm_up()
-    launch(app, server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"),
+    launch(app, server_name=server_name(),
            server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))

@@ -5,22 +5,23 @@ into gr.Error. State (LAB) is created here and loads lazily: nothing heavy at im
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
-import queue
+import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import gradio as gr
 
 from cfg_core.mixture_json import PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
-from cfg_core.toy.training import MixtureTrainConfig
 from explainer import figures
 from explainer.editor import rows_to_spec, spec_to_rows
 from explainer.lab import Lab
 from explainer.selection import CHOICES, Selection, choice_label
+from explainer.train_job import TrainingJobs, training_config
 from explainer.views import snap_w
 
 MAX_UPLOAD_BYTES = 1_000_000
@@ -30,6 +31,7 @@ DEFAULTS = Selection()
 # CFG_CHECKPOINT_DIR: a folder with one checkpoint folder per preset and mnist/ (default: the shipped checkpoints/)
 CHECKPOINT_DIR = Path(os.environ["CFG_CHECKPOINT_DIR"]) if os.environ.get("CFG_CHECKPOINT_DIR") else None
 LAB = Lab(CHECKPOINT_DIR)
+TRAINING = TrainingJobs(LAB.registry)  # one training at a time per app, each cancellable
 
 
 def selection(values) -> Selection:
@@ -96,8 +98,25 @@ def make_animation(fmt, *values):
     sel = selection(values)
     view, _ = lab_view(sel)
     name = f"cfg-lab-{'-vs-'.join(sel.methods)}-w{snap_w(sel.w):g}.{fmt}"  # never a user-given name in a path
-    out = Path(tempfile.mkdtemp(prefix="cfg-anim-")) / name
-    return gr.File(str(figures.save_animation(figures.lab_frames(view, sel.w), out)), visible=True)
+    return gr.File(str(figures.save_animation(figures.lab_frames(view, sel.w), animation_path(name))), visible=True)
+
+
+_ANIM_DIR: list[Path] = []  # the process's one animation folder, made on first use and removed at exit
+ANIM_MAX_AGE_S = 600  # gradio copies a returned file into its own cache; older ones here are no longer needed
+
+
+def animation_path(name: str) -> Path:
+    """A fresh path for an animation file in this process's temp folder; files older than ANIM_MAX_AGE_S go."""
+    if not _ANIM_DIR:
+        _ANIM_DIR.append(Path(tempfile.mkdtemp(prefix="cfg-anim-")))
+        atexit.register(shutil.rmtree, _ANIM_DIR[0], True)
+    folder, now = _ANIM_DIR[0], time.time()
+    for old in folder.glob("*/*"):
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > ANIM_MAX_AGE_S:
+                old.unlink()
+                old.parent.rmdir()
+    return Path(tempfile.mkdtemp(dir=folder)) / name  # one subfolder per request: concurrent requests never collide
 
 
 # --- custom mixtures ------------------------------------------------------------------------------
@@ -138,39 +157,42 @@ def upload_mixture(path):
 
 # --- train your own -------------------------------------------------------------------------------
 def train_custom(source, custom_json, p_uncond, steps, classifier_steps):
-    """Train in a worker thread; stream progress and the loss curve; register the model for the lab."""
-    text = custom_json if source == "custom" else json.dumps(mixture_to_dict(LAB.registry.mixture(source)))
+    """Train in a worker thread (one at a time per app); stream progress and the loss curve; register the model
+    for the lab. Cancelling, or closing the page, stops the training at its next step."""
     try:
+        text = custom_json if source == "custom" else json.dumps(mixture_to_dict(LAB.registry.mixture(source)))
         key, mix = LAB.resolve(Selection(dataset="custom", custom_json=text or ""))
-        config = MixtureTrainConfig(steps=int(steps), classifier_steps=int(classifier_steps), p_uncond=float(p_uncond))
+        config, note = training_config(steps, classifier_steps, p_uncond)
     except (ValueError, TypeError) as err:
         raise gr.Error(str(err).splitlines()[0]) from None
-    events: queue.Queue = queue.Queue()
     curves: dict[str, list[float]] = {"eps_model": [], "classifier_noisy": [], "classifier_clean": []}
-    result: dict = {}
-
-    def work():
-        try:
-            result["tm"] = LAB.registry.retrain(key, config, lambda *a: events.put(a))
-        except Exception as err:  # reported to the user below
-            result["error"] = str(err)
-        events.put(None)
-
-    threading.Thread(target=work, daemon=True).start()
     total = config.steps + 2 * config.classifier_steps
     done_before = {"eps_model": 0, "classifier_noisy": config.steps, "classifier_clean": config.steps + config.classifier_steps}
-    last = time.perf_counter()
-    while (item := events.get()) is not None:
-        stage, step, n, loss = item
-        curves[stage].append(loss)
-        msg = f"**{stage}** step {step}/{n}, loss {loss:.4f} — overall {100 * (done_before[stage] + step) / total:.0f} %"
-        if time.perf_counter() - last > 0.5:
-            last = time.perf_counter()
-            yield msg, figures.loss_figure(curves), gr.skip(), gr.skip()
-    if "error" in result:
-        raise gr.Error(f"training failed: {result['error']}")
-    secs = result["tm"].record.get("seconds", 0)
-    yield (f"Trained in {secs:.1f} s (p_uncond {p_uncond:g}). The lab now uses it: dataset **custom**.",
+    job, last = TRAINING.start(key, config), 0.0
+    try:
+        for kind, payload in job.updates():
+            if kind == "error":
+                raise gr.Error(f"training failed: {payload}")
+            if kind == "cancelled":
+                raise gr.Error("training was cancelled")
+            if kind == "done":
+                break
+            if time.perf_counter() - last > 0.5:
+                last = time.perf_counter()
+                if kind == "waiting":
+                    yield "Waiting for another training on this server to finish…", gr.skip(), gr.skip(), gr.skip()
+                    continue
+                stage, step, n, loss = payload
+                curves[stage].append(loss)
+                msg = f"**{stage}** step {step}/{n}, loss {loss:.4f} — overall {100 * (done_before[stage] + step) / total:.0f} %"
+                yield msg + (f"  \n{note}" if note else ""), figures.loss_figure(curves), gr.skip(), gr.skip()
+            elif kind == "progress":
+                curves[payload[0]].append(payload[3])
+    finally:
+        job.cancel()  # the client cancelled or went away (gradio closes this generator): stop the worker
+    secs = payload.record.get("seconds", 0)
+    yield (f"Trained in {secs:.1f} s (p_uncond {float(p_uncond):g}). The lab now uses it: dataset **custom**."
+           + (f"  \n{note}" if note else ""),
            figures.loss_figure(curves), json.dumps(mixture_to_dict(mix)), gr.Dropdown(value="custom"))
 
 

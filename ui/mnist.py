@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import base64
 import io
-import tempfile
-from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -16,7 +14,7 @@ import numpy as np
 from explainer import figures
 from explainer.mnist import MnistService, load_sweep, sweep_curves
 from explainer.selection import SINGLE, SelectionError, check_integer, check_number, choice_label
-from ui.lab import CHECKPOINT_DIR
+from ui.lab import CHECKPOINT_DIR, animation_path
 
 MNIST_CHOICES = [(choice_label(c), c) for c in (*SINGLE, "cfg|cg", "cfg|scaled")]
 MNIST_METHODS = {v for _, v in MNIST_CHOICES}
@@ -149,7 +147,7 @@ def mnist_animation(fmt, label, method, w, seed, classifier):
     methods, grids = mnist_grids(label, method, w, seed, classifier)
     per = [figures.mnist_frames(g.trajectory) for g in grids]
     frames = [figures.side_by_side(list(fs)) for fs in zip(*per)]
-    out = Path(tempfile.mkdtemp(prefix="cfg-mnist-")) / f"mnist-{label}-{method.replace('|', '-vs-')}-w{float(w):g}.{fmt}"
+    out = animation_path(f"mnist-{label}-{method.replace('|', '-vs-')}-w{float(w):g}.{fmt}")  # one temp folder, pruned
     return gr.File(str(figures.save_animation(frames, out)), visible=True)
 
 
