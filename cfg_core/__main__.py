@@ -3,12 +3,14 @@
     python -m cfg_core train  --dataset DATASET --out DIR [--steps N] [--p-uncond P] [--seed S]
     python -m cfg_core sample --dataset DATASET --label C --guidance METHOD --w W --n N --out FILE.npz
                               [--score {learned,exact}] [--checkpoint DIR] [--cg-base {conditional,unconditional}]
-                              [--classifier {noisy,clean}] [--sampler {ddim,ddpm}] [--noise-scale TAU]
-                              [--steps T] [--seed S]
+                              [--classifier {noisy,clean}] [--sampler {ddim,ddpm,pc}] [--noise-scale TAU]
+                              [--steps T] [--seed S] [--v V] [--corrector-steps K] [--corrector-w W2]
+                              [--corrector-step-scale S] [--interval=LO,HI] [--good-blur G] [--bad-blur B]
+                              [--cfgpp-lambda L]          (what each option means: cfg_core.toy.sampling)
     python -m cfg_core sweep  --dataset DATASET --w 0,0.5,1,2,4 --out DIR
 
-METHOD is a name in cfg_core.methods (none, cfg, cg, cg_clean, scaled, reduced).
-DATASET is a preset (three_gaussians, two_overlapping, ring), a path to a mixture JSON, or mnist.
+METHOD is a name in cfg_core.methods (none, cfg, cg, cg_clean, scaled, reduced, auto, icg, cfgpp).
+DATASET is a preset (three_gaussians, two_overlapping, ring, near_far, two_squares), a path to a mixture JSON, or mnist.
 Any bad input ends with one line `error: ...` on stderr and exit status 2, never a traceback.
 """
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from cfg_core.atomic import check_writable
 from cfg_core.guidance import CG_BASES, MAX_W, check_w
 from cfg_core.methods import METHODS
-from cfg_core.toy.sampling import CLASSIFIERS, MAX_SAMPLES, SCORES
+from cfg_core.toy.sampling import CLASSIFIERS, MAX_SAMPLES, SCORES, reject_zoo_flags
 from cfg_core.samplers import SAMPLERS
 
 MAX_STEPS = 200_000  # training or sampling steps: more is a typo (and would run for days)
@@ -78,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--sampler", choices=SAMPLERS, default="ddim")
     sa.add_argument("--noise-scale", type=float, default=1.0, help="tau: ancestral noise multiplier in [0, 1]")
     sa.add_argument("--steps", type=int, default=None, help="sampling steps T")
+    sa.add_argument("--v", type=float, default=None, help="ddpm: variance interpolation v in [0, 1] (default 0.3)")
+    sa.add_argument("--corrector-steps", type=int, default=None, help="pc: Langevin steps K per level (default 1)")
+    sa.add_argument("--corrector-w", type=float, default=None, help="pc: the corrector's w' (default: w)")
+    sa.add_argument("--corrector-step-scale", type=float, default=None, help="pc: Langevin step times S (default 1)")
+    sa.add_argument("--interval", default=None, help="LO,HI in log-SNR: guide only there (write --interval=LO,HI)")
+    sa.add_argument("--good-blur", type=float, default=None, help="exact: model covariances + G I (default 0)")
+    sa.add_argument("--bad-blur", type=float, default=None, help="exact auto: bad model covariances + B I (0.16)")
+    sa.add_argument("--cfgpp-lambda", type=float, default=None, help="cfgpp: l in [0, 1] (default 0.6)")
     sw = sub.add_parser("sweep", help="metrics and plots over a list of w for every method")
     _common(sw)
     sw.add_argument("--w", type=_w_list, default=[0, 0.1, 0.3, 0.5, 1, 2, 3, 4], help="comma-separated w values")
@@ -110,6 +120,8 @@ def _check_common(args) -> None:
                              "(DDIM injects no noise)")
         if Path(args.out).suffix != ".npz":
             raise ValueError(f"--out must be a .npz file, got {args.out}")
+        if args.dataset == "mnist":
+            reject_zoo_flags(args)
     if getattr(args, "out", None) is not None:  # an unwritable --out fails now, not after the work
         check_writable(args.out, is_dir=args.command != "sample")
     if getattr(args, "command", None) == "sweep":

@@ -5,12 +5,28 @@
 
 With these, CFG at weight w and CG at weight w (conditional base) or w + 1 (unconditional base) are
 algebraically the same field: -sigma grad[log p(z|c) + w log p(c|z)].
+
+    blurred(mix, b)         the same mixture with every covariance + b I: an exact "imperfect network"
+                            (autoguidance's bad model with b = B, a blurred good model with b = G)
 """
 from __future__ import annotations
+
+import math
+from dataclasses import replace
 
 import torch
 
 from cfg_core.mixture import GaussianMixture
+
+
+def blurred(mix: GaussianMixture, b: float) -> GaussianMixture:
+    """The mixture with every covariance S_k replaced by S_k + b I (b >= 0; b = 0 returns mix itself)."""
+    if isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(b) or b < 0:
+        raise ValueError(f"blur must be a finite number >= 0 (added to every covariance), got {b!r}")
+    if b == 0:
+        return mix
+    eye = torch.eye(mix.dim, dtype=mix.covs.dtype)
+    return replace(mix, name=f"{mix.name}+{b:g}I", covs=mix.covs + float(b) * eye)  # [K, D, D]
 
 
 class ExactEps:

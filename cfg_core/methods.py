@@ -10,16 +10,24 @@ here, and its tests.
     cg_clean  the same with a classifier trained on clean x only (the paper: an ordinary classifier fails)
     scaled    (1 + w) eps(z, c)                           naive baseline: score times 1 + w
     reduced   eps(z, c), ancestral sampler with its noise times tau = 1/(1 + w)   naive baseline
+    auto      (1 + w) eps_good(z, c) - w eps_bad(z, c)    autoguidance (Karras et al. 2024), a weaker cond. model
+    icg       (1 + w) eps(z, c) - w eps(z, c^)            ICG (Sadat et al. 2024), c^ random per sample
+    cfgpp     x_hat from eps_u + l (eps_c - eps_u), renoised with eps_u   CFG++ (Chung et al. 2024), DDIM only
 (CG: k = w on the conditional base, w + 1 on the unconditional one; both sample p(x|c) p(c|x)^w.)
+
+GuidanceOptions carries what a method takes beyond w; Method.options names the ones it reads, and
+make_strategy refuses an option the method does not take. A weight schedule (guidance interval or ramp over
+lam, cfg_core.weight_schedule) wraps any method whose eps_hat is linear in w.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from cfg_core.guidance import (CG_BASES, ClassifierFree, ClassifierGuided, NoGuidance, ScoreScaled, Weight,
-                               check_w)
+from cfg_core.guidance import (CG_BASES, AutoGuidance, ClassifierFree, ClassifierFreePP, ClassifierGuided,
+                               IndependentCondition, NoGuidance, ScoreScaled, Weight, check_w)
 from cfg_core.samplers import SamplerConfig
+from cfg_core.weight_schedule import ScheduledWeight, WeightSchedule
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,19 @@ class GuidanceModels:
     eps_model: object  # eps(z [N, ...], lam [N], c [N]) with c = num_classes the null token
     classifier_noisy: object | None = None  # p_phi(c | z_lam, lam) as logits
     classifier_clean: object | None = None  # p_phi(c | x), trained on clean data only
+    eps_bad: object | None = None  # autoguidance's weaker conditional model, same interface as eps_model
+
+
+@dataclass(frozen=True)
+class GuidanceOptions:
+    """What a method may take beyond w (see Method.options for which method reads which)."""
+
+    schedule: WeightSchedule | None = None  # w * f(lam): guidance interval or ramp; None = every step
+    cfgpp_lambda: float | None = None  # CFG++'s l in [0, 1]; None = DEFAULT_CFGPP_LAMBDA
+    seed: int = 0  # seeds ICG's random classes c^ (drawn once per sample)
+
+
+DEFAULT_CFGPP_LAMBDA = 0.6  # CFG++'s l when none is given
 
 
 def _classifier(models: GuidanceModels, kind: str):
@@ -38,7 +59,7 @@ def _classifier(models: GuidanceModels, kind: str):
     return guide
 
 
-Build = Callable[[GuidanceModels, int, Weight, str], object]  # (models, label c, w, CG base) -> strategy
+Build = Callable[[GuidanceModels, int, Weight, str, GuidanceOptions], object]  # (models, c, w, base, options)
 
 
 @dataclass(frozen=True)
@@ -53,6 +74,8 @@ class Method:
     classifier: str | None = None  # the guide it needs: "noisy", "clean" or None
     tau: Callable[[float], float] | None = None  # ancestral noise scale tied to w (then always ddpm)
     baseline: bool = False  # a naive temperature trick, not real guidance
+    options: tuple[str, ...] = ()  # GuidanceOptions it reads: "schedule", "cfgpp_lambda", "seed"; "bad_model"
+    samplers: tuple[str, ...] | None = None  # the samplers it runs with (None: every one)
 
     @property
     def batches_w(self) -> bool:
@@ -67,23 +90,44 @@ class Method:
 
 
 def _cg(kind: str) -> Build:
-    return lambda m, c, w, base: ClassifierGuided(m.eps_model, _classifier(m, kind), c, w, base)
+    return lambda m, c, w, base, o: ClassifierGuided(m.eps_model, _classifier(m, kind), c, w, base)
+
+
+def _auto(m: GuidanceModels, c: int, w: Weight, base: str, o: GuidanceOptions) -> AutoGuidance:
+    if m.eps_bad is None:
+        raise ValueError("autoguidance needs a bad (weaker conditional) model, and none was given")
+    return AutoGuidance(m.eps_model, m.eps_bad, c, w)
+
+
+def _cfgpp(m: GuidanceModels, c: int, w: Weight, base: str, o: GuidanceOptions) -> ClassifierFreePP:
+    return ClassifierFreePP(m.eps_model, c, DEFAULT_CFGPP_LAMBDA if o.cfgpp_lambda is None else o.cfgpp_lambda)
+
+
+_SCHED = ("schedule",)  # the methods linear in w, which a weight schedule can wrap
 
 
 METHODS: dict[str, Method] = {
-    "none": Method("No guidance (conditional)", "no guidance", lambda m, c, w, base: NoGuidance(m.eps_model, c),
+    "none": Method("No guidance (conditional)", "no guidance", lambda m, c, w, base, o: NoGuidance(m.eps_model, c),
                    "#555555", "-."),
-    "cfg": Method("Classifier-free guidance", "CFG", lambda m, c, w, base: ClassifierFree(m.eps_model, c, w),
-                  "#1f77b4"),
+    "cfg": Method("Classifier-free guidance", "CFG", lambda m, c, w, base, o: ClassifierFree(m.eps_model, c, w),
+                  "#1f77b4", options=_SCHED),
     "cg": Method("Classifier guidance, noise-aware classifier", "CG", _cg("noisy"), "#d62728",
-                 classifier="noisy"),
+                 classifier="noisy", options=_SCHED),
     "cg_clean": Method("Classifier guidance, clean-data classifier", "CG (clean classifier)", _cg("clean"),
-                       "#ff9896", "--", classifier="clean"),
+                       "#ff9896", "--", classifier="clean", options=_SCHED),
     "scaled": Method("Score scaling (1+w) eps", "score scaling",
-                     lambda m, c, w, base: ScoreScaled(m.eps_model, c, w), "#7f7f7f", ":", baseline=True),
+                     lambda m, c, w, base, o: ScoreScaled(m.eps_model, c, w), "#7f7f7f", ":", baseline=True,
+                     options=_SCHED),
     "reduced": Method("Reduced sampler noise, tau = 1/(1+w)", "reduced noise",
-                      lambda m, c, w, base: NoGuidance(m.eps_model, c), "#2ca02c", ":",
-                      tau=lambda w: 1.0 / (1.0 + w), baseline=True),
+                      lambda m, c, w, base, o: NoGuidance(m.eps_model, c), "#2ca02c", ":",
+                      tau=lambda w: 1.0 / (1.0 + w), baseline=True, samplers=("ddim", "ddpm")),
+    "auto": Method("Autoguidance: guided by a weaker conditional model", "autoguidance", _auto, "#9467bd",
+                   options=("schedule", "bad_model")),
+    "icg": Method("Independent condition guidance (random class as the reference)", "ICG",
+                  lambda m, c, w, base, o: IndependentCondition(m.eps_model, c, w, o.seed), "#8c564b", "--",
+                  options=("schedule", "seed")),
+    "cfgpp": Method("CFG++: x_hat guided, renoised with eps(z)", "CFG++", _cfgpp, "#17becf", "-.",
+                    options=("cfgpp_lambda",), samplers=("ddim",)),
 }
 SWEEP_METHODS = ("cfg", "cg", "cg_clean", "scaled", "reduced")  # what the sweeps compare by default
 
@@ -98,15 +142,32 @@ def get(name: str) -> Method:
 def with_classifier(name: str, classifier: str = "noisy") -> str:
     """The registry name for a CG request given with a separate classifier choice (the CLI's --classifier)."""
     if classifier not in ("noisy", "clean"):
-        raise ValueError(f"classifier must be noisy or clean, got {classifier!r}")
+        raise ValueError(f"classifier must be one of noisy, clean, got {classifier!r}")
     return "cg_clean" if name == "cg" and classifier == "clean" else name
 
 
+def check_options(name: str, options: GuidanceOptions) -> None:
+    """ValueError when options set something the method does not take."""
+    method = get(name)
+    given = {"schedule": options.schedule is not None and options.schedule.kind != "constant",
+             "cfgpp_lambda": options.cfgpp_lambda is not None}
+    for option, is_set in given.items():
+        if is_set and option not in method.options:
+            what = "guidance interval or weight schedule" if option == "schedule" else "CFG++ lambda"
+            raise ValueError(f"{name} takes no {what} (methods that do: "
+                             f"{', '.join(n for n, m in METHODS.items() if option in m.options)})")
+
+
 def make_strategy(name: str, models: GuidanceModels, label: int, w: Weight = 0.0,
-                  cg_base: str = "conditional", max_w: float | None = None):
+                  cg_base: str = "conditional", max_w: float | None = None,
+                  options: GuidanceOptions = GuidanceOptions()):
     """The guidance strategy of a method at weight w (a float, or a column [N, 1] for a batch of w)."""
     method = get(name)
     w = check_w(w) if max_w is None else check_w(w, max_w)
     if cg_base not in CG_BASES:
         raise ValueError(f"cg base must be one of {', '.join(CG_BASES)}, got {cg_base!r}")
-    return method.build(models, label, w, cg_base)
+    check_options(name, options)
+    strategy = method.build(models, label, w, cg_base, options)
+    if options.schedule is not None and options.schedule.kind != "constant":
+        return ScheduledWeight(strategy, options.schedule)
+    return strategy

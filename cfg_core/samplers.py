@@ -7,8 +7,13 @@ For lam_1 < ... < lam_T (uniform u, schedule.sampling_grid) and z_1 ~ N(0, I):
     ddpm:   z' ~ N(mu~(z, x_hat), tau^2 (sigma~^2_{t'|t})^(1-v) (sigma^2_{t|t'})^v)
             mu~ = e^(lam-lam') (alpha'/alpha) z + (1 - e^(lam-lam')) alpha' x_hat
             sigma~^2 = (1 - e^(lam-lam')) sigma'^2,   sigma^2_{t|t'} = (1 - e^(lam-lam')) sigma^2
+    pc:     predictor = the DDIM step above of the (unguided) strategy, then a corrector at lam' (Bradley &
+            Nakkiran 2024, "CFG is a predictor-corrector"): K Langevin steps on the corrector strategy's field,
+            z <- z + h s(z) + sqrt(2h) xi,   s = -eps_hat'(z, lam') / sigma',
+            h = step_scale * 0.5 (1 - e^(lam - lam')) sigma'^2
 The paper uses v = 0.3 at 64x64; tau (noise_scale) = 1 is the normal sampler and tau < 1 is the
-"reduced sampler noise" baseline. Guidance enters only through the strategy object.
+"reduced sampler noise" baseline. Guidance enters only through the strategy objects; a strategy with
+split_eps (CFG++) defines x_hat with one eps and renoises the DDIM step with another.
 """
 from __future__ import annotations
 
@@ -20,7 +25,8 @@ import torch
 
 from cfg_core.schedule import Schedule, alpha_sigma
 
-SAMPLERS = ("ddim", "ddpm")
+SAMPLERS = ("ddim", "ddpm", "pc")
+MAX_CORRECTOR_STEPS = 1000  # Langevin steps per level; 20 already reaches the tilted target
 MAX_STEPS = 2000  # the paper's T goes to 1024; more only burns CPU
 
 
@@ -33,6 +39,8 @@ class SamplerConfig:
     v: float = 0.3  # variance interpolation of the ancestral sampler (paper: 0.3 at 64x64)
     noise_scale: float = 1.0  # tau: multiplies the injected ancestral noise (1 = normal)
     clip: float | None = None  # clip x_hat to [-clip, clip] (images), None for 2D data
+    corrector_steps: int = 1  # pc only: K Langevin steps at each level (K = 1 with w' = 2w ~ DDPM-CFG)
+    corrector_step_scale: float = 1.0  # pc only: multiplies the Langevin step h
 
     def __post_init__(self) -> None:
         if self.kind not in SAMPLERS:
@@ -43,6 +51,11 @@ class SamplerConfig:
             raise ValueError(f"v must be in [0, 1], got {self.v}")
         if not (math.isfinite(self.noise_scale) and 0 <= self.noise_scale <= 1):
             raise ValueError(f"noise scale tau must be in [0, 1] (1 = normal sampler), got {self.noise_scale}")
+        k = self.corrector_steps
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= MAX_CORRECTOR_STEPS:
+            raise ValueError(f"corrector steps K must be an integer in [0, {MAX_CORRECTOR_STEPS}], got {k!r}")
+        if not (math.isfinite(self.corrector_step_scale) and 0 < self.corrector_step_scale <= 10):
+            raise ValueError(f"corrector step scale must be in (0, 10], got {self.corrector_step_scale}")
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class SamplerStep:
     z: torch.Tensor  # [N, ...] the latent at lam_t
     eps_hat: torch.Tensor  # [N, ...] the guided eps prediction
     x_hat: torch.Tensor  # [N, ...] the implied clean estimate
+    eps_renoise: torch.Tensor | None = None  # [N, ...] what DDIM adds back when it is not eps_hat (CFG++)
 
 
 @dataclass(frozen=True)
@@ -65,7 +79,7 @@ class SampleResult:
 def _transition(z, x_hat, eps_hat, lam, lam_next, config: SamplerConfig, generator) -> torch.Tensor:
     alpha, sigma = (float(v) for v in alpha_sigma(torch.tensor(lam, dtype=torch.float64)))
     alpha_n, sigma_n = (float(v) for v in alpha_sigma(torch.tensor(lam_next, dtype=torch.float64)))
-    if config.kind == "ddim":
+    if config.kind in ("ddim", "pc"):  # pc: the predictor is the DDIM step
         return alpha_n * x_hat + sigma_n * eps_hat
     r = math.exp(lam - lam_next)  # e^(lam - lam') < 1
     mean = r * (alpha_n / alpha) * z + (1 - r) * alpha_n * x_hat
@@ -76,21 +90,48 @@ def _transition(z, x_hat, eps_hat, lam, lam_next, config: SamplerConfig, generat
     return mean + std * noise
 
 
+def _correct(z, lam, lam_next, corrector, config: SamplerConfig, generator) -> torch.Tensor:
+    """K Langevin steps at lam' on the corrector's field: z <- z - (h/sigma') eps_hat' + sqrt(2h) xi."""
+    sigma_n = float(alpha_sigma(torch.tensor(lam_next, dtype=torch.float64))[1])
+    h = config.corrector_step_scale * 0.5 * (1 - math.exp(lam - lam_next)) * sigma_n**2
+    for _ in range(config.corrector_steps):
+        with torch.no_grad():
+            score = -corrector.eps_hat(z, lam_next) / sigma_n  # [N, ...] the guided score at lam'
+        noise = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
+        z = z + h * score + math.sqrt(2 * h) * noise
+    return z
+
+
+def _eps_pair(guidance, z, lam) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(eps that defines x_hat, eps DDIM adds back or None when it is the same)."""
+    if hasattr(guidance, "split_eps"):
+        split = guidance.split_eps(z, lam)
+        return split.x, split.renoise
+    return guidance.eps_hat(z, lam), None
+
+
 def sample_steps(guidance, z: torch.Tensor, schedule: Schedule, config: SamplerConfig,
-                 generator: torch.Generator | None = None) -> Iterator[SamplerStep]:
-    """Run Algorithm 2 from z = z_1 at lam_min, yielding every step (an animation needs them all)."""
+                 generator: torch.Generator | None = None, corrector=None) -> Iterator[SamplerStep]:
+    """Run Algorithm 2 from z = z_1 at lam_min, yielding every step (an animation needs them all).
+
+    For config.kind == "pc", `guidance` is the predictor's strategy and `corrector` the Langevin field's."""
+    if (config.kind == "pc") != (corrector is not None):
+        raise ValueError("the pc sampler needs a corrector strategy, and only pc takes one")
     lams = schedule.sampling_grid(config.steps).tolist()
     for t, lam in enumerate(lams):
         alpha, sigma = (float(v) for v in alpha_sigma(torch.tensor(lam, dtype=torch.float64)))
         with torch.no_grad():
-            eps_hat = guidance.eps_hat(z, lam)
+            eps_hat, eps_renoise = _eps_pair(guidance, z, lam)
         x_hat = (z - sigma * eps_hat) / alpha
         if config.clip is not None:
             x_hat = x_hat.clamp(-config.clip, config.clip)
             eps_hat = (z - alpha * x_hat) / sigma  # keep DDIM consistent with the clipped x_hat
-        yield SamplerStep(t, lam, z, eps_hat, x_hat)
+        yield SamplerStep(t, lam, z, eps_hat, x_hat, eps_renoise)
         if t + 1 < len(lams):
-            z = _transition(z, x_hat, eps_hat, lam, lams[t + 1], config, generator)
+            renoise = eps_hat if eps_renoise is None else eps_renoise
+            z = _transition(z, x_hat, renoise, lam, lams[t + 1], config, generator)
+            if config.kind == "pc":
+                z = _correct(z, lam, lams[t + 1], corrector, config, generator)
 
 
 def initial_noise(n: int, shape: tuple[int, ...], generator: torch.Generator | None = None,
@@ -100,10 +141,11 @@ def initial_noise(n: int, shape: tuple[int, ...], generator: torch.Generator | N
 
 
 def sample(guidance, z: torch.Tensor, schedule: Schedule, config: SamplerConfig,
-           generator: torch.Generator | None = None, keep_trajectory: bool = True) -> SampleResult:
+           generator: torch.Generator | None = None, keep_trajectory: bool = True,
+           corrector=None) -> SampleResult:
     """Run the loop to the end; the trajectory holds z_1..z_T and the final x.  # [T+1, N, ...]"""
     zs, x = [], None
-    for step in sample_steps(guidance, z, schedule, config, generator):
+    for step in sample_steps(guidance, z, schedule, config, generator, corrector):
         if keep_trajectory:
             zs.append(step.z)
         x = step.x_hat

@@ -9,7 +9,7 @@ import torch
 from tqdm import tqdm
 
 from cfg_core.atomic import atomic_path
-from cfg_core.toy.sampling import SampleRequest, run_sample
+from cfg_core.toy.sampling import SampleRequest, request_options, run_sample
 from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture, save_trained_mixture
 from cfg_core.toy.training import MixtureTrainConfig, train_mixture
 from cfg_core.mixture_json import PRESETS, load_mixture, mixture_to_dict
@@ -64,7 +64,7 @@ def sample(args) -> int:
     req = SampleRequest(label=args.label, method=args.guidance, w=args.w, score=args.score,
                         classifier=args.classifier, cg_base=args.cg_base, sampler=args.sampler,
                         steps=DEFAULT_SAMPLE_STEPS if args.steps is None else args.steps, n=args.n, seed=args.seed,
-                        noise_scale=args.noise_scale)
+                        noise_scale=args.noise_scale, **request_options(args))
     result = run_sample(mix, load_models_for(args, mix), req)
     with atomic_path(args.out) as tmp:  # an interrupted write leaves the previous file intact
         np.savez(tmp, x=result.x.float().numpy(), trajectory=result.trajectory.float().numpy())

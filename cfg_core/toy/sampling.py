@@ -1,9 +1,11 @@
 """One call from a request to samples on a 2D mixture: the glue the CLI, the sweep and the app share.
 
 A SampleRequest names everything a user can choose (method, label, w, exact or learned quantities,
-which classifier guides CG, which base CG uses, sampler, steps, n, seed, noise scale tau); run_sample
-checks it, builds the guidance strategy over the exact mixture or the trained networks, and runs the
-one sampler loop.
+which classifier guides CG, which base CG uses, sampler, steps, n, seed, noise scale tau, and the guidance-zoo
+options: ancestral v, the pc corrector's K, w' and step scale, a guidance interval in log-SNR, blurred exact
+models, CFG++'s lambda); run_sample checks it, builds the guidance strategy over the exact mixture or the
+trained networks, and runs the one sampler loop. Options left at None are "not given": giving one that does
+not apply to the method or sampler is an error, never silently ignored.
 """
 from __future__ import annotations
 
@@ -13,16 +15,20 @@ from dataclasses import dataclass, replace
 import torch
 
 from cfg_core import methods
-from cfg_core.exact import ExactClassifier, ExactEps
+from cfg_core.exact import ExactClassifier, ExactEps, blurred
 from cfg_core.guidance import CG_BASES, check_w
 from cfg_core.mixture import GaussianMixture
-from cfg_core.samplers import SampleResult, SamplerConfig, initial_noise, sample
+from cfg_core.samplers import SAMPLERS, SampleResult, SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
 from cfg_core.toy.training import TrainedMixture
+from cfg_core.weight_schedule import WeightSchedule
 
 MAX_SAMPLES = 100_000  # 2D samples are cheap, but beyond this a typo is likelier than a wish
 SCORES = ("learned", "exact")
 CLASSIFIERS = ("noisy", "clean")
+DEFAULT_V = 0.3  # the ancestral sampler's variance interpolation (the paper's 64x64 value)
+DEFAULT_BAD_BLUR = 0.16  # autoguidance's exact bad model: every covariance + 0.16 I
+MAX_BLUR = 100.0  # a blur this wide has washed out any 2D mixture; more is a typo
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,14 @@ class SampleRequest:
     n: int = 1000  # number of samples
     seed: int = 0  # seeds the initial noise and the ancestral noise
     noise_scale: float = 1.0  # tau for the ancestral sampler
+    v: float | None = None  # ancestral variance interpolation (ddpm only; None = DEFAULT_V)
+    corrector_steps: int | None = None  # pc only: Langevin steps K per level (None = 1)
+    corrector_w: float | None = None  # pc only: w' of the corrector's field (None = w)
+    corrector_step_scale: float | None = None  # pc only: multiplies the Langevin step h (None = 1)
+    interval: tuple[float, float] | None = None  # guide only for lo <= lam <= hi (log-SNR); None = every step
+    good_blur: float | None = None  # exact only: every covariance of the model all methods use + G I
+    bad_blur: float | None = None  # exact auto only: the bad model's covariances + B I (None = DEFAULT_BAD_BLUR)
+    cfgpp_lambda: float | None = None  # cfgpp only: l in [0, 1] (None = methods.DEFAULT_CFGPP_LAMBDA)
 
 
 def check_request(req: SampleRequest, mix: GaussianMixture) -> SampleRequest:
@@ -56,7 +70,62 @@ def check_request(req: SampleRequest, mix: GaussianMixture) -> SampleRequest:
         raise ValueError(f"seed must be a non-negative integer, got {req.seed!r}")
     if not isinstance(req.noise_scale, (int, float)) or not math.isfinite(req.noise_scale):
         raise ValueError(f"noise scale must be a finite number in [0, 1], got {req.noise_scale!r}")
+    _check_zoo_options(req)
     return replace(req, w=check_w(req.w))
+
+
+def _number(v, what: str, lo: float, hi: float) -> None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and lo <= v <= hi):
+        raise ValueError(f"{what} must be a number in [{lo:g}, {hi:g}], got {v!r}")
+
+
+def _check_zoo_options(req: SampleRequest) -> None:
+    """One-line errors for the sampler and method options: bad values, or options that do not apply."""
+    method = methods.get(method_name(req))
+    if req.sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {req.sampler!r}")
+    if method.samplers is not None and req.sampler not in method.samplers:
+        raise ValueError(f"{req.method} runs with the {' or '.join(method.samplers)} sampler, not {req.sampler}")
+    for field, flag in (("corrector_steps", "corrector-steps"), ("corrector_w", "corrector-w"),
+                        ("corrector_step_scale", "corrector-step-scale")):
+        if getattr(req, field) is not None and req.sampler != "pc":
+            raise ValueError(f"--{flag} sets the pc sampler's corrector: add --sampler pc")
+    if req.v is not None and req.sampler != "ddpm":
+        raise ValueError("--v is the ancestral sampler's variance interpolation: add --sampler ddpm")
+    if req.corrector_steps is not None and (isinstance(req.corrector_steps, bool)
+                                            or not isinstance(req.corrector_steps, int) or req.corrector_steps < 0):
+        raise ValueError(f"--corrector-steps K must be an integer >= 0, got {req.corrector_steps!r}")
+    if req.corrector_w is not None:
+        try:
+            check_w(req.corrector_w)
+        except ValueError as err:
+            raise ValueError(f"--corrector-{err}") from None
+    for field, flag, lo, hi in (("v", "v", 0.0, 1.0), ("corrector_step_scale", "corrector-step-scale", 1e-6, 10.0),
+                                ("cfgpp_lambda", "cfgpp-lambda", 0.0, 1.0), ("good_blur", "good-blur", 0.0, MAX_BLUR),
+                                ("bad_blur", "bad-blur", 0.0, MAX_BLUR)):
+        if getattr(req, field) is not None:
+            _number(getattr(req, field), f"--{flag}", lo, hi)
+    _check_applies(req, method)
+
+
+def _check_applies(req: SampleRequest, method: methods.Method) -> None:
+    if req.interval is not None:
+        lo, hi = req.interval
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+            raise ValueError(f"--interval=LO,HI needs finite log-SNR values with LO <= HI, got {lo:g},{hi:g}")
+    if (req.good_blur is not None or req.bad_blur is not None) and req.score != "exact":
+        raise ValueError("--good-blur and --bad-blur blur the exact mixture: add --score exact")
+    if req.bad_blur is not None and "bad_model" not in method.options:
+        raise ValueError(f"--bad-blur sets autoguidance's bad model; {req.method} has none (use --guidance auto)")
+    if req.method == "auto" and req.score == "learned":
+        raise ValueError("learned autoguidance needs a weak model, and no checkpoint ships one yet: use --score exact")
+    methods.check_options(method_name(req), zoo_options(req))
+
+
+def zoo_options(req: SampleRequest) -> methods.GuidanceOptions:
+    """The method options a request gives (interval, CFG++ lambda, ICG's seed)."""
+    schedule = None if req.interval is None else WeightSchedule("interval", *(float(v) for v in req.interval))
+    return methods.GuidanceOptions(schedule=schedule, cfgpp_lambda=req.cfgpp_lambda, seed=req.seed)
 
 
 def method_name(req: SampleRequest) -> str:
@@ -66,32 +135,89 @@ def method_name(req: SampleRequest) -> str:
 
 def sampler_config(req: SampleRequest) -> SamplerConfig:
     """The request's sampler, as its method runs it (the reduced-noise baseline sets ddpm and tau)."""
-    config = SamplerConfig(kind=req.sampler, steps=req.steps, noise_scale=float(req.noise_scale))
+    config = SamplerConfig(kind=req.sampler, steps=req.steps, noise_scale=float(req.noise_scale),
+                           v=DEFAULT_V if req.v is None else float(req.v),
+                           corrector_steps=1 if req.corrector_steps is None else req.corrector_steps,
+                           corrector_step_scale=1.0 if req.corrector_step_scale is None
+                           else float(req.corrector_step_scale))
     return methods.get(method_name(req)).sampler(config, req.w)
 
 
-def models_for(mix: GaussianMixture, trained: TrainedMixture | None, score: str) -> methods.GuidanceModels:
-    """The eps-model and both classifiers, as exact mixture quantities or the trained networks."""
+def models_for(mix: GaussianMixture, trained: TrainedMixture | None, score: str, good_blur: float = 0.0,
+               bad_blur: float = DEFAULT_BAD_BLUR) -> methods.GuidanceModels:
+    """The eps-model, both classifiers and the bad model, as exact mixture quantities or the trained networks.
+
+    Exact: the model is the mixture with covariances + good_blur I, the bad model the mixture + bad_blur I."""
     if score == "exact":
-        return methods.GuidanceModels(ExactEps(mix), ExactClassifier(mix), ExactClassifier(mix, clean=True))
+        good = blurred(mix, good_blur)
+        return methods.GuidanceModels(ExactEps(good), ExactClassifier(good), ExactClassifier(good, clean=True),
+                                      eps_bad=ExactEps(blurred(mix, bad_blur)))
     if trained is None:
         raise ValueError("learned score needs a trained checkpoint (or use score=exact)")
     return methods.GuidanceModels(trained.eps_model, trained.classifier_noisy, trained.classifier_clean)
 
 
+def _models(mix: GaussianMixture, trained: TrainedMixture | None, req: SampleRequest) -> methods.GuidanceModels:
+    return models_for(mix, trained, req.score, req.good_blur or 0.0,
+                      DEFAULT_BAD_BLUR if req.bad_blur is None else req.bad_blur)
+
+
 def guidance_for(mix: GaussianMixture, trained: TrainedMixture | None, req: SampleRequest):
-    """The guidance strategy for a checked request, over exact quantities or the trained networks."""
-    return methods.make_strategy(method_name(req), models_for(mix, trained, req.score), req.label, req.w,
-                                 req.cg_base)
+    """The guidance strategy for a checked request, over exact quantities or the trained networks.
+
+    For the pc sampler this is the corrector's field (at w' = corrector_w, default w)."""
+    w = req.w if req.sampler != "pc" or req.corrector_w is None else check_w(req.corrector_w)
+    return methods.make_strategy(method_name(req), _models(mix, trained, req), req.label, w, req.cg_base,
+                                 options=zoo_options(req))
 
 
 def run_sample(mix: GaussianMixture, trained: TrainedMixture | None, req: SampleRequest,
                keep_trajectory: bool = True) -> SampleResult:
-    """Check the request and run the sampler; same request, same samples."""
+    """Check the request and run the sampler; same request, same samples.
+
+    pc: the predictor is the plain conditional model's DDIM step, the corrector the method's guided field."""
     req = check_request(req, mix)
     config = sampler_config(req)
     guidance = guidance_for(mix, trained, req)
+    predictor, corrector = guidance, None
+    if config.kind == "pc":
+        predictor = methods.make_strategy("none", _models(mix, trained, req), req.label)
+        corrector = guidance
     generator = torch.Generator().manual_seed(req.seed)
     dtype = torch.float64 if req.score == "exact" else torch.float32
     z = initial_noise(req.n, (mix.dim,), generator, dtype)  # [N, 2]
-    return sample(guidance, z, Schedule(), config, generator, keep_trajectory)
+    return sample(predictor, z, Schedule(), config, generator, keep_trajectory, corrector)
+
+
+ZOO_FLAGS = ("v", "corrector_steps", "corrector_w", "corrector_step_scale", "interval", "good_blur", "bad_blur",
+             "cfgpp_lambda")  # the sample options of the 2D mixtures only
+
+
+def parse_interval(text: str | None) -> tuple[float, float] | None:
+    """--interval=LO,HI (log-SNR) as (lo, hi), or ValueError saying the format."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        lo, hi = (float(p) for p in parts) if len(parts) == 2 else (math.nan, math.nan)
+    except ValueError:
+        lo = hi = math.nan
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"--interval takes two finite log-SNR values LO,HI (write --interval=LO,HI), got {text!r}")
+    if lo > hi:
+        raise ValueError(f"--interval=LO,HI needs LO <= HI, got {text!r}")
+    return lo, hi
+
+
+def reject_zoo_flags(args) -> None:
+    """ValueError when a 2D-only sample option is given for a dataset that does not take it (MNIST)."""
+    given = [f"--{f.replace('_', '-')}" for f in ZOO_FLAGS if getattr(args, f, None) is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} apply to the 2D mixtures only, not {args.dataset}")
+
+
+def request_options(args) -> dict:
+    """The SampleRequest fields of the zoo options, from parsed command-line arguments."""
+    options = {f: getattr(args, f, None) for f in ZOO_FLAGS}
+    options["interval"] = parse_interval(options["interval"])
+    return options
