@@ -232,3 +232,10 @@ def test_cli_blur_needs_exact_scores_and_learned_auto_is_refused(tmp_path, capsy
     assert "--score exact" in capsys.readouterr().err
     assert main(learned + ["--guidance", "auto", "--w", "1", "--out", str(tmp_path / "b.npz")]) == 2
     assert "weak model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra", [["--interval=-1,1"], ["--sampler", "pc"], ["--good-blur", "0.1"]])
+def test_cli_2d_only_options_are_refused_for_mnist(extra, tmp_path, capsys):
+    argv = ["sample", "--dataset", "mnist", "--label", "1", "--guidance", "cfg", "--w", "1", "--n", "2",
+            "--out", str(tmp_path / "m.npz"), *extra]
+    assert main(argv) == 2 and "2D mixtures only" in capsys.readouterr().err

@@ -212,8 +212,12 @@ def parse_interval(text: str | None) -> tuple[float, float] | None:
 def reject_zoo_flags(args) -> None:
     """ValueError when a 2D-only sample option is given for a dataset that does not take it (MNIST)."""
     given = [f"--{f.replace('_', '-')}" for f in ZOO_FLAGS if getattr(args, f, None) is not None]
+    if getattr(args, "sampler", None) == "pc":
+        given.append("--sampler pc")
+    if getattr(args, "guidance", None) == "auto":
+        given.append("--guidance auto")
     if given:
-        raise ValueError(f"{', '.join(given)} apply to the 2D mixtures only, not {args.dataset}")
+        raise ValueError(f"{', '.join(given)}: for the 2D mixtures only, not {args.dataset}")
 
 
 def request_options(args) -> dict:
