@@ -60,7 +60,7 @@ class Lab:
         """The precomputed view of a selection, and a note when it had to fall back to exact scores."""
         key, mix = self.resolve(sel)
         if sel.label >= mix.num_classes:
-            raise SelectionError(f"class must be an integer in [0, {mix.num_classes - 1}] "
+            raise SelectionError(f"label must be an integer in [0, {mix.num_classes - 1}] "
                                  f"({', '.join(mix.class_names)}), got {sel.label}")
         score, note, tm, model_key = sel.score, "", None, ""
         if score == "learned":

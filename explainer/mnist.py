@@ -1,7 +1,7 @@
 """What the app's MNIST tab shows: guided digit grids, the guide's and the judge's confidence, the sweep.
 
     grid(label, method, w, seed)   n digits of one method (sample_mnist), cached per request
-    confidence(models, x, label)   mean softmax p(c|x) of the guide (noise-aware classifier) and of the
+    grid_confidence(models, x, label)  mean softmax p(c|x) of the guide (noise-aware classifier) and of the
                                    independent judge on the final samples, both read at the clean end
                                    lam = Schedule().lam_max on x in [-1, 1]
     sweep_curves(sweep, methods)   the sweep JSON (cfg_core.mnist.sweep) as {metric: {series: values}}
@@ -40,7 +40,7 @@ class MnistGrid:
     seconds: float
 
 
-def check_request(label, method: str, w, seed) -> tuple[int, str, float, int]:
+def check_grid_request(label, method: str, w, seed) -> tuple[int, str, float, int]:
     """The request, checked, or ValueError with one line."""
     if isinstance(label, bool) or not isinstance(label, (int, float)) or int(label) != label or not 0 <= label <= 9:
         raise ValueError(f"label must be a digit 0..9, got {label!r}")
@@ -53,7 +53,7 @@ def check_request(label, method: str, w, seed) -> tuple[int, str, float, int]:
     return int(label), method, w, int(seed)
 
 
-def confidence(models, x01: torch.Tensor, label: int) -> tuple[float, float, float]:
+def grid_confidence(models, x01: torch.Tensor, label: int) -> tuple[float, float, float]:
     """(guide p(c|x), judge p(c|x), judge accuracy), both classifiers at lam_max on x in [-1, 1]."""
     labels = [label] * len(x01)
     judged = judge_outputs(models.judge, x01, labels)
@@ -80,7 +80,7 @@ class MnistService:
             return self._models
 
     def grid(self, label, method, w, seed, classifier: str = "noisy", n: int = N_GRID, steps: int = STEPS) -> MnistGrid:
-        label, method, w, seed = check_request(label, methods.with_classifier(method, classifier), w, seed)
+        label, method, w, seed = check_grid_request(label, methods.with_classifier(method, classifier), w, seed)
         key = (label, method, w, seed, n, steps)
         return self.cache.get_or_compute(key, lambda: self._sample(label, method, w, seed, n, steps))
 
@@ -94,7 +94,7 @@ class MnistService:
             raise ValueError(f"the MNIST models are not available ({self.problem})")
         t0 = time.perf_counter()
         res = sample_mnist(models, label, method, w, n=n, seed=seed, steps=steps, keep_trajectory=True)
-        guide, judge, acc = confidence(models, res.x, label)
+        guide, judge, acc = grid_confidence(models, res.x, label)
         return MnistGrid(res.x.numpy(), res.trajectory.numpy(), guide, judge, acc, time.perf_counter() - t0)
 
 

@@ -89,10 +89,11 @@ class Selection:
     def validated(self) -> "Selection":
         """The selection with types normalised, or SelectionError with one line."""
         if self.dataset != "custom":
-            _one_of(self.dataset, "dataset", (*PRESETS, "custom"))
+            if self.dataset not in PRESETS:
+                raise SelectionError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(PRESETS)} or custom")
         return replace(
             self, custom_json=self.custom_json if isinstance(self.custom_json, str) else "",
-            label=check_integer(self.label, "class", 0, 63), method=_one_of(self.method, "method", CHOICES),
+            label=check_integer(self.label, "label", 0, 63), method=_one_of(self.method, "method", CHOICES),
             w=check_number(self.w, "w", 0, W_MAX), sampler=_one_of(self.sampler, "sampler", SAMPLERS),
             score=_one_of(self.score, "score", SCORES),
             classifier=_one_of(self.classifier, "CG's classifier", CLASSIFIERS),

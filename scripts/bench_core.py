@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from cfg_core import metrics  # noqa: E402
 from cfg_core.toy.sampling import SampleRequest, run_sample  # noqa: E402
 from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture  # noqa: E402
-from conftest import random_mixture_spec  # noqa: E402
+from cfg_core.random_mixture import random_mixture_spec  # noqa: E402
 from cfg_core.mixture_json import PRESETS, load_mixture, mixture_from_dict  # noqa: E402
 
 

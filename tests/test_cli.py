@@ -57,7 +57,7 @@ def test_sweep_writes_json_and_png(tmp_path):
     assert r.returncode == 0, r.stderr
     data = json.loads((tmp_path / "sw" / "sweep.json").read_text())
     rows = {(row["method"], row["w"]): row for row in data["rows"]}
-    assert set(m for m, _ in rows) == {"cfg", "cg_noisy", "cg_clean", "scaled", "reduced_noise"}
+    assert set(m for m, _ in rows) == {"cfg", "cg", "cg_clean", "scaled", "reduced"}
     assert rows[("cfg", 2.0)]["mean_posterior"] > rows[("cfg", 0.0)]["mean_posterior"]
     assert (tmp_path / "sw" / "sweep.png").read_bytes()[:4] == b"\x89PNG"
 

@@ -6,7 +6,7 @@ import torch
 
 from cfg_core.exact import ExactClassifier, ExactEps
 from cfg_core.guidance import (ClassifierFree, ClassifierGuided, NoGuidance, ScoreScaled, check_w,
-                               classifier_grad, make_guidance)
+                               classifier_grad)
 from cfg_core.mixture_json import load_mixture, load_mixture_file
 
 
@@ -76,14 +76,3 @@ def test_unseen_mixture_cfg_cg_identity(unseen_json):
 def test_check_w_rejects(bad):
     with pytest.raises(ValueError, match="w must be"):
         check_w(bad)
-
-
-def test_make_guidance_errors(exact):
-    _, eps, _ = exact
-    with pytest.raises(ValueError, match="unknown guidance 'pcg'; choose one of none, cfg, cg, scaled"):
-        make_guidance("pcg", eps, 0, 1.0)
-    with pytest.raises(ValueError, match="needs a classifier"):
-        make_guidance("cg", eps, 0, 1.0)
-    with pytest.raises(ValueError, match="cg base"):
-        make_guidance("cg", eps, 0, 1.0, classifier=object(), cg_base="sideways")
-    assert make_guidance("cg", eps, 0, 2.0, object(), "unconditional").classifier_scale == 3.0

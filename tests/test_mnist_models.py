@@ -10,7 +10,7 @@ from cfg_core.checkpoint import CheckpointError
 from cfg_core.guidance import ClassifierFree, NoGuidance, classifier_grad
 from cfg_core.mnist.metrics import frechet_distance, inception_score, precision_recall, diversity, JudgeOutputs
 from cfg_core.mnist.models import DEFAULT_CHECKPOINT, load_mnist_models, sample_mnist
-from cfg_core.mnist.training import PRESETS, STAGES, eps_loss, train_mnist
+from cfg_core.mnist.training import CONFIGS, STAGES, eps_loss, train_mnist
 from cfg_core.schedule import Schedule
 from cfg_core.mnist.unet import DigitClassifier, EpsUNet
 from cfg_core.mnist.data import Digits
@@ -108,7 +108,7 @@ def _toy_digits(n=40):
 def test_train_writes_checkpoint_and_resumes(tmp_path):
     data = _toy_digits()
     splits = {"guide": data, "judge": data, "held_out": data}
-    config = PRESETS["tiny"]
+    config = CONFIGS["tiny"]
     record = train_mnist(splits, config, tmp_path, seed=3, command="cmd", device="cpu")
     assert record["steps"] == {s: 2 for s in STAGES} and record["finished"]
     assert set(record["losses"]) == set(STAGES) and record["seed"] == 3 and record["command"] == "cmd"

@@ -42,9 +42,9 @@ def train_command(args) -> str:
 
 def train_config(args):
     """MnistTrainConfig from the defaults plus --steps / --p-uncond / --batch-size."""
-    from cfg_core.mnist.training import PRESETS
+    from cfg_core.mnist.training import CONFIGS
 
-    config = PRESETS["default"]
+    config = CONFIGS["default"]
     if args.steps is not None:
         if args.steps < 1:
             raise ValueError(f"--steps must be at least 1, got {args.steps}")

@@ -17,6 +17,7 @@ from cfg_core.checkpoint import CheckpointError, load_checkpoint, load_module
 from cfg_core import methods
 from cfg_core.samplers import SampleResult, SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
+from cfg_core.mnist.data import to_unit
 from cfg_core.paths import MNIST_CHECKPOINT as DEFAULT_CHECKPOINT
 
 MODULES = ("eps_model", "classifier_noisy", "classifier_clean", "judge")
@@ -81,9 +82,5 @@ def sample_mnist(models: MnistModels, label: int, method: str, w: float, n: int,
     z = initial_noise(n, SHAPE, generator).to(device)  # [n, 1, 28, 28]
     result = sample(guidance, z, Schedule(), config, generator if device.type == "cpu" else None,
                     keep_trajectory)
-    return SampleResult(x=to_display(result.x), trajectory=to_display(result.trajectory))
-
-
-def to_display(z: torch.Tensor) -> torch.Tensor:
-    """[..., 1, 28, 28] in model units -> [..., 28, 28] float32 in [0, 1]: (z + 1) / 2, clamped."""
-    return ((z[..., 0, :, :].float().cpu() + 1) / 2).clamp(0, 1)
+    return SampleResult(x=to_unit(result.x[..., 0, :, :].float().cpu()),
+                        trajectory=to_unit(result.trajectory[..., 0, :, :].float().cpu()))

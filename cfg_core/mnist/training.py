@@ -15,12 +15,14 @@ of each stage, so an interrupted run resumes where it stopped (fresh optimiser s
 from __future__ import annotations
 
 import copy
-import math
+import warnings
 import time
 from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
+from torch.optim.lr_scheduler import CosineAnnealingLR
+from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from cfg_core.checkpoint import load_checkpoint, load_module, save_checkpoint
@@ -62,7 +64,7 @@ class MnistTrainConfig:
                 "classifier_noisy": self.noisy_steps, "eps_model": self.eps_steps}[stage]
 
 
-PRESETS = {"default": MnistTrainConfig(),
+CONFIGS = {"default": MnistTrainConfig(),
            "tiny": MnistTrainConfig(eps_steps=2, noisy_steps=2, clean_steps=2, judge_steps=2, batch_size=8,
                                     checkpoint_every=1, eps_channels=(8, 8, 8), guide_ch=8, judge_ch=8)}
 
@@ -116,14 +118,21 @@ def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) ->
     return torch.stack([pad[i, :, a:a + x.shape[2], b:b + x.shape[3]] for i, (a, b) in enumerate(offsets)])
 
 
-@torch.no_grad()
-def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
-    for p_ema, p in zip(ema.parameters(), model.parameters()):
-        p_ema.lerp_(p, 1 - decay)
+def ema_of(ema: nn.Module, decay: float, start: int) -> AveragedModel:
+    """torch's EMA (swa_utils.AveragedModel) over an existing EMA module, with the warm-up decay
+    min(decay, (1 + k) / (10 + k)) at update k (counting from `start` on resume); ema is updated in place."""
+    def avg(p_ema, p, k):
+        step = start + int(k) - 1  # AveragedModel counts updates from 1 after its first copy
+        d = min(decay, (1 + step) / (10 + step))
+        return p_ema + (p - p_ema) * (1 - d)
+    averaged = AveragedModel(ema, avg_fn=avg, use_buffers=False)
+    averaged.module = ema  # average into the stored EMA module itself, not a copy
+    averaged.n_averaged.fill_(1)  # the stored EMA is the average so far: never overwrite it with a copy
+    return averaged
 
 
 @torch.no_grad()
-def accuracy(classifier, digits: Digits, lam: float | None = None, chunk: int = 500) -> float:
+def classifier_accuracy(classifier, digits: Digits, lam: float | None = None, chunk: int = 500) -> float:
     """Top-1 accuracy of a classifier on digits (at log-SNR lam, clean if None)."""
     classifier.eval()
     hits = 0
@@ -134,9 +143,14 @@ def accuracy(classifier, digits: Digits, lam: float | None = None, chunk: int = 
     return hits / max(1, len(digits))
 
 
-def _lr(config: MnistTrainConfig, step: int, total: int) -> float:
-    """Cosine decay from lr to 0.1 lr over a stage."""
-    return config.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * step / total)))
+def cosine_schedule(opt: torch.optim.Optimizer, config: MnistTrainConfig, start: int, total: int) -> CosineAnnealingLR:
+    """torch's cosine decay from lr to 0.1 lr over a stage, fast-forwarded to `start` on resume."""
+    sched = CosineAnnealingLR(opt, T_max=total, eta_min=0.1 * config.lr)
+    with warnings.catch_warnings():  # stepping the schedule without optimiser steps is the point here
+        warnings.simplefilter("ignore", UserWarning)
+        for _ in range(start):
+            sched.step()
+    return sched
 
 
 @dataclass
@@ -188,20 +202,21 @@ def run_stage(stage: str, state: TrainState, splits: dict[str, Digits], config: 
     model = state.modules["eps_model_raw" if stage == "eps_model" else stage].train()
     device = next(model.parameters()).device
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    sched = cosine_schedule(opt, config, start, total)
+    ema = ema_of(state.modules["eps_model"], config.ema_decay, start) if stage == "eps_model" else None
     data = splits["judge" if stage == "judge" else "guide"]
     schedule, window, t0 = Schedule(), [], time.perf_counter()
     bar = tqdm(range(start, total), initial=start, total=total, desc=stage, dynamic_ncols=True)
     for step in bar:
-        for group in opt.param_groups:
-            group["lr"] = _lr(config, step, total)
         x, c = batch(data, config.batch_size, generator)
         loss = _stage_loss(stage, model, x.to(device), c.to(device), config, schedule, generator)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        if stage == "eps_model":
-            ema_update(state.modules["eps_model"], model, min(config.ema_decay, (1 + step) / (10 + step)))
+        sched.step()
+        if ema is not None:
+            ema.update_parameters(model)
         window.append(loss.item())
         state.record["steps"][stage] = step + 1
         if (step + 1) % config.checkpoint_every == 0 or step + 1 == total:
@@ -217,14 +232,14 @@ def run_stage(stage: str, state: TrainState, splits: dict[str, Digits], config: 
 def evaluate(state: TrainState, held_out: Digits) -> dict[str, float]:
     """Held-out accuracies of the three classifiers (the noisy one at several log-SNRs)."""
     m = state.modules
-    out = {"judge": accuracy(m["judge"], held_out), "classifier_clean": accuracy(m["classifier_clean"], held_out)}
+    out = {"judge": classifier_accuracy(m["judge"], held_out), "classifier_clean": classifier_accuracy(m["classifier_clean"], held_out)}
     generator = torch.Generator().manual_seed(0)
     for lam in (15.0, 0.0, -3.0):
         eps = torch.randn(held_out.x.shape, generator=generator)
         lam_t = torch.full((len(held_out),), lam)
         noisy = Digits(q_sample(held_out.x, lam_t, eps), held_out.c)
-        out[f"classifier_noisy@lam={lam:g}"] = accuracy(m["classifier_noisy"], noisy, lam)
-        out[f"classifier_clean@lam={lam:g}"] = accuracy(m["classifier_clean"], noisy, lam)
+        out[f"classifier_noisy@lam={lam:g}"] = classifier_accuracy(m["classifier_noisy"], noisy, lam)
+        out[f"classifier_clean@lam={lam:g}"] = classifier_accuracy(m["classifier_clean"], noisy, lam)
     return out
 
 

@@ -116,7 +116,3 @@ class DigitClassifier(nn.Module):
 
     def forward(self, z: torch.Tensor, lam: torch.Tensor | None = None) -> torch.Tensor:
         return self.head(self.features(z, lam))  # [N, num_classes]
-
-
-def n_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())

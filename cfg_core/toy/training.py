@@ -62,24 +62,20 @@ class TrainedMixture:
     record: dict
 
 
-def _cosine_lr(opt: torch.optim.Optimizer, base: float, step: int, total: int) -> None:
-    for group in opt.param_groups:
-        group["lr"] = base * 0.5 * (1 + math.cos(math.pi * step / total))
-
-
 def _fit(net, loss_fn, steps: int, lr: float, stage: str, progress: Progress | None,
          should_stop: ShouldStop | None = None) -> list[float]:
     """Adam with cosine decay; returns the loss every 50 steps (the training curve)."""
     opt = torch.optim.Adam(net.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)  # lr -> 0 over the run
     curve, running = [], 0.0
     for step in range(steps):
         if should_stop is not None and should_stop():
             raise TrainingCancelled(f"training cancelled at {stage} step {step}/{steps}")
-        _cosine_lr(opt, lr, step, steps)
         loss = loss_fn()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        sched.step()
         running += float(loss.detach())
         if (step + 1) % 50 == 0 or step + 1 == steps:
             curve.append(running / (step % 50 + 1))

@@ -1,0 +1,25 @@
+"""Browser encodings: coordinates round-trip to 3 decimals, and far-away samples are scaled, never clipped."""
+import numpy as np
+import torch
+
+from explainer.encode import coord_scale, decode_coords, decode_f32, encode_coords, encode_f32
+
+
+def test_coords_roundtrip():
+    x = torch.tensor([[0.1234, -5.0], [31.9, -0.0004]], dtype=torch.float64)
+    assert coord_scale(x) == 1000
+    assert np.allclose(decode_coords(encode_coords(x), (2, 2)), x.numpy(), atol=6e-4)
+
+
+def test_far_coordinates_are_scaled_not_clipped():
+    """Regression (issue 13): samples at 200 units used to come back as 32.767."""
+    x = np.array([[200.0, -1.5], [0.25, 233032.2]])
+    scale = coord_scale(x)
+    back = decode_coords(encode_coords(x, scale), (2, 2), scale)
+    assert scale < 1000 and np.allclose(back, x, rtol=1e-3, atol=1.0 / scale)
+
+
+def test_f32_roundtrip_and_nan_safe_coords():
+    f = np.array([[1.5, -2.25e6]])
+    assert np.array_equal(decode_f32(encode_f32(f), (1, 2)), f)
+    assert np.isfinite(decode_coords(encode_coords(np.array([np.nan, np.inf])), (2,))).all()
