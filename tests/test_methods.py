@@ -12,7 +12,8 @@ from cfg_core.samplers import SamplerConfig
 @pytest.fixture(scope="module")
 def models():
     mix = load_mixture("three_gaussians")
-    return methods.GuidanceModels(ExactEps(mix), ExactClassifier(mix), ExactClassifier(mix, clean=True))
+    return methods.GuidanceModels(ExactEps(mix), ExactClassifier(mix), ExactClassifier(mix, clean=True),
+                                  eps_bad=ExactEps(mix))
 
 
 def test_every_entry_builds_a_strategy_with_eps_hat(models):

@@ -36,8 +36,8 @@ def test_eps_is_minus_sigma_score(mix, lam):
 def test_posterior_is_bayes(mix, lam):
     z = _z()
     prior = mix.class_prior()
-    joint = torch.stack([mix.log_prob(z, lam, c).exp() * prior[c] for c in range(mix.num_classes)], 1)
-    assert torch.allclose(mix.posterior(z, lam), joint / joint.sum(1, keepdim=True), atol=1e-12)
+    log_joint = torch.stack([mix.log_prob(z, lam, c) + prior[c].log() for c in range(mix.num_classes)], 1)
+    assert torch.allclose(mix.posterior(z, lam), torch.softmax(log_joint, 1), atol=1e-12)  # Bayes, in log space
     assert torch.allclose(mix.posterior(z, lam).sum(1), torch.ones(len(z), dtype=torch.float64))
     z.requires_grad_(True)
     (g,) = torch.autograd.grad(mix.log_posterior(z, lam)[:, 0].sum(), z)
