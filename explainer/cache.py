@@ -36,6 +36,11 @@ class LruCache:
                 self._key_locks.pop(key, None)
             return value
 
+    def peek(self, key):
+        """The cached value or None, without computing or waiting (a cache hit never waits on work)."""
+        with self._lock:
+            return self._data.get(key)
+
     def __len__(self) -> int:
         return len(self._data)
 

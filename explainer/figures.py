@@ -67,7 +67,7 @@ def lab_frames(view: LabView, w: float, tempered: bool | None = None) -> list[np
     wi = W_GRID.index(snap_w(w))
     panels = view.panels
     if tempered is None:
-        tempered = any(p.method in ("scaled", "reduced") for p in panels)
+        tempered = any(p.baseline for p in panels)  # naive baselines aim at the tempered density
     frames = []
     n_frames = panels[0].traj.shape[1]
     fig = Figure(figsize=(4.2 * len(panels), 4.6), dpi=100)

@@ -7,6 +7,7 @@ so), and asks the view cache. Every user-facing failure is a ValueError with one
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from cfg_core.mixture import GaussianMixture
 from cfg_core.mixture_json import parse_mixture_json
 from cfg_core.toy.training import MixtureTrainConfig
 from explainer.registry import ModelRegistry
-from explainer.selection import Selection, SelectionError
+from explainer.selection import SINGLE, Selection, SelectionError
 from explainer.views import W_GRID, LabView, LabViews, PanelSpec, snap_w
 
 TAU_NOTE = ("**Reduced sampler noise** runs the ancestral (DDPM) sampler on the plain conditional model with its "
@@ -42,10 +43,11 @@ class Lab:
     """Mixtures, trained networks and precomputed views of the 2D lab."""
 
     def __init__(self, checkpoint_root: str | Path | None = None, retrain: MixtureTrainConfig | None = None,
-                 cache_size: int = 48):
+                 cache_size: int = 256):
         self.registry = ModelRegistry(checkpoint_root)
         self.views = LabViews(maxsize=cache_size)
         self.retrain = retrain or retrain_config()
+        self._model_keys: dict[str, str] = {}  # registry key -> the model key its last view used
 
     def resolve(self, sel: Selection) -> tuple[str, GaussianMixture]:
         """(registry key, mixture) of a selection; MixtureError (a ValueError) when it cannot be used."""
@@ -65,10 +67,20 @@ class Lab:
         score, note, tm, model_key = sel.score, "", None, ""
         if score == "learned":
             tm, model_key = self.registry.trained_or_retrain(key, self.retrain, on_progress)
+            self._model_keys[key] = model_key
             if tm is None:
                 score, note = "exact", NO_MODEL_NOTE
-        specs = [PanelSpec(key, sel.label, m, sel.sampler, score, sel.cg_base, sel.seed, sel.lam) for m in sel.methods]
+        specs = [PanelSpec(key, sel.label, m, sampler, score, base, sel.seed, sel.lam) for m, sampler, base in sel.panels()]
         return self.views.view(mix, tm, specs, model_key), note
+
+    def payload(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[str, LabView, str]:
+        """The browser's JSON for a selection: the cached view, plus the trade-off curves computed so far and the
+        canvas hints (language, a lesson's layers), which change without recomputing the view."""
+        view, note = self.view(sel, on_progress)
+        spec = view.panels[0].spec
+        model_key = self._model_keys.get(spec.dataset, "") if spec.score == "learned" else ""
+        extras = {"tradeoff": self.views.tradeoff(view.mixture, spec, model_key), "hints": hints or {}, "note": note}
+        return view.json_text[:-1] + ',"extras":' + json.dumps(extras, separators=(",", ":")) + "}", view, note
 
     def summary(self, view: LabView, w: float, note: str = "") -> str:
         """The live numbers at the grid w nearest to w, as Markdown."""
@@ -88,7 +100,7 @@ class Lab:
 
     def toy(self, sel: Selection) -> dict:
         """One method's final samples and numbers at the grid w nearest to sel.w (the /toy endpoint)."""
-        if "|" in sel.method:
+        if sel.method not in SINGLE:
             raise SelectionError("method must be a single method: one of cfg, cg, scaled, reduced, none")
         sel = replace(sel, cg_base="conditional", lam=0.0)
         view, note = self.view(sel)

@@ -19,9 +19,11 @@ from cfg_core.mixture_json import PRESETS
 
 W_MAX = 10.0  # the lab's w range (its precomputed grid ends here)
 MAX_SEED = 2**31 - 1
-COMBOS = ("cfg|cg", "cfg|scaled", "cfg|reduced")  # two-panel comparisons offered next to single methods
+COMBOS = ("cfg|cg", "cfg|scaled", "cfg|reduced", "scaled|reduced")  # two-panel comparisons offered next to single methods
+PAIRS = {"cg:bases": ("cg", "cg_base", ("conditional", "unconditional")),  # one method, two settings side by side
+         "cfg:samplers": ("cfg", "sampler", ("ddim", "ddpm"))}
 SINGLE = ("cfg", "cg", "scaled", "reduced", "none")
-CHOICES = tuple(SINGLE) + COMBOS
+CHOICES = tuple(SINGLE) + COMBOS + tuple(PAIRS)
 SAMPLERS = ("ddim", "ddpm")
 SCORES = ("learned", "exact")
 CLASSIFIERS = ("noisy", "clean")
@@ -33,9 +35,14 @@ class SelectionError(ValueError):
 
 def choice_label(choice: str) -> str:
     """How a method choice reads in the UI: 'CFG', 'CFG vs CG', ..."""
+    if choice == "cg:bases":
+        return "CG: conditional base (w) vs unconditional (w + 1)"
+    if choice == "cfg:samplers":
+        return "CFG: DDIM vs ancestral (DDPM)"
     shorts = [methods.get(m).short for m in choice.split("|")]
     label = " vs ".join(shorts)
-    return label[0].upper() + label[1:] + (" (baseline)" if choice in ("scaled", "reduced") else "")
+    single_baseline = "|" not in choice and methods.get(choice).baseline
+    return label[0].upper() + label[1:] + (" (baseline)" if single_baseline else "")
 
 
 def check_number(value, name: str, lo: float, hi: float) -> float:
@@ -103,7 +110,15 @@ class Selection:
     @property
     def methods(self) -> tuple[str, ...]:
         """The registry names of the panels, left to right."""
-        return tuple(methods.with_classifier(m, self.classifier) for m in self.method.split("|"))
+        return tuple(p[0] for p in self.panels())
+
+    def panels(self) -> list[tuple[str, str, str]]:
+        """(method, sampler, cg_base) of each panel, left to right."""
+        if self.method in PAIRS:
+            name, knob, values = PAIRS[self.method]
+            base = {"sampler": self.sampler, "cg_base": self.cg_base}
+            return [(methods.with_classifier(name, self.classifier), *{**base, knob: v}.values()) for v in values]
+        return [(methods.with_classifier(m, self.classifier), self.sampler, self.cg_base) for m in self.method.split("|")]
 
     def values(self) -> tuple:
         """The controls' values in CONTROLS order."""

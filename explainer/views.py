@@ -31,14 +31,17 @@ from cfg_core.metrics import diversity, mean_posterior, sliced_wasserstein
 from cfg_core.mixture import GaussianMixture, grid_density
 from cfg_core.mixture_json import mixture_key
 from cfg_core.samplers import SamplerConfig, initial_noise, sample
-from cfg_core.schedule import Schedule, alpha_sigma
+from cfg_core.schedule import Schedule
 from cfg_core.toy.sampling import models_for
 from cfg_core.toy.training import TrainedMixture
 from explainer.cache import LruCache
 from explainer.encode import coord_scale, encode_coords, encode_f32
+from explainer.fields import classifier_field, field_error, guided_field, plain_fields, posterior_map
 from explainer.geometry import FIELD_GRID, field_points, hdr_contours, view_extent
 
-W_GRID = tuple(0.5 * i for i in range(21))  # the w values the browser can show without the server
+# The w values computed ahead: finer where the paper's best FID lies (w = 0.1-0.3); the browser interpolates
+# between neighbours (same initial noise, so samples move continuously), so any w in [0, 10] can be shown.
+W_GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0)
 W_MAX_UI = W_GRID[-1]
 FRAMES = 17  # animation frames kept from the T + 1 states
 N_SAMPLES = 200  # samples per w
@@ -46,6 +49,7 @@ STEPS = 50  # T for the lab (DDIM at 50 steps is converged on these mixtures)
 DENSITY_RES = 90  # grid for contours and the tilted reference samples
 N_PROJ = 64  # sliced-Wasserstein directions for the live numbers
 N_REF = 1000  # reference samples for the live numbers
+TRADEOFF_METHODS = methods.SWEEP_METHODS  # the methods of the fidelity/diversity plot
 
 
 @dataclass(frozen=True)
@@ -121,42 +125,6 @@ def sample_grid(mix, trained, spec: PanelSpec, n: int = N_SAMPLES, steps: int = 
     return thinned.transpose(0, 1).double(), idx
 
 
-def guided_field(mix, trained, spec: PanelSpec, points: torch.Tensor, exact: bool) -> torch.Tensor:
-    """s_hat = -eps_hat / sigma at spec.field_lam for every w on the points.  # [W, P, 2]"""
-    dtype = torch.float64 if exact else torch.float32
-    w_col = torch.tensor(W_GRID, dtype=dtype).repeat_interleave(len(points))[:, None]
-    guidance = batched_guidance(mix, trained, spec, w_col, exact)
-    z = points.to(dtype).repeat(len(W_GRID), 1)
-    with torch.no_grad():
-        eps_hat = guidance.eps_hat(z, spec.field_lam)  # [W*P, 2]
-    _, sigma = alpha_sigma(torch.tensor(spec.field_lam, dtype=torch.float64))
-    return (-eps_hat.double() / sigma).reshape(len(W_GRID), len(points), 2)
-
-
-def plain_fields(mix, trained, spec: PanelSpec, points: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Conditional and unconditional score fields -eps(z, c)/sigma and -eps(z)/sigma.  # [P, 2] each"""
-    exact = spec.score == "exact"
-    eps_model = models_for(mix, trained, spec.score).eps_model
-    dtype = torch.float64 if exact else torch.float32
-    z = points.to(dtype)
-    lam = torch.full((len(z),), spec.field_lam, dtype=dtype)
-    _, sigma = alpha_sigma(torch.tensor(spec.field_lam, dtype=torch.float64))
-    out = {}
-    for name, c in (("cond", spec.label), ("uncond", mix.num_classes)):
-        with torch.no_grad():
-            eps = eps_model(z, lam, torch.full((len(z),), c, dtype=torch.long))
-        out[name] = -eps.double() / sigma
-    return out
-
-
-def field_error(mix, learned: torch.Tensor, exact: torch.Tensor, points: torch.Tensor, lam: float) -> list[float]:
-    """Per w, the p(z_lam)-weighted relative error of the learned field (see the module docstring)."""
-    p = mix.log_prob(points, lam).exp()  # [P]
-    num = (p * ((learned - exact) ** 2).sum(-1)).sum(-1)  # [W]
-    den = (p * (exact**2).sum(-1)).sum(-1).clamp_min(1e-300)
-    return [round(float(v), 4) for v in (num / den).sqrt()]
-
-
 # --- the live numbers ------------------------------------------------------------------------------
 def sample_numbers(mix, x: torch.Tensor, c: int, class_ref: torch.Tensor, tilted_ref: torch.Tensor,
                    seed: int) -> dict[str, float]:
@@ -171,7 +139,8 @@ def sample_numbers(mix, x: torch.Tensor, c: int, class_ref: torch.Tensor, tilted
 class Targets:
     """Exact densities of one (mixture, class): contours and reference samples, shared by all panels."""
 
-    class_contours: list
+    class_contours: list  # of class c
+    all_contours: list  # per class c' (drawn in its own colour, faint for c' != c)
     tilted_contours: list  # per w
     tempered_contours: list  # per w
     class_ref: torch.Tensor
@@ -180,10 +149,11 @@ class Targets:
 
 def exact_targets(mix: GaussianMixture, c: int, extent) -> Targets:
     gen = torch.Generator().manual_seed(1234)
-    cls = grid_density(lambda p: mix.log_prob(p, None, c), extent, DENSITY_RES)
+    per_class = [hdr_contours(grid_density(lambda p, k=k: mix.log_prob(p, None, k), extent, DENSITY_RES))
+                 for k in range(mix.num_classes)]
     tilted = [grid_density(lambda p, w=w: mix.tilted_log_density(p, c, w), extent, DENSITY_RES) for w in W_GRID]
     tempered = [grid_density(lambda p, w=w: mix.tempered_log_density(p, c, w), extent, DENSITY_RES) for w in W_GRID]
-    return Targets(hdr_contours(cls), [hdr_contours(d) for d in tilted], [hdr_contours(d) for d in tempered],
+    return Targets(per_class[c], per_class, [hdr_contours(d) for d in tilted], [hdr_contours(d) for d in tempered],
                    mix.sample(N_REF, c, gen), [d.sample(N_REF, gen) for d in tilted])
 
 
@@ -198,6 +168,9 @@ class PanelView:
     field: np.ndarray  # [W, P, 2] guided score field
     field_cond: np.ndarray  # [P, 2] -eps(z, c) / sigma
     field_uncond: np.ndarray  # [P, 2] -eps(z) / sigma
+    field_implicit: np.ndarray  # [P, 2] -(eps(z, c) - eps(z)) / sigma: CFG's implicit classifier gradient
+    field_classifier: np.ndarray  # [P, 2] grad log p_phi(c | z_lam) of the method's classifier
+    posterior: np.ndarray  # [R, R] exact p(c | z_lam) at the field's lam
     numbers: list[dict]  # per w: mean_posterior, diversity, distance_to_class, distance_to_tilted
     field_error: list[float] | None  # per w, learned networks only
 
@@ -209,16 +182,23 @@ class PanelView:
     def title(self) -> str:
         return methods.get(self.spec.method).title
 
+    @property
+    def baseline(self) -> bool:
+        """A naive temperature trick (its target is the tempered density, drawn with it)."""
+        return methods.get(self.spec.method).baseline
+
     def samples(self, w: float) -> np.ndarray:
         """Final samples at a grid w.  # [n, 2]"""
         return self.traj[W_GRID.index(snap_w(w)), -1]
 
     def to_json(self) -> dict:
         scale = coord_scale(self.traj)
-        return {"method": self.method, "title": self.title, "spec": asdict(self.spec), "shape": list(self.traj.shape),
+        return {"method": self.method, "title": self.title, "baseline": self.baseline, "spec": asdict(self.spec), "shape": list(self.traj.shape),
                 "coord_scale": scale, "traj": encode_coords(self.traj, scale), "frame_lams": self.frame_lams,
                 "field": encode_f32(self.field), "field_cond": encode_f32(self.field_cond),
-                "field_uncond": encode_f32(self.field_uncond), "numbers": self.numbers,
+                "field_uncond": encode_f32(self.field_uncond), "field_implicit": encode_f32(self.field_implicit),
+                "field_classifier": encode_f32(self.field_classifier), "posterior": encode_f32(self.posterior),
+                "posterior_res": int(self.posterior.shape[0]), "numbers": self.numbers,
                 "field_error": self.field_error}
 
 
@@ -243,7 +223,8 @@ class LabView:
                 "extent": list(self.extent), "w_grid": list(W_GRID), "field_grid": FIELD_GRID,
                 "field_lam": self.field_lam, "means": mix.means.tolist(),
                 "component_class": mix.component_class.tolist(),
-                "class_contours": t.class_contours, "tilted_contours": t.tilted_contours,
+                "class_contours": t.class_contours, "all_contours": t.all_contours,
+                "tilted_contours": t.tilted_contours,
                 "tempered_contours": t.tempered_contours, "panels": [p.to_json() for p in self.panels]}
 
     @cached_property
@@ -256,17 +237,20 @@ def panel_view(mix, trained, spec: PanelSpec, targets: Targets, extent) -> Panel
     """Compute one panel for every w in W_GRID."""
     trajs, steps_kept = sample_grid(mix, trained, spec)  # [W, F, n, 2]
     points = field_points(extent)
-    field_w = guided_field(mix, trained, spec, points, spec.score == "exact")  # [W, P, 2]
+    field_w = guided_field(mix, trained, spec, points, spec.score == "exact", W_GRID)  # [W, P, 2]
     plain = plain_fields(mix, trained, spec, points)
     errors = None
     if spec.score == "learned":
-        errors = field_error(mix, field_w, guided_field(mix, None, spec, points, True), points, spec.field_lam)
+        exact_w = guided_field(mix, None, spec, points, True, W_GRID)
+        errors = field_error(mix, field_w, exact_w, points, spec.field_lam)
     numbers = [sample_numbers(mix, trajs[i, -1], spec.label, targets.class_ref, targets.tilted_refs[i], spec.seed)
                for i in range(len(W_GRID))]
     lams = Schedule().sampling_grid(STEPS).tolist()
     frame_lams = [round(lams[i], 2) if i < len(lams) else None for i in steps_kept]
     return PanelView(spec, trajs.numpy(), frame_lams, field_w.numpy(), plain["cond"].numpy(),
-                     plain["uncond"].numpy(), numbers, errors)
+                     plain["uncond"].numpy(), plain["implicit"].numpy(),
+                     classifier_field(mix, trained, spec, points).numpy(),
+                     posterior_map(mix, spec.label, spec.field_lam, extent).numpy(), numbers, errors)
 
 
 class LabViews:
@@ -294,3 +278,17 @@ class LabViews:
                   for k, s in zip(panel_keys, specs)]
         return self.views.get_or_compute((key, tuple(panel_keys)), lambda: LabView(
             mix, specs[0].label, extent, specs[0].field_lam, targets, panels))
+
+    def tradeoff(self, mix: GaussianMixture, spec: PanelSpec, model_key: str = "") -> dict:
+        """Fidelity (mean exact p(c|x)) and diversity over W_GRID of every trade-off method already computed for
+        this selection (others appear once computed, e.g. by the warm-up): never computes, never waits."""
+        out = {}
+        for name in TRADEOFF_METHODS:
+            s = replace(spec, method=name).checked(mix)
+            panel = self.panels.peek((mixture_key(mix), model_key if s.score == "learned" else None, s))
+            if panel is not None:
+                method = methods.get(name)
+                out[name] = {"title": method.short, "colour": method.colour,
+                             "fidelity": [n["mean_posterior"] for n in panel.numbers],
+                             "diversity": [n["diversity"] for n in panel.numbers]}
+        return out

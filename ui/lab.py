@@ -19,8 +19,10 @@ import gradio as gr
 from cfg_core.mixture_json import PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
 from explainer import figures
 from explainer.editor import rows_to_spec, spec_to_rows
+from explainer.i18n import LANGUAGES, pick_language, t
 from explainer.lab import Lab
-from explainer.selection import CHOICES, Selection, choice_label
+from explainer.lessons import BY_KEY, LESSONS, caption
+from explainer.selection import CHOICES, PAIRS, Selection, choice_label
 from explainer.train_job import TrainingJobs, training_config
 from explainer.views import snap_w
 
@@ -61,16 +63,41 @@ def class_radio(sel: Selection) -> gr.Radio:
     return gr.Radio(choices=[(n, i) for i, n in enumerate(mix.class_names)], value=min(sel.label, mix.num_classes - 1))
 
 
+def hints_of(text) -> dict:
+    """The canvas hints (language, a lesson's layers) from the hidden hints box; {} when unreadable."""
+    try:
+        hints = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        return {}
+    return hints if isinstance(hints, dict) else {}
+
+
+def visibility(method):
+    """Show CG's classifier and base only when a CG panel is drawn, the sampler only when the method uses it."""
+    method = method if method in CHOICES else DEFAULTS.method
+    names = Selection(method=method).methods
+    has_cg = any(m.startswith("cg") for m in names)
+    fixed_sampler = method == "cfg:samplers" or all(m == "reduced" for m in names)
+    return (gr.update(visible=has_cg), gr.update(visible=has_cg and method != "cg:bases"),
+            gr.update(visible=not fixed_sampler))
+
+
 # --- lab events -----------------------------------------------------------------------------------
 def update_view(*values, progress=gr.Progress()):
-    sel = selection(values)
-    view, note = lab_view(sel, progress)
-    return view.json_text, LAB.summary(view, sel.w, note), sel.to_query()
+    *controls, hints = values
+    sel = selection(controls)
+    def on_progress(frac, desc):
+        progress(frac, desc=desc)
+    try:
+        text, view, note = LAB.payload(sel, hints_of(hints), on_progress)
+    except ValueError as err:
+        raise gr.Error(str(err).splitlines()[0]) from None
+    return text, LAB.summary(view, sel.w, note), sel.to_query()
 
 
 def on_w(*values):
     """The slider's change event: the browser already redrew; sync the numbers and the link."""
-    sel = selection(values)
+    sel = selection(values[:-1])
     view, note = lab_view(sel)
     return LAB.summary(view, sel.w, note), sel.to_query()
 
@@ -81,7 +108,13 @@ def on_dataset(dataset, custom_json):
 
 def restore_from_url(request: gr.Request):
     """Controls from the page's query string (the 'link to this view'); defaults where absent or bad."""
-    sel, notices = Selection.from_query(dict(request.query_params) if request is not None else {})
+    params = dict(request.query_params) if request is not None else {}
+    lesson = params.pop("lesson", None)
+    if lesson is not None and lesson not in BY_KEY:
+        gr.Warning(f"Unknown lesson {str(lesson)[:40]!r}: showing the default view.")
+    elif lesson is not None and BY_KEY[lesson].selection is not None:
+        params = {**{k: str(v) for k, v in BY_KEY[lesson].selection.__dict__.items() if k != "custom_json"}, **params}
+    sel, notices = Selection.from_query(params)
     try:
         radio = class_radio(sel)
     except gr.Error:
@@ -91,11 +124,45 @@ def restore_from_url(request: gr.Request):
         gr.Warning("Some of the link's settings were not valid: " + "; ".join(notices))
     values = list(sel.values())
     values[0], values[2] = gr.Dropdown(value=sel.dataset), radio
-    return tuple(values)
+    headers = request.headers if request is not None else {}
+    lang = pick_language(params.get("lang"), headers.get("accept-language"))
+    layers = BY_KEY[lesson].layers if lesson in BY_KEY else {}
+    text = caption(BY_KEY[lesson], lang) if lesson in BY_KEY else ""
+    return (*values, json.dumps({"lang": lang, "layers": layers, "lesson": lesson if lesson in BY_KEY else ""}),
+            lang, text, *visibility(sel.method))
+
+
+def apply_lesson(key: str, hints: str):
+    """Everything a lesson sets: the controls, the canvas hints, the caption, the tab to show."""
+    lesson = BY_KEY.get(key)
+    if lesson is None:
+        raise gr.Error(f"unknown lesson {key!r}; choose one of {', '.join(BY_KEY)}")
+    lang = hints_of(hints).get("lang", "en")
+    lang = lang if lang in LANGUAGES else "en"
+    new_hints = json.dumps({"lang": lang, "layers": lesson.layers, "lesson": key})
+    if lesson.selection is None:  # the MNIST lesson: keep the lab as it is, open the MNIST tab
+        return (*[gr.skip()] * 11, new_hints, caption(lesson, lang), gr.Tabs(selected=lesson.tab),
+                *[gr.skip()] * 3)
+    sel = lesson.selection
+    values = list(sel.values())
+    values[0], values[2] = gr.Dropdown(value=sel.dataset), class_radio(sel)
+    return (*values, new_hints, caption(lesson, lang), gr.Tabs(selected="lab"), *visibility(sel.method))
+
+
+def set_language(lang: str, hints: str):
+    """Every label in the chosen language, and the hints (the canvas redraws in it)."""
+    lang = lang if lang in LANGUAGES else "en"
+    hints_d = {**hints_of(hints), "lang": lang}
+    lesson = BY_KEY.get(hints_d.get("lesson", ""))
+    return (json.dumps(hints_d), caption(lesson, lang) if lesson else "", gr.Markdown(t(lang, "title")),
+            *[gr.update(label=t(lang, k)) for k in ("mixture", "class", "method", "w", "score", "sampler",
+                                                     "classifier", "cg_base", "lam", "seed")],
+            *[gr.update(value=t(lang, k)) for k in ("mp4", "gif", "link")],
+            *[gr.update(value=lesson_.title[lang]) for lesson_ in LESSONS])
 
 
 def make_animation(fmt, *values):
-    sel = selection(values)
+    sel = selection(values[:-1])
     view, _ = lab_view(sel)
     name = f"cfg-lab-{'-vs-'.join(sel.methods)}-w{snap_w(sel.w):g}.{fmt}"  # never a user-given name in a path
     return gr.File(str(figures.save_animation(figures.lab_frames(view, sel.w), animation_path(name))), visible=True)

@@ -1,11 +1,39 @@
 // The 2D lab canvas. Runs as gr.HTML js_on_load: `element`, `props`, `watch` come from Gradio.
-// props.value is the JSON view from explainer.views (LabView.to_json) (every w of the grid); dragging the w slider
-// (#w-slider) redraws here, in the browser, with no server round trip.
+// props.value is the JSON view from explainer (LabView.to_json + extras): every w of an uneven grid. Dragging
+// the w slider (#w-slider) redraws here, in the browser, interpolating between neighbouring grid values (same
+// initial noise, so samples move continuously): any w in [0, 10] is drawn without a server round trip.
 (function () {
   const root = element;
-  const S = { view: null, panels: [], frame: -1, playing: false, timer: null, draws: 0 };
+  const S = { view: null, panels: [], frame: -1, playing: false, timer: null, draws: 0, lang: "en", latencies: [] };
   window.__cfgLab = S;  // for tests and the benchmark
   const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+  const WORDS = {
+    en: { field: "field", f_guided: "guided ŝ = −ε̃/σ", f_cond: "conditional ∇log p(z|c)", f_uncond: "unconditional ∇log p(z)",
+      f_implicit: "guidance term ε(z,c) − ε(z)", f_classifier: "classifier gradient ∇log p(c|z)", f_off: "off",
+      heat: "p(c|z_λ) heatmap", classes: "every class p(x|c′)", tilted: "tilted p(x|c)p(c|x)^w", tempered: "tempered p(x|c)^(1+w)",
+      traj: "trajectories", samples: "samples", zoom: "auto-zoom to the samples", play: "▶ Play", pause: "❚❚ Pause",
+      final: "final samples", step: "step", scale: "guidance scale 1 + w", nowt: "no guidance: w is not used",
+      outside: "outside the view", allhere: "all {n} samples here", p: "mean exact p(c|x)", div: "diversity",
+      swc: "SW₂ to p(x|c)", swt: "SW₂ to tilted", err: "learned field error", exact: "exact mixture scores (no learning error)",
+      far: "samples outside the data window", lg_class: "━ p(x|c), c = ", lg_other: "faint: the other classes",
+      lg_tilted: "╍ tilted target p(x|c)p(c|x)^w", lg_tempered: "┈ tempered p(x|c)^(1+w)",
+      lg_mass: "contours hold 50 % (thick) and 90 % (thin) of the mass", lg_field: "arrows: the chosen field at λ = ",
+      tr_title: "Fidelity vs diversity as w runs over [0, 10] (ring: the current w)", tr_x: "fidelity: mean exact p(c|x)",
+      tr_y: "diversity (mean pairwise distance, log)", tr_wait: "(other methods appear once computed)", loading: "Loading the lab…" },
+    ko: { field: "화살표", f_guided: "가이드된 ŝ = −ε̃/σ", f_cond: "조건부 ∇log p(z|c)", f_uncond: "무조건부 ∇log p(z)",
+      f_implicit: "가이던스 항 ε(z,c) − ε(z)", f_classifier: "분류기 기울기 ∇log p(c|z)", f_off: "끄기",
+      heat: "p(c|z_λ) 히트맵", classes: "모든 클래스 p(x|c′)", tilted: "기울인 목표 p(x|c)p(c|x)^w", tempered: "tempered p(x|c)^(1+w)",
+      traj: "궤적", samples: "샘플", zoom: "샘플에 맞춰 자동 확대", play: "▶ 재생", pause: "❚❚ 멈춤",
+      final: "최종 샘플", step: "단계", scale: "가이던스 스케일 1 + w", nowt: "가이던스 없음: w를 쓰지 않음",
+      outside: "화면 밖", allhere: "샘플 {n}개가 모두 여기", p: "정확한 p(c|x) 평균", div: "다양성",
+      swc: "p(x|c)까지 SW₂", swt: "기울인 목표까지 SW₂", err: "학습된 필드 오차", exact: "정확한 혼합 스코어 (학습 오차 없음)",
+      far: "데이터 영역 밖의 샘플", lg_class: "━ p(x|c), c = ", lg_other: "흐린 선: 다른 클래스",
+      lg_tilted: "╍ 기울인 목표 p(x|c)p(c|x)^w", lg_tempered: "┈ tempered p(x|c)^(1+w)",
+      lg_mass: "등고선은 질량의 50 %(굵게)와 90 %(가늘게)를 담습니다", lg_field: "화살표: 고른 필드, λ = ",
+      tr_title: "w가 [0, 10]을 지날 때 충실도와 다양성 (원: 현재 w)", tr_x: "충실도: 정확한 p(c|x) 평균",
+      tr_y: "다양성 (쌍별 평균 거리, 로그)", tr_wait: "(다른 방법은 계산되는 대로 나타납니다)", loading: "실험실을 불러오는 중…" },
+  };
+  const T = (k) => (WORDS[S.lang] || WORDS.en)[k] || WORDS.en[k] || k;
 
   function bytes(b64) {
     const bin = atob(b64), u8 = new Uint8Array(bin.length);
@@ -15,36 +43,65 @@
   const i16 = (b64) => new Int16Array(bytes(b64));
   const f32 = (b64) => new Float32Array(bytes(b64));
   const q = (sel) => root.querySelector(sel);
+  const isPresent = () => document.documentElement.classList.contains("cfg-present");
 
   function sliderInput() { return document.querySelector("#w-slider input[type=range]"); }
+  function numberInput() { return document.querySelector("#w-slider input[type=number]"); }
   function currentW() {
     const el = sliderInput();
     const w = el ? parseFloat(el.value) : 0;
-    return Number.isFinite(w) ? w : 0;
+    return Number.isFinite(w) ? Math.min(Math.max(w, 0), 10) : 0;
   }
-  function wIndex(w) {
+  // w -> the two neighbouring grid indices and the weight of the upper one
+  function wPos(w) {
     const g = S.view.w_grid;
-    let best = 0;
-    for (let i = 1; i < g.length; i++) if (Math.abs(g[i] - w) < Math.abs(g[best] - w)) best = i;
-    return best;
+    if (w <= g[0]) return [0, 0, 0];
+    for (let i = 0; i + 1 < g.length; i++) if (w <= g[i + 1]) return [i, i + 1, (w - g[i]) / (g[i + 1] - g[i])];
+    return [g.length - 1, g.length - 1, 0];
+  }
+  const lerp = (a, b, t) => a + (b - a) * t;
+  function nearest(pos) { return pos[2] < 0.5 ? pos[0] : pos[1]; }
+
+  function translate() {
+    root.querySelectorAll(".tx, option[data-k]").forEach((el) => { el.textContent = T(el.dataset.k); });
+    const b = q(".lab-play"); if (b) b.textContent = S.playing ? T("pause") : T("play");
+  }
+
+  function applyHints(h) {
+    S.lang = (h && h.lang) || "en";
+    const layers = (h && h.layers) || {};
+    const key = (h && h.lesson) || "";
+    if (key !== S.lessonApplied) {  // a new lesson sets its layers once; later the user's choices stay
+      S.lessonApplied = key;
+      q(".lab-field").value = layers.field || "guided";
+      q(".lab-heat").checked = !!layers.heatmap;
+      q(".lab-zoom").checked = !!layers.zoom;
+      if (layers.tempered !== undefined) q(".lab-tempered").checked = !!layers.tempered;
+    }
+    translate();
   }
 
   function load() {
     let v = null;
     try { v = props.value ? JSON.parse(props.value) : null; } catch (e) { v = null; }
-    if (!v || !v.panels) { S.view = null; q(".lab-panels").innerHTML = "<p class='lab-empty'>Loading the lab…</p>"; return; }
+    if (!v || !v.panels) { S.view = null; q(".lab-panels").innerHTML = `<p class='lab-empty'>${T("loading")}</p>`; return; }
     S.view = v;
+    S.extras = v.extras || {};
+    applyHints(S.extras.hints || {});
     S.panels = v.panels.map((p) => ({
-      meta: p, shape: p.shape, traj: i16(p.traj), field: f32(p.field),
-      cond: f32(p.field_cond), uncond: f32(p.field_uncond),
+      meta: p, shape: p.shape, traj: i16(p.traj), field: f32(p.field), cond: f32(p.field_cond),
+      uncond: f32(p.field_uncond), implicit: f32(p.field_implicit), classifier: f32(p.field_classifier),
+      posterior: f32(p.posterior),
     }));
     const box = q(".lab-panels");
     box.innerHTML = "";
-    S.panels.forEach((p, k) => {
+    S.panels.forEach((p) => {
       const div = document.createElement("div");
       div.className = "lab-panel";
-      div.innerHTML = `<div class="lab-title">${p.meta.title}</div><canvas width="880" height="880"></canvas>` +
-        `<table class="lab-numbers"></table>`;
+      const spec = p.meta.spec;
+      const detail = [spec.sampler.toUpperCase(), spec.method.startsWith("cg") ? `${spec.cg_base} base` : ""].filter(Boolean).join(", ");
+      div.innerHTML = `<div class="lab-title"></div><canvas width="880" height="880"></canvas><table class="lab-numbers"></table>`;
+      div.querySelector(".lab-title").textContent = `${p.meta.title} (${detail})`;
       box.appendChild(div);
       p.canvas = div.querySelector("canvas");
       p.table = div.querySelector("table");
@@ -54,26 +111,42 @@
     scrub.max = String(F - 1);
     if (S.frame < 0 || S.frame > F - 1) S.frame = F - 1;
     scrub.value = String(S.frame);
-    const tempered = v.panels.some((p) => p.method === "scaled" || p.method === "reduced");
-    q(".lab-tempered").checked = tempered;
-    root.querySelectorAll(".lab-layer").forEach((el) => {
-      const saved = (S.layers || {})[el.className];
-      if (saved === undefined || el.classList.contains("lab-tempered")) return;
-      if (el.type === "checkbox") el.checked = saved; else el.value = saved;
-    });
+    if (!(S.extras.hints && S.extras.hints.layers && S.extras.hints.layers.tempered !== undefined))
+      q(".lab-tempered").checked = v.panels.some((p) => p.baseline);
     draw();
   }
 
-  function toPx(p, ext, W, H) {
-    return [(p[0] - ext[0]) / (ext[1] - ext[0]) * W, H - (p[1] - ext[2]) / (ext[3] - ext[2]) * H];
+  // ---- geometry ----
+  function sampleAt(p, pos, f, n) {
+    const [, F, N] = p.shape, s = p.meta.coord_scale || 1000;
+    const a = ((pos[0] * F + f) * N + n) * 2, b = ((pos[1] * F + f) * N + n) * 2;
+    return [lerp(p.traj[a], p.traj[b], pos[2]) / s, lerp(p.traj[a + 1], p.traj[b + 1], pos[2]) / s];
+  }
+  function viewExtent(pos, frame) {
+    const ext = S.view.extent;
+    if (!q(".lab-zoom").checked) return ext;
+    let x0 = ext[0], x1 = ext[1], y0 = ext[2], y1 = ext[3];
+    S.panels.forEach((p) => {
+      for (let n = 0; n < p.shape[2]; n++) {
+        const [x, y] = sampleAt(p, pos, frame, n);
+        if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      }
+    });
+    const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, half = 0.55 * Math.max(x1 - x0, y1 - y0);
+    return [cx - half, cx + half, cy - half, cy + half];
+  }
+  function toPx(pt, ext, W, H) {
+    return [(pt[0] - ext[0]) / (ext[1] - ext[0]) * W, H - (pt[1] - ext[2]) / (ext[3] - ext[2]) * H];
   }
 
-  function drawContours(ctx, levels, ext, W, H, color, dash) {
+  // ---- layers ----
+  function drawContours(ctx, levels, ext, W, H, color, dash, alpha) {
     if (!levels) return;
     ctx.strokeStyle = color; ctx.setLineDash(dash);
     levels.forEach((lines, li) => {
       ctx.lineWidth = li === 0 ? 3 : 2;
-      ctx.globalAlpha = li === 0 ? 0.95 : 0.6;
+      ctx.globalAlpha = alpha * (li === 0 ? 0.95 : 0.6);
       lines.forEach((flat) => {
         ctx.beginPath();
         for (let i = 0; i < flat.length; i += 2) {
@@ -86,26 +159,52 @@
     ctx.globalAlpha = 1; ctx.setLineDash([]);
   }
 
-  function drawField(ctx, p, wi, ext, W, H) {
-    const which = q(".lab-field").value;
-    if (which === "off") return;
-    const G = S.view.field_grid, P = G * G;
-    const src = which === "guided" ? p.field.subarray(wi * P * 2, (wi + 1) * P * 2) : (which === "cond" ? p.cond : p.uncond);
+  function drawHeat(ctx, p, ext, W, H) {
+    const R = p.meta.posterior_res, base = S.view.extent, color = COLORS[S.view.label % COLORS.length];
+    const cw = (base[1] - base[0]) / R, ch = (base[3] - base[2]) / R;
+    ctx.fillStyle = color;
+    for (let j = 0; j < R; j++) for (let i = 0; i < R; i++) {
+      const v = p.posterior[j * R + i];
+      if (!(v > 0.02)) continue;
+      const [x0, y0] = toPx([base[0] + i * cw, base[2] + (j + 1) * ch], ext, W, H);
+      const [x1, y1] = toPx([base[0] + (i + 1) * cw, base[2] + j * ch], ext, W, H);
+      ctx.globalAlpha = 0.28 * v;
+      ctx.fillRect(x0, y0, x1 - x0 + 0.5, y1 - y0 + 0.5);
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  function fieldValues(p, pos) {
+    const which = q(".lab-field").value, P = S.view.field_grid ** 2;
+    if (which === "off") return null;
+    if (which === "guided") {
+      const a = p.field.subarray(pos[0] * P * 2, (pos[0] + 1) * P * 2), b = p.field.subarray(pos[1] * P * 2, (pos[1] + 1) * P * 2);
+      const out = new Float32Array(P * 2);
+      for (let i = 0; i < 2 * P; i++) out[i] = lerp(a[i], b[i], pos[2]);
+      return out;
+    }
+    return p[which];
+  }
+
+  function drawField(ctx, p, pos, ext, W, H) {
+    const src = fieldValues(p, pos);
+    if (!src) return;
+    const G = S.view.field_grid, P = G * G, base = S.view.extent;
     const mags = [];
     for (let i = 0; i < P; i++) mags.push(Math.hypot(src[2 * i], src[2 * i + 1]));
     const ref = mags.slice().sort((a, b) => a - b)[Math.floor(0.8 * P)] || 1;
-    const cell = W / G;
-    ctx.strokeStyle = "#555"; ctx.fillStyle = "#555"; ctx.lineWidth = 1.6; ctx.globalAlpha = 0.75;
+    const cell = W / G * (base[1] - base[0]) / (ext[1] - ext[0]);
+    ctx.strokeStyle = "#444"; ctx.fillStyle = "#444"; ctx.lineWidth = 1.8; ctx.globalAlpha = 0.7;
     for (let i = 0; i < P; i++) {
       const gx = i % G, gy = Math.floor(i / G);
-      const cx = (gx + 0.5) * cell, cy = H - (gy + 0.5) * (H / G);
+      const [cx, cy] = toPx([base[0] + (gx + 0.5) * (base[1] - base[0]) / G, base[2] + (gy + 0.5) * (base[3] - base[2]) / G], ext, W, H);
       const m = mags[i];
       if (!(m > 0) || !Number.isFinite(m)) continue;
       const len = 0.9 * cell * Math.tanh(m / ref);
       const ux = src[2 * i] / m, uy = -src[2 * i + 1] / m;
       const ex = cx + ux * len, ey = cy + uy * len;
       ctx.beginPath(); ctx.moveTo(cx - ux * len * 0.1, cy - uy * len * 0.1); ctx.lineTo(ex, ey); ctx.stroke();
-      const h = Math.min(9, 0.35 * len);
+      const h = Math.min(10, 0.35 * len);
       ctx.beginPath(); ctx.moveTo(ex, ey);
       ctx.lineTo(ex - ux * h - uy * h * 0.5, ey - uy * h + ux * h * 0.5);
       ctx.lineTo(ex - ux * h + uy * h * 0.5, ey - uy * h - ux * h * 0.5);
@@ -114,89 +213,209 @@
     ctx.globalAlpha = 1;
   }
 
-  function drawSamples(ctx, p, wi, frame, ext, W, H) {
-    const [, F, N] = p.shape;
-    const at = (f, n) => { const o = ((wi * F + f) * N + n) * 2; const s = p.meta.coord_scale || 1000; return [p.traj[o] / s, p.traj[o + 1] / s]; };
-    const color = COLORS[S.view.label % COLORS.length];
+  // samples and trajectories; returns {outside: count, dir: [dx, dy], spread, centre}
+  function drawSamples(ctx, p, pos, frame, ext, W, H) {
+    const [, , N] = p.shape, color = COLORS[S.view.label % COLORS.length];
     if (q(".lab-traj").checked && frame > 0) {
       ctx.strokeStyle = color; ctx.globalAlpha = 0.22; ctx.lineWidth = 1.2;
       for (let n = 0; n < N; n += 2) {
         ctx.beginPath();
         for (let f = 0; f <= frame; f++) {
-          const [x, y] = toPx(at(f, n), ext, W, H);
+          const [x, y] = toPx(sampleAt(p, pos, f, n), ext, W, H);
           if (f === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
         }
         ctx.stroke();
       }
       ctx.globalAlpha = 1;
     }
-    if (!q(".lab-samples").checked) return;
-    ctx.fillStyle = color; ctx.strokeStyle = "white"; ctx.lineWidth = 1;
+    const info = { outside: 0, dir: [0, 0], far: 0, pts: [] };
+    const data = S.view.extent;
     for (let n = 0; n < N; n++) {
-      const [x, y] = toPx(at(frame, n), ext, W, H);
+      const pt = sampleAt(p, pos, frame, n);
+      info.pts.push(pt);
+      const [x, y] = toPx(pt, ext, W, H);
+      if (pt[0] < data[0] || pt[0] > data[1] || pt[1] < data[2] || pt[1] > data[3]) info.far += 1;
+      if (x < 0 || x > W || y < 0 || y > H || !Number.isFinite(x + y)) {
+        info.outside += 1; info.dir[0] += x - W / 2; info.dir[1] += y - H / 2; continue;
+      }
+      if (!q(".lab-samples").checked) continue;
+      ctx.fillStyle = color; ctx.strokeStyle = "white"; ctx.lineWidth = 1;
       ctx.beginPath(); ctx.arc(x, y, 5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
     }
+    return info;
   }
 
-  function drawMeans(ctx, ext, W, H) {
-    ctx.font = "bold 26px sans-serif"; ctx.textAlign = "center";
+  function label(ctx, text, x, y, color, size) {
+    ctx.font = `bold ${size}px sans-serif`; ctx.textAlign = "center";
+    ctx.lineWidth = 6; ctx.strokeStyle = "white"; ctx.lineJoin = "round";
+    ctx.strokeText(text, x, y); ctx.fillStyle = color; ctx.fillText(text, x, y);
+  }
+
+  function drawClassLabels(ctx, ext, W, H) {  // one label per class, at its heaviest component, drawn last
+    const seen = new Set();
     S.view.means.forEach((m, k) => {
       const c = S.view.component_class[k];
       const [x, y] = toPx(m, ext, W, H);
       ctx.fillStyle = COLORS[c % COLORS.length];
-      ctx.fillText(S.view.class_names[c], x, y - 14);
-      ctx.beginPath(); ctx.arc(x, y, 5, 0, 2 * Math.PI); ctx.fill();
+      ctx.beginPath(); ctx.arc(x, y, 4, 0, 2 * Math.PI); ctx.fill();
+      if (seen.has(c)) return;
+      seen.add(c);
+      label(ctx, S.view.class_names[c], x + 22, y - 16, COLORS[c % COLORS.length], 26);
     });
   }
 
-  function numbersRow(p, wi) {
-    const n = p.meta.numbers[wi], err = p.meta.field_error;
+  function drawNotes(ctx, info, W, H, N) {
+    if (info.outside > 0) {  // how many samples left the canvas, and which way
+      const m = Math.hypot(info.dir[0], info.dir[1]) || 1, ux = info.dir[0] / m, uy = info.dir[1] / m;
+      const r = 0.42 * Math.min(W, H), ax = W / 2 + ux * r, ay = H / 2 + uy * r;
+      ctx.strokeStyle = "#b00020"; ctx.fillStyle = "#b00020"; ctx.lineWidth = 5;
+      ctx.beginPath(); ctx.moveTo(ax - ux * 50, ay - uy * 50); ctx.lineTo(ax, ay); ctx.stroke();
+      ctx.beginPath(); ctx.moveTo(ax + ux * 14, ay + uy * 14);
+      ctx.lineTo(ax - uy * 12, ay + ux * 12); ctx.lineTo(ax + uy * 12, ay - ux * 12); ctx.closePath(); ctx.fill();
+      label(ctx, `${info.outside} / ${N} ${T("outside")}`, ax - ux * 110, ay - uy * 110 + 10, "#b00020", 26);
+    }
+    const inside = info.pts.filter((pt) => Number.isFinite(pt[0] + pt[1]));
+    if (inside.length > 1) {  // a collapsed cluster gets a label
+      let cx = 0, cy = 0;
+      inside.forEach((pt) => { cx += pt[0]; cy += pt[1]; });
+      cx /= inside.length; cy /= inside.length;
+      let spread = 0;
+      inside.forEach((pt) => { spread = Math.max(spread, Math.hypot(pt[0] - cx, pt[1] - cy)); });
+      const ext = S.drawExt;
+      if (spread < 0.01 * (ext[1] - ext[0])) {
+        const [x, y] = toPx([cx, cy], ext, W, H);
+        ctx.strokeStyle = "#111"; ctx.lineWidth = 3;
+        ctx.beginPath(); ctx.arc(x, y, 16, 0, 2 * Math.PI); ctx.stroke();
+        label(ctx, T("allhere").replace("{n}", String(inside.length)), x, y + 48, "#111", 26);
+      }
+    }
+  }
+
+  function numbersRow(p, pos, info) {
+    const a = p.meta.numbers[pos[0]], b = p.meta.numbers[pos[1]], t = pos[2];
+    const n = {}; Object.keys(a).forEach((k) => { n[k] = lerp(a[k], b[k], t); });
     const fmt = (x) => (Math.abs(x) >= 1000 ? x.toExponential(1) : x.toFixed(3));
-    let rows = `<tr><th>mean exact p(c|x)</th><td>${fmt(n.mean_posterior)}</td><th>diversity</th><td>${fmt(n.diversity)}</td></tr>` +
-      `<tr><th>SW₂ to p(x|c)</th><td>${fmt(n.distance_to_class)}</td><th>SW₂ to tilted</th><td>${fmt(n.distance_to_tilted)}</td></tr>`;
-    rows += err ? `<tr><th>learned field error at λ=${S.view.field_lam}</th><td colspan="3">${(100 * err[wi]).toFixed(1)} % (relative, p(z)-weighted)</td></tr>`
-      : `<tr><th>field</th><td colspan="3">exact mixture scores (no learning error)</td></tr>`;
+    let rows = `<tr><th>${T("p")}</th><td>${fmt(n.mean_posterior)}</td><th>${T("div")}</th><td>${fmt(n.diversity)}</td></tr>` +
+      `<tr><th>${T("swc")}</th><td>${fmt(n.distance_to_class)}</td><th>${T("swt")}</th><td>${fmt(n.distance_to_tilted)}</td></tr>`;
+    const err = p.meta.field_error;
+    rows += err ? `<tr><th>${T("err")} (λ=${S.view.field_lam})</th><td colspan="3">${(100 * lerp(err[pos[0]], err[pos[1]], t)).toFixed(1)} %</td></tr>`
+      : `<tr><th>${T("field")}</th><td colspan="3">${T("exact")}</td></tr>`;
+    if (info.far > 0) rows += `<tr><th class="flag">${T("far")}</th><td class="flag" colspan="3">${info.far} / ${p.shape[2]}</td></tr>`;
     return rows;
   }
 
-  function draw() {
-    if (!S.view) return;
-    const w = currentW(), wi = wIndex(w), ext = S.view.extent;
-    const F = S.panels[0].shape[1];
-    const frame = Math.min(Math.max(S.frame, 0), F - 1);
-    S.panels.forEach((p) => {
-      const ctx = p.canvas.getContext("2d"), W = p.canvas.width, H = p.canvas.height;
-      ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
-      ctx.strokeStyle = "#ddd"; ctx.lineWidth = 1;
-      const [ox, oy] = toPx([0, 0], ext, W, H);
-      ctx.beginPath(); ctx.moveTo(ox, 0); ctx.lineTo(ox, H); ctx.moveTo(0, oy); ctx.lineTo(W, oy); ctx.stroke();
-      drawField(ctx, p, wi, ext, W, H);
-      if (q(".lab-class").checked) drawContours(ctx, S.view.class_contours, ext, W, H, "#1f4e9c", []);
-      if (q(".lab-tilted").checked) drawContours(ctx, S.view.tilted_contours[wi], ext, W, H, "#e07b00", [12, 8]);
-      if (q(".lab-tempered").checked) drawContours(ctx, S.view.tempered_contours[wi], ext, W, H, "#8e24aa", [3, 6]);
-      drawMeans(ctx, ext, W, H);
-      drawSamples(ctx, p, wi, frame, ext, W, H);
-      ctx.font = "26px sans-serif"; ctx.textAlign = "left";
-      const lam = p.meta.frame_lams[frame];
-      const stage = frame === F - 1 ? "final samples" : `step ${frame + 1}/${F}, λ = ${lam}`;
-      ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(0, 0, W, 48);
-      ctx.fillStyle = "#222";
-      ctx.fillText(`w = ${S.view.w_grid[wi]}   (scale 1+w = ${1 + S.view.w_grid[wi]})   ${stage}`, 14, 34);
-      p.table.innerHTML = numbersRow(p, wi);
-    });
-    q(".lab-frame").textContent = frame === F - 1 ? "final" : `frame ${frame + 1}/${F}`;
-    S.draws += 1;
-    root.dataset.draws = String(S.draws);
-    root.dataset.w = String(S.view.w_grid[wi]);
-    S.w = S.view.w_grid[wi];
+  function legend(w) {
+    const c = S.view.label, color = COLORS[c % COLORS.length];
+    const items = [`<span style="color:${color}">${T("lg_class")}${S.view.class_names[c]}</span>`, `<span>${T("lg_other")}</span>`];
+    if (q(".lab-tilted").checked) items.push(`<span style="color:#e07b00">${T("lg_tilted")}</span>`);
+    if (q(".lab-tempered").checked) items.push(`<span style="color:#8e24aa">${T("lg_tempered")}</span>`);
+    items.push(`<span>${T("lg_mass")}</span>`, `<span>${T("lg_field")}${S.view.field_lam}</span>`);
+    q(".lab-legend").innerHTML = items.join("");
   }
 
-  function stop() { S.playing = false; clearInterval(S.timer); const b = q(".lab-play"); if (b) b.textContent = "▶ Play"; }
+  function drawPanel(p, w, pos, frame) {
+    const ctx = p.canvas.getContext("2d"), W = p.canvas.width, H = p.canvas.height;
+    const F = p.shape[1], ext = S.drawExt, none = p.meta.method === "none";
+    const wi = nearest(pos);
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
+    if (q(".lab-heat").checked) drawHeat(ctx, p, ext, W, H);
+    ctx.strokeStyle = "#ddd"; ctx.lineWidth = 1;
+    const [ox, oy] = toPx([0, 0], ext, W, H);
+    ctx.beginPath(); ctx.moveTo(ox, 0); ctx.lineTo(ox, H); ctx.moveTo(0, oy); ctx.lineTo(W, oy); ctx.stroke();
+    drawField(ctx, p, pos, ext, W, H);
+    if (q(".lab-class").checked) {
+      (S.view.all_contours || []).forEach((lv, k) => {
+        if (k !== S.view.label) drawContours(ctx, lv, ext, W, H, COLORS[k % COLORS.length], [], 0.3);
+      });
+      drawContours(ctx, S.view.class_contours, ext, W, H, COLORS[S.view.label % COLORS.length], [], 1);
+    }
+    if (q(".lab-tilted").checked && !none) drawContours(ctx, S.view.tilted_contours[wi], ext, W, H, "#e07b00", [12, 8], 1);
+    if (q(".lab-tempered").checked && !none) drawContours(ctx, S.view.tempered_contours[wi], ext, W, H, "#8e24aa", [3, 6], 1);
+    const info = drawSamples(ctx, p, pos, frame, ext, W, H);
+    drawClassLabels(ctx, ext, W, H);
+    drawNotes(ctx, info, W, H, p.shape[2]);
+    const lam = p.meta.frame_lams[frame];
+    const stage = frame === F - 1 ? T("final") : `${T("step")} ${frame + 1}/${F}, λ = ${lam}`;
+    ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(0, 0, W, 50);
+    ctx.fillStyle = "#222"; ctx.font = "28px sans-serif"; ctx.textAlign = "left";
+    ctx.fillText(none ? `${T("nowt")} · ${stage}` : `w = ${fmtW(w)}  (1 + w = ${fmtW(1 + w)})  ·  ${stage}`, 14, 36);
+    p.table.innerHTML = numbersRow(p, pos, info);
+  }
+
+  const fmtW = (w) => String(Math.round(w * 100) / 100);
+
+  function draw() {
+    if (!S.view) return;
+    const t0 = performance.now();
+    const w = currentW(), pos = wPos(w);
+    const F = S.panels[0].shape[1];
+    const frame = Math.min(Math.max(S.frame, 0), F - 1);
+    S.drawExt = viewExtent(pos, frame);
+    S.panels.forEach((p) => drawPanel(p, w, pos, frame));
+    q(".lab-frame").textContent = frame === F - 1 ? T("final") : `${frame + 1}/${F}`;
+    const ro = q("#w-readout");
+    if (ro) ro.textContent = `w = ${fmtW(w)}   ·   ${T("scale")} = ${fmtW(1 + w)}`;
+    legend(w);
+    drawTradeoff(w);
+    S.draws += 1;
+    S.w = w;
+    S.lastDrawMs = performance.now() - t0;
+    root.dataset.draws = String(S.draws);
+    root.dataset.w = String(w);
+  }
+
+  // ---- the trade-off plot: fidelity against diversity per method over the w grid ----
+  function drawTradeoff(w) {
+    const cv = q("#tradeoff-view canvas");
+    const curves = (S.extras && S.extras.tradeoff) || {};
+    if (!cv) return;
+    const ctx = cv.getContext("2d"), W = cv.width, H = cv.height, L = 90, R = 250, Tp = 44, B = 60;
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
+    const names = Object.keys(curves);
+    ctx.fillStyle = "#222"; ctx.font = "20px sans-serif"; ctx.textAlign = "left";
+    ctx.fillText(T("tr_title"), L, 28);
+    if (!names.length) return;
+    let fx0 = 1, dy0 = Infinity, dy1 = 0;
+    names.forEach((m) => {
+      curves[m].fidelity.forEach((v) => { fx0 = Math.min(fx0, v); });
+      curves[m].diversity.forEach((v) => { const d = Math.max(v, 1e-3); dy0 = Math.min(dy0, d); dy1 = Math.max(dy1, d); });
+    });
+    fx0 = Math.max(0, Math.min(fx0, 0.9) - 0.02);
+    const ly0 = Math.log10(dy0) - 0.1, ly1 = Math.log10(dy1) + 0.1;
+    const X = (f) => L + (f - fx0) / (1.005 - fx0) * (W - L - R);
+    const Y = (d) => H - B - (Math.log10(Math.max(d, 1e-3)) - ly0) / (ly1 - ly0) * (H - B - Tp);
+    ctx.strokeStyle = "#999"; ctx.lineWidth = 1;
+    ctx.beginPath(); ctx.moveTo(L, Tp); ctx.lineTo(L, H - B); ctx.lineTo(W - R, H - B); ctx.stroke();
+    ctx.fillStyle = "#444"; ctx.font = "16px sans-serif"; ctx.textAlign = "center";
+    for (let k = 0; k <= 4; k++) { const f = fx0 + k * (1 - fx0) / 4; ctx.fillText(f.toFixed(2), X(f), H - B + 20); }
+    ctx.fillText(T("tr_x"), (L + W - R) / 2, H - 14);
+    ctx.textAlign = "right";
+    for (let e = Math.ceil(ly0); e <= Math.floor(ly1); e++) ctx.fillText(`10^${e}`, L - 6, Y(10 ** e) + 5);
+    ctx.save(); ctx.translate(18, (Tp + H - B) / 2); ctx.rotate(-Math.PI / 2); ctx.textAlign = "center";
+    ctx.fillText(T("tr_y"), 0, 0); ctx.restore();
+    const pos = wPos(w);
+    names.forEach((m, k) => {
+      const c = curves[m];
+      ctx.strokeStyle = c.colour; ctx.fillStyle = c.colour; ctx.lineWidth = 3;
+      ctx.beginPath();
+      c.fidelity.forEach((f, i) => { const x = X(f), y = Y(c.diversity[i]); if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y); });
+      ctx.stroke();
+      c.fidelity.forEach((f, i) => { ctx.beginPath(); ctx.arc(X(f), Y(c.diversity[i]), 3, 0, 2 * Math.PI); ctx.fill(); });
+      const fw = lerp(c.fidelity[pos[0]], c.fidelity[pos[1]], pos[2]), dw = lerp(c.diversity[pos[0]], c.diversity[pos[1]], pos[2]);
+      ctx.lineWidth = 4; ctx.beginPath(); ctx.arc(X(fw), Y(dw), 11, 0, 2 * Math.PI); ctx.stroke();
+      ctx.textAlign = "left"; ctx.font = "18px sans-serif";
+      ctx.fillText(`━ ${c.title}`, W - R + 20, Tp + 26 * k + 12);
+    });
+    if (names.length < 5) { ctx.fillStyle = "#777"; ctx.font = "15px sans-serif"; ctx.fillText(T("tr_wait"), W - R + 20, Tp + 26 * names.length + 12); }
+  }
+
+  // ---- play, export, keyboard ----
+  function stop() { S.playing = false; clearInterval(S.timer); const b = q(".lab-play"); if (b) b.textContent = T("play"); }
   function play() {
     if (!S.view) return;
     const F = S.panels[0].shape[1];
     if (S.frame >= F - 1) S.frame = 0;
-    S.playing = true; q(".lab-play").textContent = "❚❚ Pause";
+    S.playing = true; q(".lab-play").textContent = T("pause");
     S.timer = setInterval(() => {
       S.frame += 1;
       if (S.frame >= F - 1) { S.frame = F - 1; stop(); }
@@ -205,31 +424,67 @@
     }, 180);
   }
 
-  function downloadPng() {
+  function downloadPng() {  // the panels with a title, w and the legend, ready for a slide
     if (!S.view) return;
-    const cs = S.panels.map((p) => p.canvas);
+    const cs = S.panels.map((p) => p.canvas), w = currentW(), top = 70, bottom = 60;
     const out = document.createElement("canvas");
-    out.width = cs.reduce((a, c) => a + c.width, 0); out.height = cs[0].height;
+    out.width = cs.reduce((a, c) => a + c.width, 0) + 20 * (cs.length - 1); out.height = cs[0].height + top + bottom;
     const ctx = out.getContext("2d");
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, out.width, out.height);
+    ctx.fillStyle = "#111"; ctx.font = "bold 30px sans-serif"; ctx.textAlign = "left";
+    const title = S.panels.map((p) => p.meta.title).join("  |  ");
+    ctx.fillText(`${title} — ${S.view.mixture}, c = ${S.view.class_names[S.view.label]}, w = ${fmtW(w)} (1 + w = ${fmtW(1 + w)})`, 14, 44);
     let x = 0;
-    cs.forEach((c) => { ctx.drawImage(c, x, 0); x += c.width; });
+    cs.forEach((c) => { ctx.drawImage(c, x, top); x += c.width + 20; });
+    ctx.font = "22px sans-serif";
+    ctx.fillText(Array.from(q(".lab-legend").children).map((e) => e.textContent).join("    "), 14, out.height - 22);
     const a = document.createElement("a");
     a.href = out.toDataURL("image/png");
-    a.download = `cfg-lab-${S.view.mixture}-${S.panels.map((p) => p.meta.method).join("-")}-w${currentW()}.png`;
+    a.download = `cfg-lab-${S.view.mixture}-${S.panels.map((p) => p.meta.method).join("-")}-w${fmtW(w)}.png`;
     a.click();
   }
 
+  function setW(w) {  // move the Gradio slider as if the user dragged it (its own listeners sync the server)
+    const el = sliderInput();
+    if (!el) return;
+    el.value = String(Math.round(Math.min(Math.max(w, 0), 10) * 100) / 100);
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  if (!window.__cfgLabKeys) {  // once per page: keyboard for presenting
+    window.__cfgLabKeys = true;
+    document.addEventListener("keydown", (e) => {
+      const tag = (e.target && e.target.tagName) || "";
+      if (/^(TEXTAREA|SELECT)$/.test(tag) || (tag === "INPUT" && e.target.type !== "range") || e.ctrlKey || e.metaKey || e.altKey) return;
+      const lab = window.__cfgLab;
+      if (!lab || !lab.view) return;
+      const w = currentW(), stepW = w < 1 || (e.key === "ArrowLeft" && w <= 1) ? 0.05 : 0.25;
+      if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+        e.preventDefault();
+        setW(w + (e.key === "ArrowRight" ? stepW : -stepW));
+      } else if (e.key === " " && tag !== "INPUT") {
+        e.preventDefault(); q(".lab-play").click();
+      } else if (/^[1-9]$/.test(e.key) && tag !== "INPUT") {
+        const b = document.querySelectorAll("#lessons button")[parseInt(e.key, 10) - 1];
+        if (b) { e.preventDefault(); b.click(); }
+      }
+    });
+  }
+
   // Dragging w: the slider's own input events, caught at the document so re-renders do not matter.
-  document.addEventListener("input", (e) => {
+  function onSlider(e) {
     if (!e.target || !e.target.closest || !e.target.closest("#w-slider") || !S.view) return;
     const t0 = e.timeStamp;
     draw();
     requestAnimationFrame(() => {
       S.lastLatency = performance.now() - t0;
-      (S.latencies = S.latencies || []).push(S.lastLatency);
+      S.latencies.push(S.lastLatency);
+      if (S.latencies.length > 2000) S.latencies.shift();
     });
-  }, true);
-  // Delegated handlers: they survive re-renders of the template.
+  }
+  document.addEventListener("input", onSlider, true);
+  document.addEventListener("change", onSlider, true);
   root.addEventListener("click", (e) => {
     if (e.target.closest(".lab-play")) { S.playing ? stop() : play(); }
     else if (e.target.closest(".lab-png")) downloadPng();
@@ -237,15 +492,9 @@
   root.addEventListener("input", (e) => {
     if (e.target.closest(".lab-scrub")) { stop(); S.frame = parseInt(e.target.value, 10); draw(); }
   });
-  root.addEventListener("change", (e) => {
-    if (!e.target.closest(".lab-layer")) return;
-    S.layers = S.layers || {};
-    root.querySelectorAll(".lab-layer").forEach((el) => { S.layers[el.className] = el.type === "checkbox" ? el.checked : el.value; });
-    draw();
-  });
-  setInterval(() => {
-    if (S.view && !S.playing && root.dataset.w !== undefined && S.view.w_grid[wIndex(currentW())] !== parseFloat(root.dataset.w)) draw();
-  }, 250);
+  root.addEventListener("change", (e) => { if (e.target.closest(".lab-layer")) draw(); });
+  setInterval(() => { if (S.view && !S.playing && Math.abs(currentW() - S.w) > 1e-9) draw(); }, 250);
+  window.__cfgLabPresent = isPresent;
   watch("value", load);
   load();
 })();

@@ -1,0 +1,78 @@
+"""No waits in class: compute, in the background after the server is up, every view a lesson or one control change
+can reach, so switching redraws from the cache.
+
+Order: the lessons first (a lecturer clicks them in order), then for every preset, class and method the learned
+panel at the default sampler, noise level and seed (a dropdown change away from the default view). Panels are
+cached per (mixture, model, spec), so two-panel comparisons are assembled from them at no cost. The thread
+lowers its own scheduling priority, and each computation goes through the lab's bounded semaphore, so a user's
+request waits for at most one panel in progress.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+from cfg_core.mixture_json import PRESETS
+from explainer.lab import Lab
+from explainer.lessons import LESSONS
+from explainer.selection import SINGLE, Selection
+
+WARM_METHODS = (*SINGLE, "cg_clean")  # every panel a method choice can show ("cg" + clean classifier = cg_clean)
+
+
+@dataclass
+class WarmupState:
+    """Progress of the warm-up (read by the benchmark and the tests)."""
+
+    total: int = 0
+    done: int = 0
+    failed: list = field(default_factory=list)
+    started: float = 0.0
+    seconds: float | None = None  # set when finished
+
+    @property
+    def finished(self) -> bool:
+        return self.seconds is not None
+
+
+def plan(lab: Lab) -> list[Selection]:
+    """The selections to compute, lessons first."""
+    out = [lesson.selection for lesson in LESSONS if lesson.selection is not None]
+    for dataset in PRESETS:
+        mix = lab.registry.mixture(dataset)
+        for label in range(mix.num_classes):
+            for name in WARM_METHODS:
+                method, classifier = ("cg", "clean") if name == "cg_clean" else (name, "noisy")
+                out.append(Selection(dataset=dataset, label=label, method=method, classifier=classifier))
+    return list(dict.fromkeys(replace(s, w=Selection.w) for s in out))  # w does not change a view
+
+
+def run(lab: Lab, selections: list[Selection], state: WarmupState) -> WarmupState:
+    """Compute each selection's view (failures are recorded, never raised)."""
+    state.total, state.done, state.started = len(selections), 0, time.perf_counter()
+    for sel in selections:
+        try:
+            lab.view(sel)
+        except Exception as err:  # noqa: BLE001 - a bad preset must not stop the others
+            state.failed.append(f"{sel.dataset}/{sel.label}/{sel.method}: {err}")
+        state.done += 1
+    state.seconds = time.perf_counter() - state.started
+    return state
+
+
+def start(lab: Lab, nice: int = 5) -> WarmupState:
+    """Run the warm-up in a daemon thread at a lower priority; returns its live state."""
+    state = WarmupState()
+
+    def work():
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)  # this thread only (Linux)
+        except (AttributeError, OSError):
+            pass
+        run(lab, plan(lab), state)
+        print(f"warm-up: {state.done} views in {state.seconds:.0f} s, {len(state.failed)} failed", flush=True)
+
+    threading.Thread(target=work, daemon=True, name="lab-warmup").start()
+    return state

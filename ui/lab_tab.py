@@ -1,0 +1,114 @@
+"""The 2D lab's layout and wiring: the lessons bar, the w slider above the canvas, the few controls a student
+needs (more behind "More settings"), the mixture editor. Handlers are in ui/lab.py.
+
+The canvas (ui/static/lab.*) redraws in the browser at any w; the server only sends a new view when a
+selection changes. Presenter mode (?present=1) is CSS plus keyboard handling in lab.js.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from cfg_core.mixture_json import PRESETS
+from explainer.editor import TABLE_COLUMNS
+from explainer.i18n import LANGUAGE_NAMES, t
+from explainer.lessons import LESSONS
+from ui.lab import (DEFAULTS, LAB_CHOICES, apply_lesson, apply_table, load_preset_into_editor, make_animation,
+                    on_dataset, on_w, set_language, update_view, upload_mixture, visibility)
+
+STATIC = Path(__file__).resolve().parent / "static"
+HEAVY = dict(concurrency_limit=2, concurrency_id="lab", api_visibility="undocumented")
+
+
+def lessons_bar():
+    """The row of lesson buttons and the caption under it."""
+    with gr.Row(elem_id="lessons", elem_classes="lessons-bar"):
+        buttons = [gr.Button(lesson.title["en"], size="sm", elem_classes="lesson-btn", min_width=120)
+                   for lesson in LESSONS]
+    text = gr.Markdown(elem_id="lesson-caption")
+    return buttons, text
+
+
+def lab_tab(custom_json, hints):
+    """Build the lab; returns (controls, outputs of update_view, the CG/sampler controls whose visibility changes)."""
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=260, elem_classes="lab-controls"):
+            dataset = gr.Dropdown([*PRESETS, "custom"], value=DEFAULTS.dataset, label=t("en", "mixture"))
+            label = gr.Radio([("A", 0), ("B", 1), ("C", 2)], value=0, label=t("en", "class"))
+            method = gr.Dropdown(LAB_CHOICES, value=DEFAULTS.method, label=t("en", "method"))
+            score = gr.Radio(["learned", "exact"], value="learned", label=t("en", "score"))
+            classifier = gr.Radio([("noise-aware p(c|z_λ)", "noisy"), ("clean-data p(c|x)", "clean")], value="noisy",
+                                  label=t("en", "classifier"))
+            with gr.Accordion(t("en", "more"), open=False):
+                cg_base = gr.Radio(["conditional", "unconditional"], value="conditional", label=t("en", "cg_base"))
+                sampler = gr.Radio(["ddim", "ddpm"], value="ddim", label=t("en", "sampler"))
+                lam = gr.Slider(-10, 10, value=0.0, step=0.5, label=t("en", "lam"))
+                seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("en", "seed"))
+        with gr.Column(scale=4, elem_classes="lab-main"):
+            w = gr.Slider(0, 10, value=DEFAULTS.w, step=0.01, elem_id="w-slider", label=t("en", "w"))
+            view = gr.HTML("", elem_id="toy-view", html_template=(STATIC / "lab.html").read_text(),
+                           css_template=(STATIC / "lab.css").read_text(), js_on_load=(STATIC / "lab.js").read_text())
+            summary = gr.Markdown(elem_id="toy-summary")
+            with gr.Row(elem_classes="lab-exports"):
+                mp4_btn = gr.Button(t("en", "mp4"), size="sm")
+                gif_btn = gr.Button(t("en", "gif"), size="sm")
+                link_btn = gr.Button(t("en", "link"), size="sm")
+            anim_file = gr.File(label="animation (MP4 / GIF)", interactive=False, visible=False, elem_id="lab-anim")
+            link = gr.Textbox(label="link to this view (copied to the clipboard)", elem_id="share-link", buttons=["copy"],
+                              placeholder="press 'Link to this view': a URL that reopens exactly this view")
+            query_state = gr.Textbox(visible=False)
+    controls = [dataset, custom_json, label, method, w, sampler, score, classifier, cg_base, lam, seed]
+    outputs = [view, summary, query_state]
+    inputs = controls + [hints]
+    _editor(custom_json, dataset, label, inputs, outputs)
+    for comp in (label, method, sampler, score, classifier, cg_base, lam, seed):
+        comp.input(update_view, inputs, outputs, trigger_mode="always_last", **HEAVY)
+    method.input(visibility, method, [classifier, cg_base, sampler], queue=False, api_visibility="undocumented")
+    dataset.input(on_dataset, [dataset, custom_json], label, api_visibility="undocumented").then(
+        update_view, inputs, outputs, **HEAVY)
+    w.change(on_w, inputs, [summary, query_state], queue=False, api_name="w_sync", api_visibility="undocumented")
+    mp4_btn.click(lambda *v: make_animation("mp4", *v), inputs, anim_file, **HEAVY)
+    gif_btn.click(lambda *v: make_animation("gif", *v), inputs, anim_file, **HEAVY)
+    link_btn.click(None, query_state, link, js="(q) => { const u = location.origin + location.pathname + '?' + q; "
+                   "try { navigator.clipboard.writeText(u); } catch (e) {} return u; }")
+    texts = {"labels": [dataset, label, method, w, score, sampler, classifier, cg_base, lam, seed],
+             "buttons": [mp4_btn, gif_btn, link_btn]}
+    return controls, outputs, [classifier, cg_base, sampler], texts
+
+
+def _editor(custom_json, dataset, label, inputs, outputs):
+    with gr.Accordion("Edit or upload a mixture (then choose mixture = custom)", open=False, elem_classes="lab-editor"):
+        with gr.Row():
+            preset_src = gr.Dropdown(list(PRESETS), value="three_gaussians", label="start from preset")
+            load_btn = gr.Button("Load preset into the table", size="sm")
+            upload = gr.File(label="upload mixture JSON (≤ 1 MB)", file_types=[".json"], height=80,
+                             elem_id="mixture-upload")
+        table = gr.Dataframe(headers=list(TABLE_COLUMNS), datatype=["number"] * 7, column_count=(7, "fixed"),
+                             row_count=(3, "dynamic"), interactive=True, label="components (class = index into the names)")
+        class_names = gr.Textbox("A, B, C", label="class names, comma separated", elem_id="class-names")
+        apply_btn = gr.Button("Apply: use this mixture in the lab", variant="primary", size="sm")
+        json_view = gr.Code(language="json", label="the mixture as JSON", interactive=False)
+    load_btn.click(load_preset_into_editor, preset_src, [table, class_names, json_view], api_visibility="undocumented")
+    upload.upload(upload_mixture, upload, [table, class_names], api_visibility="undocumented")
+    apply_btn.click(apply_table, [table, class_names], [custom_json, json_view, dataset, label],
+                    api_visibility="undocumented").then(update_view, inputs, outputs, **HEAVY)
+
+
+def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang):
+    """Lessons and the language switch, once every component exists."""
+    inputs = controls + [hints]
+    for lesson, button in zip(LESSONS, lesson_buttons):
+        button.click(lambda h, key=lesson.key: apply_lesson(key, h), hints,
+                     [*controls, hints, lesson_text, tabs, *toggled], api_visibility="undocumented").then(
+            update_view, inputs, outputs, **HEAVY)
+    relabel = dict(fn=set_language, inputs=[lang, hints], outputs=[hints, lesson_text, title, *texts["labels"],
+                                                                   *texts["buttons"], *lesson_buttons],
+                   api_visibility="undocumented", queue=False)
+    lang.input(**relabel).then(update_view, inputs, outputs, **HEAVY)
+    return relabel
+
+
+def language_switch():
+    return gr.Radio([(name, code) for code, name in LANGUAGE_NAMES.items()], value="en", show_label=False,
+                    elem_id="lang-switch", container=False, min_width=160)
