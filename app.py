@@ -21,7 +21,8 @@ from explainer.i18n import t  # noqa: E402
 from explainer.lab import TAU_NOTE  # noqa: E402
 from ui.lab import (DEFAULTS, LAB, MAX_UPLOAD_BYTES, on_dataset, restore_from_url, toy, train_custom,  # noqa: E402
                     update_view)
-from ui.lab_tab import HEAVY, STATIC, lab_tab, language_switch, lessons_bar, wire_lab  # noqa: E402
+from ui.lab_tab import (HEAVY, STATIC, lab_tab, language_switch, lessons_bar, lessons_page,  # noqa: E402
+                        wire_lab)
 from explainer.mnist import STEPS as MNIST_STEPS  # noqa: E402
 from ui.mnist import (MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_animation, mnist_first_show,  # noqa: E402
                       mnist_grids, mnist_update, sweep_image)
@@ -107,13 +108,16 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Train your own", id="train"):
                 _train_tab(custom_json, controls + [hints], lab_out)
             with gr.Tab("How it works", id="how"):
+                gr.Markdown("## The lessons, one claim each (open any in the lab)")
+                page_buttons = lessons_page()
                 gr.Markdown(HOW_IT_WORKS.read_text(encoding="utf-8"), latex_delimiters=[
                     {"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}])
         # /toy and the w slider's sync are answered from the cache in < 1 ms, so they skip the queue (its
         # per-request overhead dominated under 40 users); precomputations stay bounded inside LabViews.
         gr.api(toy, api_name="toy", queue=False)
         gr.api(mnist, api_name="mnist", concurrency_limit=2, concurrency_id="mnist")
-        relabel = wire_lab(controls, lab_out, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang)
+        relabel = wire_lab(controls, lab_out, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang,
+                           page_buttons)
         demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, *toggled],
                   api_visibility="undocumented").then(**relabel).then(update_view, controls + [hints], lab_out, **HEAVY)
         # MNIST renders lazily, when its tab is first opened (page load and start-up stay as fast as before)

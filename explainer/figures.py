@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from explainer.geometry import FIELD_GRID, field_points
@@ -30,30 +31,42 @@ def figure_rgb(fig: Figure) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
-def _contours(ax, levels, color, style) -> None:
+def _contours(ax, levels, color, style, alpha: float = 1.0) -> None:
     for li, lines in enumerate(levels or []):
         for flat in lines:
             xy = np.asarray(flat).reshape(-1, 2)
-            ax.plot(xy[:, 0], xy[:, 1], color=color, ls=style, lw=1.6 if li == 0 else 1.0, alpha=0.9 if li == 0 else 0.6)
+            ax.plot(xy[:, 0], xy[:, 1], color=color, ls=style, lw=1.6 if li == 0 else 1.0,
+                    alpha=alpha * (0.9 if li == 0 else 0.6))
 
 
-def _panel_axes(ax, view: LabView, panel: PanelView, wi: int, frame: int, tempered: bool) -> None:
-    ext, traj, t = view.extent, panel.traj, view.targets
+def _panel_axes(ax, view: LabView, panel: PanelView, w: float, frame: int, tempered: bool) -> None:
+    ext, t = view.extent, view.targets
+    wi = W_GRID.index(snap_w(w))  # contours: the nearest grid w
+    traj, field = panel.at(w)  # [F, n, 2], [P, 2]
     pts = field_points(ext, FIELD_GRID).numpy()
-    field = panel.field[wi]
     mag = np.hypot(field[:, 0], field[:, 1])
     ref = np.quantile(mag, 0.8) or 1.0
     scale = np.tanh(mag / ref) / np.maximum(mag, 1e-12) * 0.9 * (ext[1] - ext[0]) / FIELD_GRID
     ax.quiver(pts[:, 0], pts[:, 1], field[:, 0] * scale, field[:, 1] * scale, angles="xy", scale_units="xy",
               scale=1, color="#555", alpha=0.7, width=0.004)
-    _contours(ax, t.class_contours, "#1f4e9c", "-")
-    _contours(ax, t.tilted_contours[wi], "#e07b00", "--")
-    if tempered:
-        _contours(ax, t.tempered_contours[wi], "#8e24aa", ":")
+    for k, levels in enumerate(t.all_contours):  # every class in its own colour, the others faint
+        if k != view.label:
+            _contours(ax, levels, CLASS_COLORS[k % len(CLASS_COLORS)], "-", 0.35)
     color = CLASS_COLORS[view.label % len(CLASS_COLORS)]
-    for n in range(0, traj.shape[2], 2):
-        ax.plot(traj[wi, : frame + 1, n, 0], traj[wi, : frame + 1, n, 1], color=color, alpha=0.15, lw=0.7)
-    ax.scatter(traj[wi, frame, :, 0], traj[wi, frame, :, 1], s=9, color=color, edgecolors="white", linewidths=0.4)
+    _contours(ax, t.class_contours, color, "-")
+    if panel.method != "none":  # no guidance: w is not used, there is no tilted target to draw
+        _contours(ax, t.tilted_contours[wi], "#e07b00", "--")
+        if tempered:
+            _contours(ax, t.tempered_contours[wi], "#8e24aa", ":")
+    for n in range(0, traj.shape[1], 2):
+        ax.plot(traj[: frame + 1, n, 0], traj[: frame + 1, n, 1], color=color, alpha=0.15, lw=0.7)
+    ax.scatter(traj[frame, :, 0], traj[frame, :, 1], s=9, color=color, edgecolors="white", linewidths=0.4)
+    for k, name in enumerate(view.class_names):  # class names at their heaviest component, on top
+        comp = int(max((i for i in range(len(view.mixture.weights)) if int(view.mixture.component_class[i]) == k),
+                       key=lambda i: float(view.mixture.weights[i])))
+        mx, my = view.mixture.means[comp].tolist()
+        ax.text(mx, my, name, color=CLASS_COLORS[k % len(CLASS_COLORS)], fontsize=12, fontweight="bold",
+                ha="center", va="bottom", path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
     ax.set_xlim(ext[0], ext[1])
     ax.set_ylim(ext[2], ext[3])
     ax.set_aspect("equal")
@@ -62,24 +75,30 @@ def _panel_axes(ax, view: LabView, panel: PanelView, wi: int, frame: int, temper
     ax.set_title(panel.title, fontsize=10)
 
 
+LEGEND = ("solid: p(x|c) of each class (the chosen one bold)   dashed orange: tilted target p(x|c)p(c|x)^w   "
+          "dotted purple: tempered p(x|c)^(1+w)   arrows: the guided score field")
+
+
 def lab_frames(view: LabView, w: float, tempered: bool | None = None) -> list[np.ndarray]:
-    """One RGB frame per kept sampling step, all panels side by side, at grid weight w."""
-    wi = W_GRID.index(snap_w(w))
+    """One RGB frame per kept sampling step, all panels side by side, at any w (interpolated like the canvas),
+    with a title (methods, mixture, class, w and 1 + w) and a legend: ready for a slide."""
     panels = view.panels
     if tempered is None:
         tempered = any(p.baseline for p in panels)  # naive baselines aim at the tempered density
     frames = []
     n_frames = panels[0].traj.shape[1]
-    fig = Figure(figsize=(4.2 * len(panels), 4.6), dpi=100)
+    fig = Figure(figsize=(4.6 * len(panels), 5.4), dpi=100)
     for f in range(n_frames):
         fig.clear()
         for k, panel in enumerate(panels):
-            _panel_axes(fig.add_subplot(1, len(panels), k + 1), view, panel, wi, f, tempered)
+            _panel_axes(fig.add_subplot(1, len(panels), k + 1), view, panel, w, f, tempered)
         lam = panels[0].frame_lams[f]
         stage = "final samples" if f == n_frames - 1 else f"lambda = {lam}"
-        fig.suptitle(f"{view.mixture.name}, class {view.class_names[view.label]}, w = {W_GRID[wi]:g}: {stage}",
+        fig.suptitle(f"{' vs '.join(p.title for p in panels)}\n{view.mixture.name}, class "
+                     f"{view.class_names[view.label]}, w = {w:.3g} (guidance scale 1 + w = {1 + w:.3g}): {stage}",
                      fontsize=11)
-        fig.tight_layout()
+        fig.text(0.5, 0.01, LEGEND, ha="center", fontsize=7.5, color="#333", wrap=True)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
         frames.append(figure_rgb(fig))
     return frames + [frames[-1]] * 4  # hold the final samples for a moment
 

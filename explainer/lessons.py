@@ -70,10 +70,12 @@ LESSONS: tuple[Lesson, ...] = (
         {"en": "The orange dashed contour is the **tilted target** p(x|c) p(c|x)^w that guidance is said to sample. "
                "Most samples sit *outside* it at w = 2: guiding the score at every noise level is not the same as "
                "sampling the tilted distribution (the noisy p(c|z_λ) is not the clean one; Chidambaram et al. 2024). "
-               "Compare DDIM (left) with the ancestral sampler (right).",
+               "Compare DDIM (left) with the ancestral sampler (right), and drag **w** from 0 up: at w = 0 both match the "
+               "class contour; the gap to the orange target opens as w grows.",
          "ko": "주황색 점선은 가이던스가 샘플링한다고 말하는 **기울인 목표** p(x|c) p(c|x)^w입니다. w = 2에서 대부분의 샘플이 그 "
                "*바깥*에 있습니다. 모든 노이즈 수준에서 스코어를 가이드하는 것은 기울인 분포에서 샘플링하는 것과 같지 않습니다"
-               "(노이즈 낀 p(c|z_λ)는 깨끗한 것과 다릅니다). DDIM(왼쪽)과 조상 샘플러(오른쪽)를 비교하세요."},
+               "(노이즈 낀 p(c|z_λ)는 깨끗한 것과 다릅니다). DDIM(왼쪽)과 조상 샘플러(오른쪽)를 비교하고 **w**를 0부터 올려 보세요. "
+               "w = 0에서는 둘 다 클래스 등고선과 맞고, w가 커질수록 주황색 목표와의 차이가 벌어집니다."},
         Selection(method="cfg:samplers", score="exact", w=2.0), {}),
     Lesson(
         "tradeoff", {"en": "6 · Fidelity vs diversity", "ko": "6 · 충실도와 다양성의 교환"},

@@ -82,6 +82,17 @@ class PanelSpec:
         return replace(self, field_lam=round(lam * 4) / 4, sampler=sampler, seed=int(self.seed))
 
 
+def w_neighbours(w) -> tuple[int, int, float]:
+    """(i, j, t): w lies between W_GRID[i] and W_GRID[j] = W_GRID[i + 1], at fraction t (the browser's lerp)."""
+    w = check_w(w)
+    if w > W_MAX_UI:
+        raise ValueError(f"the lab shows w in [0, {W_MAX_UI:g}], got {w:g}")
+    j = next((k for k, g in enumerate(W_GRID) if g >= w), len(W_GRID) - 1)
+    if j == 0 or W_GRID[j] == w:
+        return j, j, 0.0
+    return j - 1, j, (w - W_GRID[j - 1]) / (W_GRID[j] - W_GRID[j - 1])
+
+
 def snap_w(w) -> float:
     """w checked (finite, in [0, MAX_W]) and snapped to the nearest grid value in [0, W_MAX_UI]."""
     w = check_w(w)
@@ -190,6 +201,12 @@ class PanelView:
     def samples(self, w: float) -> np.ndarray:
         """Final samples at a grid w.  # [n, 2]"""
         return self.traj[W_GRID.index(snap_w(w)), -1]
+
+    def at(self, w: float) -> tuple[np.ndarray, np.ndarray]:
+        """Trajectories and guided field at any w in [0, W_MAX_UI], interpolated between the neighbouring grid
+        values exactly as the browser draws them.  # [F, n, 2], [P, 2]"""
+        i, j, t = w_neighbours(w)
+        return (1 - t) * self.traj[i] + t * self.traj[j], (1 - t) * self.field[i] + t * self.field[j]
 
     def to_json(self) -> dict:
         scale = coord_scale(self.traj)

@@ -164,7 +164,7 @@ def set_language(lang: str, hints: str):
 def make_animation(fmt, *values):
     sel = selection(values[:-1])
     view, _ = lab_view(sel)
-    name = f"cfg-lab-{'-vs-'.join(sel.methods)}-w{snap_w(sel.w):g}.{fmt}"  # never a user-given name in a path
+    name = f"cfg-lab-{'-vs-'.join(sel.methods)}-w{sel.w:.3g}.{fmt}"  # never a user-given name in a path
     return gr.File(str(figures.save_animation(figures.lab_frames(view, sel.w), animation_path(name))), visible=True)
 
 

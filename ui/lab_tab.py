@@ -95,10 +95,10 @@ def _editor(custom_json, dataset, label, inputs, outputs):
                     api_visibility="undocumented").then(update_view, inputs, outputs, **HEAVY)
 
 
-def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang):
-    """Lessons and the language switch, once every component exists."""
+def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang, page_buttons=()):
+    """Lessons (the bar's buttons and How-it-works' links) and the language switch, once every component exists."""
     inputs = controls + [hints]
-    for lesson, button in zip(LESSONS, lesson_buttons):
+    for lesson, button in [*zip(LESSONS, lesson_buttons), *zip(LESSONS, page_buttons)]:
         button.click(lambda h, key=lesson.key: apply_lesson(key, h), hints,
                      [*controls, hints, lesson_text, tabs, *toggled], api_visibility="undocumented").then(
             update_view, inputs, outputs, **HEAVY)
@@ -112,3 +112,22 @@ def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_te
 def language_switch():
     return gr.Radio([(name, code) for code, name in LANGUAGE_NAMES.items()], value="en", show_label=False,
                     elem_id="lang-switch", container=False, min_width=160)
+
+
+LESSON_FIGURES = STATIC / "lessons"  # <key>.png, made by scripts/bench_classroom.py (the lesson's view, English)
+
+
+def lessons_page(lang: str = "en"):
+    """How-it-works' lesson list: each lesson's picture, caption and a button that opens it in the lab.
+    Returns the buttons (wired like the lesson bar's)."""
+    buttons = []
+    for i, lesson in enumerate(LESSONS):
+        with gr.Row(equal_height=False, elem_classes="how-lesson"):
+            figure = LESSON_FIGURES / f"{lesson.key}.png"
+            if figure.is_file():
+                gr.Image(str(figure), show_label=False, interactive=False, height=220, scale=2, min_width=280,
+                         buttons=["fullscreen"])
+            with gr.Column(scale=3):
+                gr.Markdown(f"### {lesson.title[lang]}\n{lesson.caption[lang]}")
+                buttons.append(gr.Button(f"Open lesson {i + 1} in the lab →", size="sm", variant="secondary"))
+    return buttons

@@ -1,0 +1,47 @@
+"""The lab service: views, the browser payload with its trade-off curves and hints, the summary, /toy's answer."""
+import json
+
+import numpy as np
+import pytest
+
+from explainer.lab import Lab
+from explainer.selection import Selection, SelectionError
+from explainer.views import W_GRID, w_neighbours
+
+
+@pytest.fixture(scope="module")
+def lab():
+    return Lab()
+
+
+def test_payload_has_the_view_tradeoff_and_hints(lab):
+    sel = Selection(dataset="two_overlapping", method="cfg|scaled", score="exact")
+    text, view, note = lab.payload(sel, {"lang": "ko"})
+    data = json.loads(text)
+    assert data["w_grid"] == list(W_GRID) and len(data["panels"]) == 2 and note == ""
+    assert data["extras"]["hints"] == {"lang": "ko"}
+    assert set(data["extras"]["tradeoff"]) == {"cfg", "scaled"}  # only what is computed, never waits
+    cfg = data["extras"]["tradeoff"]["cfg"]
+    assert len(cfg["fidelity"]) == len(W_GRID) and cfg["fidelity"][-1] > cfg["fidelity"][0]
+    assert "w = 2" in lab.summary(view, 2.0) and "Score scaling" in lab.summary(view, 2.0)
+
+
+def test_interpolation_between_grid_values(lab):
+    view, _ = lab.view(Selection(method="cfg", score="exact"))
+    panel = view.panels[0]
+    assert w_neighbours(0.3) == (3, 3, 0.0) and w_neighbours(0.4)[:2] == (3, 4)
+    i, j, t = w_neighbours(0.4)
+    assert t == pytest.approx(0.5)
+    traj, field = panel.at(0.4)
+    assert np.allclose(traj, 0.5 * (panel.traj[i] + panel.traj[j])) and np.allclose(panel.at(2.0)[0], panel.traj[8])
+    with pytest.raises(ValueError):
+        w_neighbours(10.5)
+
+
+def test_errors_and_toy(lab):
+    with pytest.raises(SelectionError, match="label must be an integer in \\[0, 1\\]"):
+        lab.view(Selection(dataset="ring", label=2))
+    with pytest.raises(SelectionError, match="single method"):
+        lab.toy(Selection(method="cfg|cg"))
+    answer = lab.toy(Selection(dataset="ring", label=0, method="scaled", score="exact", w=0.37).validated())
+    assert answer["w"] == 0.3 and len(answer["samples"]) == 200 and answer["guidance_scale"] == pytest.approx(1.3)

@@ -1,0 +1,29 @@
+"""The warm-up plan covers what lessons and one control change reach; running it fills the cache, errors recorded."""
+from dataclasses import replace
+
+from cfg_core.mixture_json import PRESETS
+from explainer import warmup
+from explainer.lab import Lab
+from explainer.lessons import LESSONS
+from explainer.selection import Selection
+
+
+def test_plan_starts_with_the_lessons_and_covers_presets_classes_methods():
+    lab = Lab()
+    plan = warmup.plan(lab)
+    lessons = [replace(lesson.selection, w=Selection.w) for lesson in LESSONS if lesson.selection]
+    assert plan[: len(lessons)] == lessons
+    for dataset in PRESETS:
+        for label in range(lab.registry.mixture(dataset).num_classes):
+            assert Selection(dataset=dataset, label=label, method="reduced") in plan
+            assert Selection(dataset=dataset, label=label, method="cg", classifier="clean") in plan
+    assert len(plan) == len(set(plan))
+
+
+def test_run_fills_the_cache_and_records_failures():
+    lab = Lab()
+    good = Selection(dataset="two_overlapping", method="cfg", score="exact")
+    bad = Selection(dataset="custom")  # no custom mixture: an error, recorded
+    state = warmup.run(lab, [good, bad], warmup.WarmupState())
+    assert state.finished and state.done == 2 and len(state.failed) == 1 and "custom" in state.failed[0]
+    assert len(lab.views.panels) == 1
