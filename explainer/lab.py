@@ -19,7 +19,7 @@ from cfg_core.mixture_json import parse_mixture_json
 from cfg_core.toy.training import MixtureTrainConfig
 from explainer.registry import ModelRegistry
 from explainer.selection import SINGLE, Selection, SelectionError
-from explainer.views import W_GRID, LabView, LabViews, PanelSpec, snap_w
+from explainer.views import W_GRID, LabView, LabViews, PanelSpec, snap_w, w_neighbours
 
 TAU_NOTE = ("**Reduced sampler noise** runs the ancestral (DDPM) sampler on the plain conditional model with its "
             "injected noise multiplied by **tau = 1/(1+w)**, tied to the w slider (w = 0: the normal sampler).")
@@ -83,13 +83,15 @@ class Lab:
         return view.json_text[:-1] + ',"extras":' + json.dumps(extras, separators=(",", ":")) + "}", view, note
 
     def summary(self, view: LabView, w: float, note: str = "") -> str:
-        """The live numbers at the grid w nearest to w, as Markdown."""
-        wi = W_GRID.index(snap_w(w))
-        lines = [f"**w = {W_GRID[wi]:g}** (diffusers guidance_scale = {1 + W_GRID[wi]:g}) · mixture "
+        """The live numbers at w, interpolated between the neighbouring grid values as the canvas draws them."""
+        i, j, t = w_neighbours(w)
+        w = round(float(w), 2)
+        lines = [f"**w = {w:g}** (diffusers guidance_scale = {1 + w:g}) · mixture "
                  f"**{view.mixture.name}**, class **{view.class_names[view.label]}**"]
         for p in view.panels:
-            n = p.numbers[wi]
-            err = f", learned field error {100 * p.field_error[wi]:.1f} %" if p.field_error else ""
+            n = {k: (1 - t) * p.numbers[i][k] + t * p.numbers[j][k] for k in p.numbers[i]}
+            err = (f", learned field error {100 * ((1 - t) * p.field_error[i] + t * p.field_error[j]):.1f} %"
+                   if p.field_error else "")
             lines.append(f"- {p.title}: mean p(c|x) {n['mean_posterior']:.3f}, diversity {n['diversity']:.3f}, "
                          f"SW₂ to p(x|c) {n['distance_to_class']:.3f}, to tilted {n['distance_to_tilted']:.3f}{err}")
         if any(p.method == "reduced" for p in view.panels):

@@ -55,7 +55,7 @@ def test_toy_returns_samples_and_guidance_sharpens(client):
 @pytest.mark.timeout(120)
 def test_toy_learned_reports_field_error_and_snaps_w(client):
     r = client.predict(dataset="three_gaussians", label=1, method="scaled", w=2.3, api_name="/toy")
-    assert r["w"] == 2.5 and r["score"] == "learned"
+    assert r["w"] == 2.0 and r["score"] == "learned"  # the nearest value of the lab's w grid
     assert 0 <= r["learned_field_error"] < 1
 
 
