@@ -101,13 +101,13 @@ def build_demo() -> gr.Blocks:
         hints = gr.Textbox('{"lang": "en"}', visible=False, elem_id="lab-hints")
         lesson_buttons, lesson_text = lessons_bar()
         with gr.Tabs() as tabs:
-            with gr.Tab("2D guidance lab", id="lab"):
+            with gr.Tab("2D guidance lab", id="lab") as lab_tab_item:
                 controls, lab_out, toggled, texts = lab_tab(custom_json, hints)
             with gr.Tab("MNIST", id="mnist") as mnist_tab:
                 mnist_inputs, mnist_out, mnist_status = _mnist_tab()
-            with gr.Tab("Train your own", id="train"):
+            with gr.Tab("Train your own", id="train") as train_tab:
                 _train_tab(custom_json, controls + [hints], lab_out)
-            with gr.Tab("How it works", id="how"):
+            with gr.Tab("How it works", id="how") as how_tab:
                 gr.Markdown("## The lessons, one claim each (open any in the lab)")
                 page_buttons = lessons_page()
                 gr.Markdown(HOW_IT_WORKS.read_text(encoding="utf-8"), latex_delimiters=[
@@ -116,6 +116,8 @@ def build_demo() -> gr.Blocks:
         # per-request overhead dominated under 40 users); precomputations stay bounded inside LabViews.
         gr.api(toy, api_name="toy", queue=False)
         gr.api(mnist, api_name="mnist", concurrency_limit=2, concurrency_id="mnist")
+        texts["tabs"] = [lab_tab_item, mnist_tab, train_tab, how_tab]
+        texts["mnist"] = mnist_inputs[:4]  # digit, method, w, seed
         relabel = wire_lab(controls, lab_out, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang,
                            page_buttons)
         demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, *toggled],

@@ -22,7 +22,7 @@ TEXT = {
         "sampler": "sampler", "classifier": "CG's classifier", "cg_base": "CG's base model (unconditional uses w + 1)",
         "lam": "noise level λ of the drawn field (log-SNR)", "seed": "seed",
         "mp4": "⬇ Animation (MP4)", "gif": "⬇ Animation (GIF)", "link": "Link to this view",
-        "language": "language",
+        "language": "language", "digit": "digit", "mnist_method": "method", "mnist_w": "w (guidance_scale = 1 + w)",
     },
     "ko": {
         "title": "## 확산 모델 가이던스, 직접 움직여 보기\n분류기 없는 가이던스(Ho & Salimans 2022)를 분류기 가이던스와 두 가지 "
@@ -36,7 +36,7 @@ TEXT = {
         "sampler": "샘플러", "classifier": "CG의 분류기", "cg_base": "CG의 기반 모델 (무조건부는 w + 1 사용)",
         "lam": "화살표를 그릴 노이즈 수준 λ (log-SNR)", "seed": "시드",
         "mp4": "⬇ 애니메이션 (MP4)", "gif": "⬇ 애니메이션 (GIF)", "link": "이 화면의 링크",
-        "language": "언어",
+        "language": "언어", "digit": "숫자", "mnist_method": "방법", "mnist_w": "w (guidance_scale = 1 + w)",
     },
 }
 

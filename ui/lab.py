@@ -158,7 +158,9 @@ def set_language(lang: str, hints: str):
             *[gr.update(label=t(lang, k)) for k in ("mixture", "class", "method", "w", "score", "sampler",
                                                      "classifier", "cg_base", "lam", "seed")],
             *[gr.update(value=t(lang, k)) for k in ("mp4", "gif", "link")],
-            *[gr.update(value=lesson_.title[lang]) for lesson_ in LESSONS])
+            *[gr.update(value=lesson_.title[lang]) for lesson_ in LESSONS],
+            *[gr.update(label=t(lang, k)) for k in ("tab_lab", "tab_mnist", "tab_train", "tab_how")],
+            *[gr.update(label=t(lang, k)) for k in ("digit", "mnist_method", "mnist_w", "seed")])
 
 
 def make_animation(fmt, *values):

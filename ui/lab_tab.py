@@ -103,7 +103,8 @@ def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_te
                      [*controls, hints, lesson_text, tabs, *toggled], api_visibility="undocumented").then(
             update_view, inputs, outputs, **HEAVY)
     relabel = dict(fn=set_language, inputs=[lang, hints], outputs=[hints, lesson_text, title, *texts["labels"],
-                                                                   *texts["buttons"], *lesson_buttons],
+                                                                   *texts["buttons"], *lesson_buttons, *texts["tabs"],
+                                                                   *texts["mnist"]],
                    api_visibility="undocumented", queue=False)
     lang.input(**relabel).then(update_view, inputs, outputs, **HEAVY)
     return relabel
