@@ -369,7 +369,7 @@
     const cv = q("#tradeoff-view canvas");
     const curves = (S.extras && S.extras.tradeoff) || {};
     if (!cv) return;
-    const ctx = cv.getContext("2d"), W = cv.width, H = cv.height, L = 90, R = 250, Tp = 44, B = 60;
+    const ctx = cv.getContext("2d"), W = cv.width, H = cv.height, L = 90, R = 290, Tp = 44, B = 60;
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
     const names = Object.keys(curves);
     ctx.fillStyle = "#222"; ctx.font = "20px sans-serif"; ctx.textAlign = "left";
@@ -406,7 +406,13 @@
       ctx.textAlign = "left"; ctx.font = "18px sans-serif";
       ctx.fillText(`━ ${c.title}`, W - R + 20, Tp + 26 * k + 12);
     });
-    if (names.length < 5) { ctx.fillStyle = "#777"; ctx.font = "15px sans-serif"; ctx.fillText(T("tr_wait"), W - R + 20, Tp + 26 * names.length + 12); }
+    if (names.length < 5) {  // the note wraps inside the legend column
+      ctx.fillStyle = "#777"; ctx.font = "15px sans-serif";
+      const words = T("tr_wait").split(" "), lines = [""];
+      words.forEach((word) => { const t = `${lines[lines.length - 1]} ${word}`.trim();
+        if (ctx.measureText(t).width > R - 30) lines.push(word); else lines[lines.length - 1] = t; });
+      lines.forEach((line, k) => ctx.fillText(line, W - R + 20, Tp + 26 * names.length + 12 + 19 * k));
+    }
   }
 
   // ---- play, export, keyboard ----
