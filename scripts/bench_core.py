@@ -3,7 +3,9 @@
     python scripts/bench_core.py [--out docs/bench_core.json] [--quick]
 
 Measures, on mixtures the code has never seen (random, given as JSON) and on the presets:
-  - `train` wall time per preset (target: under 30 s on 2 CPU cores), by running the real CLI;
+  - `train` wall time per preset (target: under 30 s on 2 CPU cores), by running the real CLI, also as a
+    ratio to a fixed reference workload timed in this process (so numbers compare across machines), with the
+    load average at the time and what estimate_seconds() predicted beforehand;
   - exact-score DDIM samples at w = 0 vs the two-sample noise floor, per class (SW_2);
   - exact CFG vs exact CG (conditional and unconditional base), same seed, DDIM: max |dx| (target 1e-3);
   - the mean exact posterior p(c|x) of exact CFG samples as w rises;
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -32,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from cfg_core import metrics  # noqa: E402
 from cfg_core.toy.sampling import SampleRequest, run_sample  # noqa: E402
 from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture  # noqa: E402
+from cfg_core.toy.training import MixtureTrainConfig, estimate_seconds  # noqa: E402
 from cfg_core.random_mixture import random_mixture_spec  # noqa: E402
 from cfg_core.mixture_json import PRESETS, load_mixture, mixture_from_dict  # noqa: E402
 
@@ -43,14 +47,46 @@ def floor_ratio(mix, x, c, seed):
     return metrics.sliced_wasserstein(x, ref, generator=gen), floor
 
 
+def reference_seconds(repeats: int = 3) -> float:
+    """The unit of train time: 300 Adam steps of a fixed 4-layer, 128-wide SiLU MLP on a random batch of
+    512 -> 2 (one thread), best of `repeats`. Fixed here, independent of the library, so a ratio to it
+    compares across machines and across changes to the training recipe."""
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(512, 2, generator=gen), torch.randn(512, 2, generator=gen)  # [512, 2]
+    best = float("inf")
+    for _ in range(repeats):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            layers = [torch.nn.Linear(2, 128)] + [m for _ in range(3) for m in (torch.nn.SiLU(), torch.nn.Linear(128, 128))]
+            net = torch.nn.Sequential(*layers, torch.nn.SiLU(), torch.nn.Linear(128, 2))
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        t = time.perf_counter()
+        for _ in range(300):
+            loss = ((net(x) - y) ** 2).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
 def train_times(quick: bool) -> dict:
-    out = {}
-    for preset in PRESETS[:1] if quick else PRESETS:
+    """Wall time of the real CLI per preset (process start and imports included), its ratio to the reference
+    workload, the training's own seconds from the record, estimate_seconds()'s prediction and the load."""
+    ref = reference_seconds()
+    out = {"reference_seconds": round(ref, 3), "reference": reference_seconds.__doc__.split(".")[0].strip()}
+    for preset in PRESETS[:1] if quick else PRESETS[:3]:
+        predicted = estimate_seconds(load_mixture(preset), MixtureTrainConfig())
+        load = os.getloadavg()[0]
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter()
             subprocess.run([sys.executable, "-m", "cfg_core", "train", "--dataset", preset, "--out", d],
                            cwd=ROOT, check=True, capture_output=True)
-            out[preset] = round(time.perf_counter() - t, 1)
+            wall = time.perf_counter() - t
+            record = json.loads((Path(d) / "model.json").read_text())
+        out[preset] = {"wall_seconds": round(wall, 1), "ratio_to_reference": round(wall / ref, 1),
+                       "train_seconds": record["seconds"], "stage_seconds": record["stage_seconds"],
+                       "estimated_seconds": round(predicted, 1), "load_average_1min": round(load, 2)}
     return out
 
 
@@ -64,7 +100,7 @@ def learned_unseen(seeds) -> list[dict]:
             t = time.perf_counter()
             subprocess.run([sys.executable, "-m", "cfg_core", "train", "--dataset", str(spec), "--out", f"{d}/ck"],
                            cwd=ROOT, check=True, capture_output=True)
-            seconds = round(time.perf_counter() - t, 1)
+            seconds = round(time.perf_counter() - t, 1)  # wall time of the CLI, as in train_seconds
             mix = mixture_from_dict(random_mixture_spec(seed))
             trained = load_trained_mixture(f"{d}/ck", mix)
             for c in range(mix.num_classes):

@@ -6,7 +6,7 @@ from cfg_core import metrics
 from cfg_core.toy.sampling import SampleRequest, run_sample
 from cfg_core.toy.models import Classifier, EpsMLP
 from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture
-from cfg_core.toy.training import MixtureTrainConfig, train_mixture
+from cfg_core.toy.training import MixtureTrainConfig, estimate_seconds, train_mixture
 from cfg_core.mixture_json import PRESETS, load_mixture
 
 
@@ -46,6 +46,19 @@ def test_training_is_reproducible_and_learns():
     assert curve[-1] < curve[0]
     cls_curve = a.record["losses_every_50_steps"]["classifier_noisy"]
     assert cls_curve[-1] < cls_curve[0]
+
+
+def test_estimate_seconds_predicts_the_training_time():
+    """A few timed probe steps per network, scaled by the step counts: within 3x of the real run (the CPU is
+    shared, so only the order of magnitude is asserted), and the global RNG is left alone."""
+    mix = load_mixture("two_overlapping")
+    cfg = MixtureTrainConfig(steps=200, classifier_steps=100)
+    state = torch.get_rng_state()
+    predicted = estimate_seconds(mix, cfg)
+    assert torch.equal(state, torch.get_rng_state())
+    actual = train_mixture(mix, cfg, torch.Generator().manual_seed(0)).record
+    assert sum(actual["stage_seconds"].values()) / 3 < predicted < 3 * actual["seconds"]
+    assert set(actual["stage_seconds"]) == {"eps_model", "classifier_noisy", "classifier_clean"}
 
 
 @pytest.mark.parametrize("kwargs, message", [({"steps": 0}, "steps must be"), ({"p_uncond": 0.0}, "p_uncond"),
