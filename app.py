@@ -20,7 +20,7 @@ from explainer import warmup  # noqa: E402
 from explainer.i18n import t  # noqa: E402
 from explainer.lab import TAU_NOTE  # noqa: E402
 from ui.lab import (DEFAULTS, LAB, MAX_UPLOAD_BYTES, on_dataset, restore_from_url, toy, train_custom,  # noqa: E402
-                    update_view)
+                    train_estimate, update_view)
 from ui.lab_tab import (HEAVY, STATIC, lab_tab, language_switch, lessons_bar, lessons_page,  # noqa: E402
                         wire_lab)
 from explainer.mnist import STEPS as MNIST_STEPS  # noqa: E402
@@ -76,16 +76,23 @@ def _train_tab(custom_json, controls, lab_out):
         source = gr.Dropdown(["custom", *PRESETS], value="three_gaussians", label="train on")
         p_uncond = gr.Slider(0.05, 0.5, value=0.1, step=0.05, label="p_uncond (paper: 0.1–0.2 good, 0.5 worse)")
         steps = gr.Slider(200, 4000, value=1500, step=100, label="ε-network steps", elem_id="train-steps")
-        csteps = gr.Slider(100, 2000, value=600, step=100, label="classifier steps (each)", elem_id="train-csteps")
-    train_btn = gr.Button("Train", variant="primary")
+        csteps = gr.Slider(100, 2000, value=500, step=100, label="classifier steps (each)", elem_id="train-csteps")
+    with gr.Row(equal_height=True):
+        train_btn = gr.Button("Train", variant="primary", scale=1)
+        estimate = gr.Markdown(elem_id="train-estimate")
     progress = gr.Markdown(elem_id="train-progress")
     loss_plot = gr.Plot(label="training loss (every 50 steps)", elem_id="train-loss")
     dataset, label = controls[0], controls[2]  # controls: the lab's inputs (the hints box last)
-    train_btn.click(train_custom, [source, custom_json, p_uncond, steps, csteps],
+    knobs = [source, custom_json, p_uncond, steps, csteps]
+    for comp in (source, p_uncond, steps, csteps):
+        comp.change(train_estimate, knobs, estimate, concurrency_limit=1, concurrency_id="estimate",
+                    trigger_mode="always_last", api_visibility="undocumented")
+    train_btn.click(train_custom, knobs,
                     [progress, loss_plot, custom_json, dataset], concurrency_limit=1, concurrency_id="train",
                     api_visibility="undocumented").success(
         on_dataset, [dataset, custom_json], label, api_visibility="undocumented").then(
         update_view, controls, list(lab_out), **HEAVY)
+    return knobs, estimate
 
 
 def build_demo() -> gr.Blocks:
@@ -106,7 +113,7 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("MNIST", id="mnist") as mnist_tab:
                 mnist_inputs, mnist_out, mnist_status = _mnist_tab()
             with gr.Tab("Train your own", id="train") as train_tab:
-                _train_tab(custom_json, controls + [hints], lab_out)
+                train_knobs, train_estimate_box = _train_tab(custom_json, controls + [hints], lab_out)
             with gr.Tab("How it works", id="how") as how_tab:
                 gr.Markdown("## The lessons, one claim each (open any in the lab)")
                 page_buttons = lessons_page()
@@ -123,6 +130,8 @@ def build_demo() -> gr.Blocks:
         demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, *toggled],
                   api_visibility="undocumented").then(**relabel).then(update_view, controls + [hints], lab_out, **HEAVY)
         # MNIST renders lazily, when its tab is first opened (page load and start-up stay as fast as before)
+        train_tab.select(train_estimate, train_knobs, train_estimate_box, concurrency_limit=1,
+                         concurrency_id="estimate", api_visibility="undocumented")
         mnist_shown = gr.State(False)
         mnist_tab.select(mnist_first_show, [mnist_shown, *mnist_inputs], [*mnist_out, mnist_status, mnist_shown],
                          concurrency_limit=2, concurrency_id="mnist", api_visibility="undocumented")

@@ -101,7 +101,8 @@ def switches(browser, base) -> list[float]:
         key = LESSONS[i].key
         times.append(redraw_after(page, lambda i=i: page.locator("#lessons button").nth(i).click()))
         page.wait_for_function(f"window.__cfgLab.extras.hints.lesson === '{key}'", timeout=60_000)
-    for label in ("B", "A"):  # a class change on the last lesson's mixture
+    names = page.evaluate("window.__cfgLab.view.class_names")
+    for label in (names[0], names[1]):  # class changes on the last lesson's mixture
         times.append(redraw_after(page, lambda label=label: page.get_by_label(label, exact=True).first.check()))
     page.close()
     return times

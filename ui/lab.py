@@ -17,6 +17,7 @@ from pathlib import Path
 import gradio as gr
 
 from cfg_core.mixture_json import PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
+from cfg_core.toy.training import estimate_seconds
 from explainer import figures
 from explainer.editor import rows_to_spec, spec_to_rows
 from explainer.i18n import LANGUAGES, pick_language, t
@@ -225,15 +226,30 @@ def upload_mixture(path):
 
 
 # --- train your own -------------------------------------------------------------------------------
-def train_custom(source, custom_json, p_uncond, steps, classifier_steps):
-    """Train in a worker thread (one at a time per app); stream progress and the loss curve; register the model
-    for the lab. Cancelling, or closing the page, stops the training at its next step."""
+def _training_setup(source, custom_json, p_uncond, steps, classifier_steps):
+    """(registry key, mixture, config, note) of a training request, or gr.Error with one line."""
     try:
         text = custom_json if source == "custom" else json.dumps(mixture_to_dict(LAB.registry.mixture(source)))
         key, mix = LAB.resolve(Selection(dataset="custom", custom_json=text or ""))
         config, note = training_config(steps, classifier_steps, p_uncond)
     except (ValueError, TypeError) as err:
         raise gr.Error(str(err).splitlines()[0]) from None
+    return key, mix, config, note
+
+
+def train_estimate(source, custom_json, p_uncond, steps, classifier_steps) -> str:
+    """How long Train will take, measured now on this server (a few optimiser steps of each network)."""
+    _, mix, config, note = _training_setup(source, custom_json, p_uncond, steps, classifier_steps)
+    seconds = estimate_seconds(mix, config)
+    busy = " Another training is running: this one would wait for it." if TRAINING.running() else ""
+    return (f"⏱ Estimated training time: **about {seconds:.0f} s** on this server ({config.steps} ε-network steps, "
+            f"{config.classifier_steps} steps per classifier).{busy}" + (f"  \n{note}" if note else ""))
+
+
+def train_custom(source, custom_json, p_uncond, steps, classifier_steps):
+    """Train in a worker thread (one at a time per app); stream progress and the loss curve; register the model
+    for the lab. Cancelling, or closing the page, stops the training at its next step."""
+    key, mix, config, note = _training_setup(source, custom_json, p_uncond, steps, classifier_steps)
     curves: dict[str, list[float]] = {"eps_model": [], "classifier_noisy": [], "classifier_clean": []}
     total = config.steps + 2 * config.classifier_steps
     done_before = {"eps_model": 0, "classifier_noisy": config.steps, "classifier_clean": config.steps + config.classifier_steps}
