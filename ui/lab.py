@@ -161,7 +161,8 @@ def set_language(lang: str, hints: str):
             *[gr.update(value=t(lang, k)) for k in ("mp4", "gif", "link")],
             *[gr.update(value=lesson_.title[lang]) for lesson_ in LESSONS],
             *[gr.update(label=t(lang, k)) for k in ("tab_lab", "tab_mnist", "tab_train", "tab_how")],
-            *[gr.update(label=t(lang, k)) for k in ("digit", "mnist_method", "mnist_w", "seed")])
+            *[gr.update(label=t(lang, k)) for k in ("digit", "mnist_method", "mnist_w", "seed")],
+            gr.update(label=t(lang, "more")))
 
 
 def make_animation(fmt, *values):

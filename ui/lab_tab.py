@@ -40,7 +40,7 @@ def lab_tab(custom_json, hints):
             score = gr.Radio(["learned", "exact"], value="learned", label=t("en", "score"))
             classifier = gr.Radio([("noise-aware p(c|z_λ)", "noisy"), ("clean-data p(c|x)", "clean")], value="noisy",
                                   label=t("en", "classifier"))
-            with gr.Accordion(t("en", "more"), open=False):
+            with gr.Accordion(t("en", "more"), open=False) as more:
                 cg_base = gr.Radio(["conditional", "unconditional"], value="conditional", label=t("en", "cg_base"))
                 sampler = gr.Radio(["ddim", "ddpm"], value="ddim", label=t("en", "sampler"))
                 lam = gr.Slider(-10, 10, value=0.0, step=0.5, label=t("en", "lam"))
@@ -73,7 +73,7 @@ def lab_tab(custom_json, hints):
     link_btn.click(None, query_state, link, js="(q) => { const u = location.origin + location.pathname + '?' + q; "
                    "try { navigator.clipboard.writeText(u); } catch (e) {} return u; }")
     texts = {"labels": [dataset, label, method, w, score, sampler, classifier, cg_base, lam, seed],
-             "buttons": [mp4_btn, gif_btn, link_btn]}
+             "buttons": [mp4_btn, gif_btn, link_btn], "more": more}
     return controls, outputs, [classifier, cg_base, sampler], texts
 
 
@@ -104,7 +104,7 @@ def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_te
             update_view, inputs, outputs, **HEAVY)
     relabel = dict(fn=set_language, inputs=[lang, hints], outputs=[hints, lesson_text, title, *texts["labels"],
                                                                    *texts["buttons"], *lesson_buttons, *texts["tabs"],
-                                                                   *texts["mnist"]],
+                                                                   *texts["mnist"], texts["more"]],
                    api_visibility="undocumented", queue=False)
     lang.input(**relabel).then(update_view, inputs, outputs, **HEAVY)
     return relabel

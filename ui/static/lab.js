@@ -159,19 +159,23 @@
     ctx.globalAlpha = 1; ctx.setLineDash([]);
   }
 
-  function drawHeat(ctx, p, ext, W, H) {
-    const R = p.meta.posterior_res, base = S.view.extent, color = COLORS[S.view.label % COLORS.length];
-    const cw = (base[1] - base[0]) / R, ch = (base[3] - base[2]) / R;
-    ctx.fillStyle = color;
-    for (let j = 0; j < R; j++) for (let i = 0; i < R; i++) {
-      const v = p.posterior[j * R + i];
-      if (!(v > 0.02)) continue;
-      const [x0, y0] = toPx([base[0] + i * cw, base[2] + (j + 1) * ch], ext, W, H);
-      const [x1, y1] = toPx([base[0] + (i + 1) * cw, base[2] + j * ch], ext, W, H);
-      ctx.globalAlpha = 0.28 * v;
-      ctx.fillRect(x0, y0, x1 - x0 + 0.5, y1 - y0 + 0.5);
+  function drawHeat(ctx, p, ext, W, H) {  // exact p(c|z_lam) as a smooth tint of the class colour
+    const R = p.meta.posterior_res, base = S.view.extent, hex = COLORS[S.view.label % COLORS.length];
+    const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    if (!p.heatCanvas) {
+      const off = document.createElement("canvas"); off.width = R; off.height = R;
+      const octx = off.getContext("2d"), img = octx.createImageData(R, R);
+      for (let j = 0; j < R; j++) for (let i = 0; i < R; i++) {
+        const v = p.posterior[j * R + i], o = ((R - 1 - j) * R + i) * 4;  // row 0 of the grid is the bottom
+        img.data[o] = rgb[0]; img.data[o + 1] = rgb[1]; img.data[o + 2] = rgb[2];
+        img.data[o + 3] = Math.round(255 * 0.35 * (Number.isFinite(v) ? v : 0));
+      }
+      octx.putImageData(img, 0, 0);
+      p.heatCanvas = off;
     }
-    ctx.globalAlpha = 1;
+    const [x0, y0] = toPx([base[0], base[3]], ext, W, H), [x1, y1] = toPx([base[1], base[2]], ext, W, H);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(p.heatCanvas, x0, y0, x1 - x0, y1 - y0);
   }
 
   function fieldValues(p, pos) {
@@ -260,7 +264,7 @@
       ctx.beginPath(); ctx.arc(x, y, 4, 0, 2 * Math.PI); ctx.fill();
       if (seen.has(c)) return;
       seen.add(c);
-      label(ctx, S.view.class_names[c], x + 22, y - 16, COLORS[c % COLORS.length], 26);
+      label(ctx, S.view.class_names[c], x + 26, y - 20, COLORS[c % COLORS.length], 34);
     });
   }
 
