@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -17,24 +16,18 @@ import torch  # noqa: E402
 
 from cfg_core.mixture_json import PRESETS  # noqa: E402
 from explainer import warmup  # noqa: E402
-from explainer.i18n import t  # noqa: E402
-from explainer.lab import TAU_NOTE  # noqa: E402
+from explainer.i18n import HOW_IT_WORKS, t  # noqa: E402
 from ui.lab import (DEFAULTS, LAB, MAX_UPLOAD_BYTES, on_dataset, restore_from_url, toy, train_custom,  # noqa: E402
                     train_estimate, update_view)
 from ui.lab_tab import (HEAVY, STATIC, lab_tab, language_switch, lessons_bar, lessons_page,  # noqa: E402
                         wire_lab)
-from explainer.mnist import STEPS as MNIST_STEPS  # noqa: E402
 from ui.mnist import (MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_animation, mnist_first_show,  # noqa: E402
                       mnist_grids, mnist_update, sweep_image)
 
-HOW_IT_WORKS = STATIC / "how_it_works.md"
-MNIST_STEPS_NOTE = f"DDIM, {MNIST_STEPS} steps (as in docs/MNIST.md and the sweep)."
 
 # --- the UI ---------------------------------------------------------------------------------------
 def _mnist_tab():
-    gr.Markdown("Guided samples of one digit from a small class-conditional U-Net (trained with p_uncond = 0.1). "
-                "The **judge** is an independent classifier trained on a separate split: it grades, it never guides. "
-                f"{MNIST_STEPS_NOTE} " + TAU_NOTE)
+    intro = gr.Markdown(t("en", "mnist_intro"))
     with gr.Row():
         with gr.Column(scale=1, min_width=260):
             digit = gr.Radio(list(range(10)), value=3, label="digit")
@@ -64,14 +57,11 @@ def _mnist_tab():
     w.input(mnist_update, inputs, [grid, table, sweep], trigger_mode="always_last", **heavy)
     mp4.click(lambda *a: mnist_animation("mp4", *a), inputs, anim, **heavy)
     gif.click(lambda *a: mnist_animation("gif", *a), inputs, anim, **heavy)
-    return inputs, (grid, table, sweep), status
+    return inputs, (grid, table, sweep), status, intro
 
 
 def _train_tab(custom_json, controls, lab_out):
-    gr.Markdown("Train the three networks of the lab (the joint conditional/unconditional ε-network with label "
-                "dropout p_uncond, a noise-aware classifier and a clean-data classifier) on a mixture, here, on the "
-                "server's CPU. Edit a mixture in the lab's *Edit or upload a mixture* panel first, or start from a "
-                "preset. When it finishes, the lab switches to mixture **custom**.")
+    intro = gr.Markdown(t("en", "train_intro"))
     with gr.Row():
         source = gr.Dropdown(["custom", *PRESETS], value="three_gaussians", label="train on")
         p_uncond = gr.Slider(0.05, 0.5, value=0.1, step=0.05, label="p_uncond (paper: 0.1–0.2 good, 0.5 worse)")
@@ -92,7 +82,7 @@ def _train_tab(custom_json, controls, lab_out):
                     api_visibility="undocumented").success(
         on_dataset, [dataset, custom_json], label, api_visibility="undocumented").then(
         update_view, controls, list(lab_out), **HEAVY)
-    return knobs, estimate
+    return knobs, estimate, intro
 
 
 def build_demo() -> gr.Blocks:
@@ -111,13 +101,13 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("2D guidance lab", id="lab") as lab_tab_item:
                 controls, lab_out, toggled, texts = lab_tab(custom_json, hints)
             with gr.Tab("MNIST", id="mnist") as mnist_tab:
-                mnist_inputs, mnist_out, mnist_status = _mnist_tab()
+                mnist_inputs, mnist_out, mnist_status, mnist_intro = _mnist_tab()
             with gr.Tab("Train your own", id="train") as train_tab:
-                train_knobs, train_estimate_box = _train_tab(custom_json, controls + [hints], lab_out)
+                train_knobs, train_estimate_box, train_intro = _train_tab(custom_json, controls + [hints], lab_out)
             with gr.Tab("How it works", id="how") as how_tab:
-                gr.Markdown("## The lessons, one claim each (open any in the lab)")
-                page_buttons = lessons_page()
-                gr.Markdown(HOW_IT_WORKS.read_text(encoding="utf-8"), latex_delimiters=[
+                how_heading = gr.Markdown(t("en", "how_heading"))
+                page_texts, page_buttons = lessons_page()
+                how_text = gr.Markdown((STATIC / HOW_IT_WORKS["en"]).read_text(encoding="utf-8"), latex_delimiters=[
                     {"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}])
         # /toy and the w slider's sync are answered from the cache in < 1 ms, so they skip the queue (its
         # per-request overhead dominated under 40 users); precomputations stay bounded inside LabViews.
@@ -125,6 +115,7 @@ def build_demo() -> gr.Blocks:
         gr.api(mnist, api_name="mnist", concurrency_limit=2, concurrency_id="mnist")
         texts["tabs"] = [lab_tab_item, mnist_tab, train_tab, how_tab]
         texts["mnist"] = mnist_inputs[:4]  # digit, method, w, seed
+        texts["pages"] = [mnist_intro, train_intro, how_heading, how_text, *page_texts, *page_buttons]
         relabel = wire_lab(controls, lab_out, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang,
                            page_buttons)
         demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, *toggled],

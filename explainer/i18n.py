@@ -22,6 +22,15 @@ TEXT = {
         "sampler": "sampler", "classifier": "CG's classifier", "cg_base": "CG's base model (unconditional uses w + 1)",
         "lam": "noise level λ of the drawn field (log-SNR)", "seed": "seed",
         "mp4": "⬇ Animation (MP4)", "gif": "⬇ Animation (GIF)", "link": "Link to this view",
+        "mnist_intro": "Guided samples of one digit from a small class-conditional U-Net (trained with p_uncond = 0.1). "
+                       "The **judge** is an independent classifier trained on a separate split: it grades, it never "
+                       "guides. DDIM, 50 steps (as in docs/MNIST.md and the sweep). **Reduced sampler noise** runs the "
+                       "ancestral sampler with its noise multiplied by tau = 1/(1+w).",
+        "train_intro": "Train the three networks of the lab (the joint conditional/unconditional ε-network with label "
+                       "dropout p_uncond, a noise-aware classifier and a clean-data classifier) on a mixture, here, on "
+                       "the server's CPU. Edit a mixture in the lab's *Edit or upload a mixture* panel first, or start "
+                       "from a preset. When it finishes, the lab switches to mixture **custom**.",
+        "how_heading": "## The lessons, one claim each (open any in the lab)", "open_lesson": "Open lesson {n} in the lab →",
         "language": "language", "digit": "digit", "mnist_method": "method", "mnist_w": "w (guidance_scale = 1 + w)",
     },
     "ko": {
@@ -36,6 +45,13 @@ TEXT = {
         "sampler": "샘플러", "classifier": "CG의 분류기", "cg_base": "CG의 기반 모델 (무조건부는 w + 1 사용)",
         "lam": "화살표를 그릴 노이즈 수준 λ (log-SNR)", "seed": "시드",
         "mp4": "⬇ 애니메이션 (MP4)", "gif": "⬇ 애니메이션 (GIF)", "link": "이 화면의 링크",
+        "mnist_intro": "작은 클래스 조건부 U-Net(p_uncond = 0.1로 학습)이 만든 한 숫자의 가이드된 샘플입니다. **심판**은 다른 "
+                       "데이터로 학습한 독립적인 분류기로, 채점만 하고 가이드하지 않습니다. DDIM 50단계 (docs/MNIST.md와 "
+                       "sweep과 같음). **샘플러 노이즈 줄이기**는 조상 샘플러의 노이즈에 tau = 1/(1+w)를 곱합니다.",
+        "train_intro": "실험실의 세 네트워크(레이블 드롭아웃 p_uncond로 조건부/무조건부를 함께 배우는 ε-네트워크, 노이즈 인식 "
+                       "분류기, 깨끗한 데이터 분류기)를 이 서버의 CPU에서 혼합 분포로 학습합니다. 먼저 실험실의 *혼합 편집/업로드* "
+                       "패널에서 혼합을 고치거나 프리셋에서 시작하세요. 끝나면 실험실이 **custom** 혼합으로 바뀝니다.",
+        "how_heading": "## 수업: 주장 하나씩 (실험실에서 열어 보세요)", "open_lesson": "수업 {n}을 실험실에서 열기 →",
         "language": "언어", "digit": "숫자", "mnist_method": "방법", "mnist_w": "w (guidance_scale = 1 + w)",
     },
 }
@@ -47,6 +63,9 @@ def pick_language(query_lang: str | None, accept_language: str | None) -> str:
         return query_lang
     first = (accept_language or "").split(",")[0].strip().lower()
     return "ko" if first.startswith("ko") else "en"
+
+
+HOW_IT_WORKS = {"en": "how_it_works.md", "ko": "how_it_works.ko.md"}  # the How-it-works page, in ui/static/
 
 
 def t(lang: str, key: str) -> str:

@@ -47,3 +47,19 @@ def app_url():
         yield url
     finally:
         demo.close()
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium: the browser tests never download one
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium via Playwright, one per test module (the modules skip themselves without it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

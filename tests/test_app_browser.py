@@ -42,14 +42,6 @@ def url(app_url):
     return app_url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser):
     ARTIFACTS.mkdir(exist_ok=True)

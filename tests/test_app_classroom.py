@@ -18,14 +18,6 @@ if not Path(CHROMIUM).exists():
 playwright = pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def _open(browser, url, width=1280, height=900, locale="en-US"):
     page = browser.new_page(viewport={"width": width, "height": height}, locale=locale)
     page.errors = []

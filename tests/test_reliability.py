@@ -211,7 +211,8 @@ def test_a_bad_link_falls_back_to_the_default_view():
         query_params = {"dataset": "custom", "mix": base64.urlsafe_b64encode(huge.encode()).decode()}
 
     values = ui_lab.restore_from_url(Request())
-    assert values[1] == "" and tuple(values[3:]) == Selection().values()[3:]  # the default view, other controls fine
+    n = len(Selection().values())  # then the canvas hints, the language, the caption, the toggled controls
+    assert values[1] == "" and tuple(values[3:n]) == Selection().values()[3:]  # the default view, other controls fine
 
 
 def test_devices_directories_and_unwritable_outputs(tmp_path):
@@ -241,8 +242,12 @@ def tiny_checkpoint(tmp_path_factory):
 
 @pytest.mark.parametrize("hidden", [-1, 10**12, 1e12, "x", True])
 def test_broken_record_is_a_checkpoint_error(tmp_path, hidden):
-    legacy = tmp_path / "ring"  # a shipped (pre-hash) checkpoint with a hand-broken record
+    legacy = tmp_path / "ring"  # a pre-hash checkpoint (weights without their record's hash) with a hand-broken record
     shutil.copytree(default_checkpoint("ring"), legacy)
+    from safetensors.torch import load_file, save_file
+
+    from cfg_core.checkpoint import WEIGHTS
+    save_file(load_file(legacy / WEIGHTS), legacy / WEIGHTS)  # no metadata: as checkpoints were before the hash
     rec = json.loads((legacy / RECORD).read_text())
     rec["modules"]["eps_model"]["hidden"] = hidden
     (legacy / RECORD).write_text(json.dumps(rec))

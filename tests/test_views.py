@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from cfg_core.toy.sampling import SampleRequest, run_sample
 from cfg_core.mixture_json import load_mixture
@@ -22,7 +21,7 @@ def exact_view(mix):
 
 
 def test_snap_w_and_bad_w():
-    assert snap_w(2.3) == 2.5 and snap_w(0) == 0.0 and snap_w(10) == 10.0
+    assert snap_w(2.3) == 2.0 and snap_w(0.27) == 0.3 and snap_w(0) == 0.0 and snap_w(10) == 10.0
     for bad in (float("nan"), float("inf"), -0.5, 10.5, "2"):
         with pytest.raises(ValueError):
             snap_w(bad)

@@ -20,14 +20,14 @@ from cfg_core.mixture_json import PRESETS, MixtureError, mixture_from_dict, mixt
 from cfg_core.toy.training import estimate_seconds
 from explainer import figures
 from explainer.editor import rows_to_spec, spec_to_rows
-from explainer.i18n import LANGUAGES, pick_language, t
+from explainer.i18n import HOW_IT_WORKS, LANGUAGES, pick_language, t
 from explainer.lab import Lab
 from explainer.lessons import BY_KEY, LESSONS, caption
-from explainer.selection import CHOICES, PAIRS, Selection, choice_label
+from explainer.selection import CHOICES, CONTROLS, Selection, choice_label
 from explainer.train_job import TrainingJobs, training_config
-from explainer.views import snap_w
 
 MAX_UPLOAD_BYTES = 1_000_000
+STATIC = Path(__file__).resolve().parent / "static"
 LAB_CHOICES = [(choice_label(c), c) for c in CHOICES]
 DEFAULTS = Selection()
 
@@ -98,7 +98,7 @@ def update_view(*values, progress=gr.Progress()):
 
 def on_w(*values):
     """The slider's change event: the browser already redrew; sync the numbers and the link."""
-    sel = selection(values[:-1])
+    sel = selection(values[:len(CONTROLS)])
     view, note = lab_view(sel)
     return LAB.summary(view, sel.w, note), sel.to_query()
 
@@ -124,8 +124,8 @@ def restore_from_url(request: gr.Request):
     if notices:
         gr.Warning("Some of the link's settings were not valid: " + "; ".join(notices))
     values = list(sel.values())
-    values[0], values[2] = gr.Dropdown(value=sel.dataset), radio
-    headers = request.headers if request is not None else {}
+    values[0], values[2] = gr.update(value=sel.dataset), radio
+    headers = getattr(request, "headers", None) or {}
     lang = pick_language(params.get("lang"), headers.get("accept-language"))
     layers = BY_KEY[lesson].layers if lesson in BY_KEY else {}
     text = caption(BY_KEY[lesson], lang) if lesson in BY_KEY else ""
@@ -146,7 +146,7 @@ def apply_lesson(key: str, hints: str):
                 *[gr.skip()] * 3)
     sel = lesson.selection
     values = list(sel.values())
-    values[0], values[2] = gr.Dropdown(value=sel.dataset), class_radio(sel)
+    values[0], values[2] = gr.update(value=sel.dataset), class_radio(sel)
     return (*values, new_hints, caption(lesson, lang), gr.Tabs(selected="lab"), *visibility(sel.method))
 
 
@@ -162,11 +162,15 @@ def set_language(lang: str, hints: str):
             *[gr.update(value=lesson_.title[lang]) for lesson_ in LESSONS],
             *[gr.update(label=t(lang, k)) for k in ("tab_lab", "tab_mnist", "tab_train", "tab_how")],
             *[gr.update(label=t(lang, k)) for k in ("digit", "mnist_method", "mnist_w", "seed")],
-            gr.update(label=t(lang, "more")))
+            gr.update(label=t(lang, "more")),
+            t(lang, "mnist_intro"), t(lang, "train_intro"), t(lang, "how_heading"),
+            (STATIC / HOW_IT_WORKS[lang]).read_text(encoding="utf-8"),
+            *[caption(lesson_, lang) for lesson_ in LESSONS],
+            *[t(lang, "open_lesson").format(n=i + 1) for i in range(len(LESSONS))])
 
 
 def make_animation(fmt, *values):
-    sel = selection(values[:-1])
+    sel = selection(values[:len(CONTROLS)])  # the controls (the event also sends the canvas hints)
     view, _ = lab_view(sel)
     name = f"cfg-lab-{'-vs-'.join(sel.methods)}-w{sel.w:.3g}.{fmt}"  # never a user-given name in a path
     return gr.File(str(figures.save_animation(figures.lab_frames(view, sel.w), animation_path(name))), visible=True)
@@ -205,7 +209,7 @@ def apply_table(rows, class_names):
     except MixtureError as err:
         raise gr.Error(str(err)) from None
     gr.Info(f"Custom mixture with {len(mix.weights)} components and classes {', '.join(mix.class_names)}.")
-    return json.dumps(mixture_to_dict(mix)), json.dumps(mixture_to_dict(mix), indent=1), gr.Dropdown(value="custom"), \
+    return json.dumps(mixture_to_dict(mix)), json.dumps(mixture_to_dict(mix), indent=1), gr.update(value="custom"), \
         gr.Radio(choices=[(n, i) for i, n in enumerate(mix.class_names)], value=0)
 
 
@@ -279,7 +283,7 @@ def train_custom(source, custom_json, p_uncond, steps, classifier_steps):
     secs = payload.record.get("seconds", 0)
     yield (f"Trained in {secs:.1f} s (p_uncond {float(p_uncond):g}). The lab now uses it: dataset **custom**."
            + (f"  \n{note}" if note else ""),
-           figures.loss_figure(curves), json.dumps(mixture_to_dict(mix)), gr.Dropdown(value="custom"))
+           figures.loss_figure(curves), json.dumps(mixture_to_dict(mix)), gr.update(value="custom"))
 
 
 # --- API endpoints --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import gradio as gr
 from cfg_core.mixture_json import PRESETS
 from explainer.editor import TABLE_COLUMNS
 from explainer.i18n import LANGUAGE_NAMES, t
-from explainer.lessons import LESSONS
+from explainer.lessons import LESSONS, caption
 from ui.lab import (DEFAULTS, LAB_CHOICES, apply_lesson, apply_table, load_preset_into_editor, make_animation,
                     on_dataset, on_w, set_language, update_view, upload_mixture, visibility)
 
@@ -104,7 +104,7 @@ def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_te
             update_view, inputs, outputs, **HEAVY)
     relabel = dict(fn=set_language, inputs=[lang, hints], outputs=[hints, lesson_text, title, *texts["labels"],
                                                                    *texts["buttons"], *lesson_buttons, *texts["tabs"],
-                                                                   *texts["mnist"], texts["more"]],
+                                                                   *texts["mnist"], texts["more"], *texts["pages"]],
                    api_visibility="undocumented", queue=False)
     lang.input(**relabel).then(update_view, inputs, outputs, **HEAVY)
     return relabel
@@ -120,8 +120,8 @@ LESSON_FIGURES = STATIC / "lessons"  # <key>.png, made by scripts/bench_classroo
 
 def lessons_page(lang: str = "en"):
     """How-it-works' lesson list: each lesson's picture, caption and a button that opens it in the lab.
-    Returns the buttons (wired like the lesson bar's)."""
-    buttons = []
+    Returns the captions and the buttons (wired like the lesson bar's, relabelled by the language switch)."""
+    texts, buttons = [], []
     for i, lesson in enumerate(LESSONS):
         with gr.Row(equal_height=False, elem_classes="how-lesson"):
             figure = LESSON_FIGURES / f"{lesson.key}.png"
@@ -129,6 +129,6 @@ def lessons_page(lang: str = "en"):
                 gr.Image(str(figure), show_label=False, interactive=False, height=220, scale=2, min_width=280,
                          buttons=["fullscreen"])
             with gr.Column(scale=3):
-                gr.Markdown(f"### {lesson.title[lang]}\n{lesson.caption[lang]}")
-                buttons.append(gr.Button(f"Open lesson {i + 1} in the lab →", size="sm", variant="secondary"))
-    return buttons
+                texts.append(gr.Markdown(caption(lesson, lang)))
+                buttons.append(gr.Button(t(lang, "open_lesson").format(n=i + 1), size="sm", variant="secondary"))
+    return texts, buttons
