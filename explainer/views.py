@@ -210,7 +210,8 @@ class PanelView:
 
     def to_json(self) -> dict:
         scale = coord_scale(self.traj)
-        return {"method": self.method, "title": self.title, "baseline": self.baseline, "spec": asdict(self.spec), "shape": list(self.traj.shape),
+        return {"method": self.method, "title": self.title, "short": methods.get(self.method).short,
+                "baseline": self.baseline, "spec": asdict(self.spec), "shape": list(self.traj.shape),
                 "coord_scale": scale, "traj": encode_coords(self.traj, scale), "frame_lams": self.frame_lams,
                 "field": encode_f32(self.field), "field_cond": encode_f32(self.field_cond),
                 "field_uncond": encode_f32(self.field_uncond), "field_implicit": encode_f32(self.field_implicit),

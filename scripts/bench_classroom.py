@@ -136,7 +136,7 @@ def shots(browser, base) -> list[str]:
                     page.locator("#mnist-view img").first.wait_for(timeout=120_000)
                 page.wait_for_timeout(1200)
                 name = f"{lesson.key}_{lang}{'_present' if present else ''}.png"
-                page.screenshot(path=str(out_docs / name))
+                page.screenshot(path=str(out_docs / name), full_page=not present)
                 written.append(name)
                 if lang == "en" and not present and lesson.selection is not None:
                     page.locator("#toy-view .lab-panels").screenshot(path=str(out_static / f"{lesson.key}.png"))

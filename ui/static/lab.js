@@ -341,8 +341,14 @@
     const lam = p.meta.frame_lams[frame];
     const stage = frame === F - 1 ? T("final") : `${T("step")} ${frame + 1}/${F}, λ = ${lam}`;
     ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(0, 0, W, 50);
-    ctx.fillStyle = "#222"; ctx.font = "28px sans-serif"; ctx.textAlign = "left";
-    ctx.fillText(none ? `${T("nowt")} · ${stage}` : `w = ${fmtW(w)}  (1 + w = ${fmtW(1 + w)})  ·  ${stage}`, 14, 36);
+    ctx.fillStyle = "#222"; ctx.font = "26px sans-serif"; ctx.textAlign = "left";
+    const name = p.meta.short || p.meta.method, detail = p.meta.spec.method === "cg" && p.meta.spec.cg_base === "unconditional"
+      ? " (p(x), w + 1)" : (p.meta.spec.sampler === "ddpm" && !p.meta.baseline ? " (DDPM)" : "");
+    ctx.font = "bold 26px sans-serif";
+    ctx.fillText(name + detail, 14, 36);
+    const off = ctx.measureText(name + detail).width + 28;
+    ctx.font = "26px sans-serif";
+    ctx.fillText(none ? `${T("nowt")} · ${stage}` : `w = ${fmtW(w)} (1 + w = ${fmtW(1 + w)}) · ${stage}`, 14 + off, 36);
     p.table.innerHTML = numbersRow(p, pos, info);
   }
 
