@@ -120,18 +120,18 @@ def build_demo() -> gr.Blocks:
                            page_buttons)
         demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, *toggled],
                   api_visibility="undocumented").then(**relabel).then(update_view, controls + [hints], lab_out, **HEAVY)
-        # MNIST renders lazily, when its tab is first opened (page load and start-up stay as fast as before)
         train_tab.select(train_estimate, train_knobs, train_estimate_box, concurrency_limit=1,
                          concurrency_id="estimate", api_visibility="undocumented")
+        # MNIST renders lazily, when its tab is first opened (page load and start-up stay as fast as before)
         mnist_shown = gr.State(False)
         mnist_tab.select(mnist_first_show, [mnist_shown, *mnist_inputs], [*mnist_out, mnist_status, mnist_shown],
                          concurrency_limit=2, concurrency_id="mnist", api_visibility="undocumented")
     return demo
 
 
-def warm_up():
+def warm_up() -> None:
     """Precompute the default lab view, the MNIST tab's first view, then every lab view a lesson or a control can
-    reach (explainer.warmup), in the background after start; returns the lab warm-up's live state."""
+    reach (explainer.warmup), in the background after start."""
     def work():
         try:
             LAB.view(DEFAULTS)
@@ -140,12 +140,8 @@ def warm_up():
                 sweep_image(MNIST_DEFAULTS[2])
         except Exception as err:  # never take the server down from the warm-up
             print(f"warm-up failed: {err}")
-        STATE.update(lab=warmup.start(LAB))
+        warmup.start(LAB)
     threading.Thread(target=work, daemon=True).start()
-    return STATE
-
-
-STATE: dict = {}  # "lab": the lab warm-up's WarmupState once it runs
 
 
 def server_name() -> str:

@@ -20,12 +20,17 @@ from cfg_core.toy.sampling import models_for
 POSTERIOR_RES = 48  # cells per side of the p(c|z) heatmap
 
 
+def batched_guidance(mix, trained, spec, w_col: torch.Tensor, exact: bool):
+    """The method's ordinary strategy with w as a column tensor [N, 1]: row i is guided with weight w_col[i]."""
+    models = models_for(mix, trained, "exact" if exact else "learned")
+    return methods.make_strategy(spec.method, models, spec.label, w_col, spec.cg_base)
+
+
 def guided_field(mix, trained, spec, points: torch.Tensor, exact: bool, w_grid) -> torch.Tensor:
     """s_hat = -eps_hat / sigma at spec.field_lam for every w on the points.  # [W, P, 2]"""
     dtype = torch.float64 if exact else torch.float32
     w_col = torch.tensor(w_grid, dtype=dtype).repeat_interleave(len(points))[:, None]
-    models = models_for(mix, trained, "exact" if exact else "learned")
-    guidance = methods.make_strategy(spec.method, models, spec.label, w_col, spec.cg_base)
+    guidance = batched_guidance(mix, trained, spec, w_col, exact)
     z = points.to(dtype).repeat(len(w_grid), 1)
     with torch.no_grad():
         eps_hat = guidance.eps_hat(z, spec.field_lam)  # [W*P, 2]

@@ -47,7 +47,6 @@ class Lab:
         self.registry = ModelRegistry(checkpoint_root)
         self.views = LabViews(maxsize=cache_size)
         self.retrain = retrain or retrain_config()
-        self._model_keys: dict[str, str] = {}  # registry key -> the model key its last view used
 
     def resolve(self, sel: Selection) -> tuple[str, GaussianMixture]:
         """(registry key, mixture) of a selection; MixtureError (a ValueError) when it cannot be used."""
@@ -61,16 +60,13 @@ class Lab:
     def view(self, sel: Selection, on_progress=None) -> tuple[LabView, str]:
         """The precomputed view of a selection, and a note when it had to fall back to exact scores."""
         key, mix = self.resolve(sel)
-        if sel.label >= mix.num_classes:
-            raise SelectionError(f"label must be an integer in [0, {mix.num_classes - 1}] "
-                                 f"({', '.join(mix.class_names)}), got {sel.label}")
-        score, note, tm, model_key = sel.score, "", None, ""
-        if score == "learned":
+        specs = [PanelSpec(key, sel.label, m, sampler, sel.score, base, sel.seed, sel.lam).checked(mix)  # the label check
+                 for m, sampler, base in sel.panels()]
+        note, tm, model_key = "", None, ""
+        if sel.score == "learned":
             tm, model_key = self.registry.trained_or_retrain(key, self.retrain, on_progress)
-            self._model_keys[key] = model_key
             if tm is None:
-                score, note = "exact", NO_MODEL_NOTE
-        specs = [PanelSpec(key, sel.label, m, sampler, score, base, sel.seed, sel.lam) for m, sampler, base in sel.panels()]
+                specs, note = [replace(s, score="exact") for s in specs], NO_MODEL_NOTE
         return self.views.view(mix, tm, specs, model_key), note
 
     def payload(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[str, LabView, str]:
@@ -78,7 +74,7 @@ class Lab:
         canvas hints (language, a lesson's layers), which change without recomputing the view."""
         view, note = self.view(sel, on_progress)
         spec = view.panels[0].spec
-        model_key = self._model_keys.get(spec.dataset, "") if spec.score == "learned" else ""
+        model_key = self.registry.trained(spec.dataset)[1] if spec.score == "learned" else ""
         extras = {"tradeoff": self.views.tradeoff(view.mixture, spec, model_key), "hints": hints or {}, "note": note}
         return view.json_text[:-1] + ',"extras":' + json.dumps(extras, separators=(",", ":")) + "}", view, note
 
@@ -103,7 +99,7 @@ class Lab:
     def toy(self, sel: Selection) -> dict:
         """One method's final samples and numbers at the grid w nearest to sel.w (the /toy endpoint)."""
         if sel.method not in SINGLE:
-            raise SelectionError("method must be a single method: one of cfg, cg, scaled, reduced, none")
+            raise SelectionError(f"method must be a single method: one of {', '.join(SINGLE)}")
         sel = replace(sel, cg_base="conditional", lam=0.0)
         view, note = self.view(sel)
         w = snap_w(sel.w)

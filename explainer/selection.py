@@ -95,9 +95,8 @@ class Selection:
 
     def validated(self) -> "Selection":
         """The selection with types normalised, or SelectionError with one line."""
-        if self.dataset != "custom":
-            if self.dataset not in PRESETS:
-                raise SelectionError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(PRESETS)} or custom")
+        if self.dataset != "custom" and self.dataset not in PRESETS:
+            raise SelectionError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(PRESETS)} or custom")
         return replace(
             self, custom_json=self.custom_json if isinstance(self.custom_json, str) else "",
             label=check_integer(self.label, "label", 0, 63), method=_one_of(self.method, "method", CHOICES),

@@ -32,12 +32,13 @@ from cfg_core.mixture import GaussianMixture, grid_density
 from cfg_core.mixture_json import mixture_key
 from cfg_core.samplers import SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
-from cfg_core.toy.sampling import models_for
 from cfg_core.toy.training import TrainedMixture
 from explainer.cache import LruCache
 from explainer.encode import coord_scale, encode_coords, encode_f32
-from explainer.fields import classifier_field, field_error, guided_field, plain_fields, posterior_map
+from explainer.fields import (batched_guidance, classifier_field, field_error, guided_field, plain_fields,
+                              posterior_map)
 from explainer.geometry import FIELD_GRID, field_points, hdr_contours, view_extent
+from explainer.selection import SelectionError
 
 # The w values computed ahead: finer where the paper's best FID lies (w = 0.1-0.3); the browser interpolates
 # between neighbours (same initial noise, so samples move continuously), so any w in [0, 10] can be shown.
@@ -69,7 +70,7 @@ class PanelSpec:
         """The spec with values snapped to what the lab offers, or ValueError with one line."""
         methods.get(self.method)
         if isinstance(self.label, bool) or not isinstance(self.label, int) or not 0 <= self.label < mix.num_classes:
-            raise ValueError(f"label must be an integer in [0, {mix.num_classes - 1}] "
+            raise SelectionError(f"label must be an integer in [0, {mix.num_classes - 1}] "
                              f"({', '.join(mix.class_names)}), got {self.label!r}")
         for name, allowed in (("sampler", ("ddim", "ddpm")), ("score", ("learned", "exact")),
                               ("cg_base", ("conditional", "unconditional"))):
@@ -82,11 +83,17 @@ class PanelSpec:
         return replace(self, field_lam=round(lam * 4) / 4, sampler=sampler, seed=int(self.seed))
 
 
-def w_neighbours(w) -> tuple[int, int, float]:
-    """(i, j, t): w lies between W_GRID[i] and W_GRID[j] = W_GRID[i + 1], at fraction t (the browser's lerp)."""
+def check_lab_w(w) -> float:
+    """w checked (finite, in [0, MAX_W]) and inside the lab's range [0, W_MAX_UI]."""
     w = check_w(w)
     if w > W_MAX_UI:
         raise ValueError(f"the lab shows w in [0, {W_MAX_UI:g}], got {w:g}")
+    return w
+
+
+def w_neighbours(w) -> tuple[int, int, float]:
+    """(i, j, t): w lies between W_GRID[i] and W_GRID[j] = W_GRID[i + 1], at fraction t (the browser's lerp)."""
+    w = check_lab_w(w)
     j = next((k for k, g in enumerate(W_GRID) if g >= w), len(W_GRID) - 1)
     if j == 0 or W_GRID[j] == w:
         return j, j, 0.0
@@ -94,18 +101,9 @@ def w_neighbours(w) -> tuple[int, int, float]:
 
 
 def snap_w(w) -> float:
-    """w checked (finite, in [0, MAX_W]) and snapped to the nearest grid value in [0, W_MAX_UI]."""
-    w = check_w(w)
-    if w > W_MAX_UI:
-        raise ValueError(f"the lab shows w in [0, {W_MAX_UI:g}], got {w:g}")
+    """w checked (check_lab_w) and snapped to the nearest grid value."""
+    w = check_lab_w(w)
     return min(W_GRID, key=lambda g: abs(g - w))
-
-
-# --- guidance with w as a column: every w of the grid in one batch ---------------------------------
-def batched_guidance(mix, trained, spec: PanelSpec, w_col: torch.Tensor, exact: bool):
-    """The method's ordinary strategy with w as a column tensor [N, 1]: row i is guided with weight w_col[i]."""
-    models = models_for(mix, trained, "exact" if exact else "learned")
-    return methods.make_strategy(spec.method, models, spec.label, w_col, spec.cg_base)
 
 
 def _thin(traj: torch.Tensor, frames: int = FRAMES) -> tuple[torch.Tensor, list[int]]:

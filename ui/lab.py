@@ -37,31 +37,43 @@ LAB = Lab(CHECKPOINT_DIR)
 TRAINING = TrainingJobs(LAB.registry)  # one training at a time per app, each cancellable
 
 
+@contextlib.contextmanager
+def user_errors(*also: type[Exception]):
+    """Turn the library's one-line ValueErrors (and `also`) into gr.Error: shown to the user, the server keeps
+    serving."""
+    try:
+        yield
+    except (ValueError, *also) as err:
+        raise gr.Error(str(err).splitlines()[0]) from None
+
+
 def selection(values) -> Selection:
-    """The controls' values as a checked Selection, or gr.Error with one line."""
-    try:
-        return Selection.from_values(*values)
-    except ValueError as err:
-        raise gr.Error(str(err).splitlines()[0]) from None
-
-
-def lab_view(sel: Selection, progress=None):
-    """The view of a selection (gr.Error on bad input); progress shows a retraining checkpoint."""
-    def on_progress(frac, desc):
-        if progress is not None:
-            progress(frac, desc=desc)
-    try:
-        return LAB.view(sel, on_progress)
-    except ValueError as err:
-        raise gr.Error(str(err).splitlines()[0]) from None
+    """The controls' values (the event may append the canvas hints) as a checked Selection, or gr.Error."""
+    with user_errors():
+        return Selection.from_values(*values[:len(CONTROLS)])
 
 
 def class_radio(sel: Selection) -> gr.Radio:
-    try:
+    with user_errors():
         _, mix = LAB.resolve(sel)
-    except ValueError as err:
-        raise gr.Error(str(err).splitlines()[0]) from None
     return gr.Radio(choices=[(n, i) for i, n in enumerate(mix.class_names)], value=min(sel.label, mix.num_classes - 1))
+
+
+def control_values(sel: Selection) -> list:
+    """What a handler returns to the controls for a selection: its values, the mixture and class as updates."""
+    values = list(sel.values())
+    values[0], values[2] = gr.update(value=sel.dataset), class_radio(sel)
+    return values
+
+
+def language(lang) -> str:
+    return lang if lang in LANGUAGES else "en"
+
+
+def lesson_hints(lang: str, key: str = "") -> str:
+    """The canvas hints box: the language, and the lesson whose layers the canvas sets once."""
+    layers = BY_KEY[key].layers if key in BY_KEY else {}
+    return json.dumps({"lang": lang, "layers": layers, "lesson": key if key in BY_KEY else ""})
 
 
 def hints_of(text) -> dict:
@@ -85,21 +97,18 @@ def visibility(method):
 
 # --- lab events -----------------------------------------------------------------------------------
 def update_view(*values, progress=gr.Progress()):
-    *controls, hints = values
-    sel = selection(controls)
-    def on_progress(frac, desc):
-        progress(frac, desc=desc)
-    try:
-        text, view, note = LAB.payload(sel, hints_of(hints), on_progress)
-    except ValueError as err:
-        raise gr.Error(str(err).splitlines()[0]) from None
+    """A new view for the controls (the last value is the canvas hints); progress shows a retraining checkpoint."""
+    sel = selection(values)
+    with user_errors():
+        text, view, note = LAB.payload(sel, hints_of(values[-1]), lambda frac, desc: progress(frac, desc=desc))
     return text, LAB.summary(view, sel.w, note), sel.to_query()
 
 
 def on_w(*values):
     """The slider's change event: the browser already redrew; sync the numbers and the link."""
-    sel = selection(values[:len(CONTROLS)])
-    view, note = lab_view(sel)
+    sel = selection(values)
+    with user_errors():
+        view, note = LAB.view(sel)
     return LAB.summary(view, sel.w, note), sel.to_query()
 
 
@@ -117,20 +126,16 @@ def restore_from_url(request: gr.Request):
         params = {**{k: str(v) for k, v in BY_KEY[lesson].selection.__dict__.items() if k != "custom_json"}, **params}
     sel, notices = Selection.from_query(params)
     try:
-        radio = class_radio(sel)
+        values = control_values(sel)
     except gr.Error:
-        sel, radio = DEFAULTS, class_radio(DEFAULTS)
+        sel, values = DEFAULTS, control_values(DEFAULTS)
         notices.append("the link's mixture could not be used; showing the default view")
     if notices:
         gr.Warning("Some of the link's settings were not valid: " + "; ".join(notices))
-    values = list(sel.values())
-    values[0], values[2] = gr.update(value=sel.dataset), radio
     headers = getattr(request, "headers", None) or {}
     lang = pick_language(params.get("lang"), headers.get("accept-language"))
-    layers = BY_KEY[lesson].layers if lesson in BY_KEY else {}
     text = caption(BY_KEY[lesson], lang) if lesson in BY_KEY else ""
-    return (*values, json.dumps({"lang": lang, "layers": layers, "lesson": lesson if lesson in BY_KEY else ""}),
-            lang, text, *visibility(sel.method))
+    return (*values, lesson_hints(lang, lesson or ""), lang, text, *visibility(sel.method))
 
 
 def apply_lesson(key: str, hints: str):
@@ -138,21 +143,18 @@ def apply_lesson(key: str, hints: str):
     lesson = BY_KEY.get(key)
     if lesson is None:
         raise gr.Error(f"unknown lesson {key!r}; choose one of {', '.join(BY_KEY)}")
-    lang = hints_of(hints).get("lang", "en")
-    lang = lang if lang in LANGUAGES else "en"
-    new_hints = json.dumps({"lang": lang, "layers": lesson.layers, "lesson": key})
+    lang = language(hints_of(hints).get("lang"))
     if lesson.selection is None:  # the MNIST lesson: keep the lab as it is, open the MNIST tab
-        return (*[gr.skip()] * 11, new_hints, caption(lesson, lang), gr.Tabs(selected=lesson.tab),
-                *[gr.skip()] * 3)
+        return (*[gr.skip()] * len(CONTROLS), lesson_hints(lang, key), caption(lesson, lang),
+                gr.Tabs(selected=lesson.tab), *[gr.skip()] * 3)
     sel = lesson.selection
-    values = list(sel.values())
-    values[0], values[2] = gr.update(value=sel.dataset), class_radio(sel)
-    return (*values, new_hints, caption(lesson, lang), gr.Tabs(selected="lab"), *visibility(sel.method))
+    return (*control_values(sel), lesson_hints(lang, key), caption(lesson, lang), gr.Tabs(selected="lab"),
+            *visibility(sel.method))
 
 
 def set_language(lang: str, hints: str):
     """Every label in the chosen language, and the hints (the canvas redraws in it)."""
-    lang = lang if lang in LANGUAGES else "en"
+    lang = language(lang)
     hints_d = {**hints_of(hints), "lang": lang}
     lesson = BY_KEY.get(hints_d.get("lesson", ""))
     return (json.dumps(hints_d), caption(lesson, lang) if lesson else "", gr.Markdown(t(lang, "title")),
@@ -170,8 +172,9 @@ def set_language(lang: str, hints: str):
 
 
 def make_animation(fmt, *values):
-    sel = selection(values[:len(CONTROLS)])  # the controls (the event also sends the canvas hints)
-    view, _ = lab_view(sel)
+    sel = selection(values)
+    with user_errors():
+        view, _ = LAB.view(sel)
     name = f"cfg-lab-{'-vs-'.join(sel.methods)}-w{sel.w:.3g}.{fmt}"  # never a user-given name in a path
     return gr.File(str(figures.save_animation(figures.lab_frames(view, sel.w), animation_path(name))), visible=True)
 
@@ -233,12 +236,10 @@ def upload_mixture(path):
 # --- train your own -------------------------------------------------------------------------------
 def _training_setup(source, custom_json, p_uncond, steps, classifier_steps):
     """(registry key, mixture, config, note) of a training request, or gr.Error with one line."""
-    try:
+    with user_errors(TypeError):
         text = custom_json if source == "custom" else json.dumps(mixture_to_dict(LAB.registry.mixture(source)))
         key, mix = LAB.resolve(Selection(dataset="custom", custom_json=text or ""))
         config, note = training_config(steps, classifier_steps, p_uncond)
-    except (ValueError, TypeError) as err:
-        raise gr.Error(str(err).splitlines()[0]) from None
     return key, mix, config, note
 
 
@@ -296,9 +297,7 @@ def toy(dataset: str = "three_gaussians", label: int = 0, method: str = "cfg", w
     method: cfg | cg | scaled | reduced | none; sampler: ddim | ddpm; score: learned | exact;
     classifier (CG's guide): noisy | clean.
     """
-    try:
+    with user_errors():
         sel = Selection(dataset=dataset, custom_json=mixture_json or "", label=label, method=method, w=w,
                         sampler=sampler, score=score, classifier=classifier, seed=seed).validated()
         return LAB.toy(sel)
-    except ValueError as err:
-        raise gr.Error(str(err).splitlines()[0]) from None

@@ -255,7 +255,7 @@
     ctx.strokeText(text, x, y); ctx.fillStyle = color; ctx.fillText(text, x, y);
   }
 
-  function drawClassLabels(ctx, ext, W, H) {  // one label per class, at its heaviest component, drawn last
+  function drawClassLabels(ctx, ext, W, H) {  // one label per class, at its first component, drawn last
     const seen = new Set();
     S.view.means.forEach((m, k) => {
       const c = S.view.component_class[k];
