@@ -14,7 +14,7 @@ TEXT = {
         "title": "## Diffusion guidance, interactively\nClassifier-free guidance (Ho & Salimans 2022) next to classifier "
                  "guidance and two naive baselines. *w* is the paper's weight: w = 0 is the plain conditional model; "
                  "diffusers' `guidance_scale` is 1 + w. Pick a lesson, then drag **w**.",
-        "lessons_hint": "**Lessons** (keys 1-7 in presenter mode: add `?present=1` to the address)",
+        "lessons_hint": "**Lessons** (keys 1-8 in presenter mode: add `?present=1` to the address)",
         "tab_lab": "2D guidance lab", "tab_mnist": "MNIST", "tab_train": "Train your own", "tab_how": "How it works",
         "mixture": "data: a 2D Gaussian mixture", "class": "class c to generate",
         "method": "method (one panel, or two side by side)", "score": "scores: learned networks or exact mixture",
@@ -32,12 +32,18 @@ TEXT = {
                        "from a preset. When it finishes, the lab switches to mixture **custom**.",
         "how_heading": "## The lessons, one claim each (open any in the lab)", "open_lesson": "Open lesson {n} in the lab →",
         "language": "language", "digit": "digit", "mnist_method": "method", "mnist_w": "w (guidance_scale = 1 + w)",
+        "reference": "CFG's 'bad' model: (1 + w) ε(z,c) − w ε_bad", "ref_uncond": "unconditional ε(z): CFG",
+        "ref_weak": "a weaker model: autoguidance", "ref_random": "a random class: ICG",
+        "corrector_steps": "corrector: Langevin steps K per level", "corrector_ratio": "corrector weight w′ / w",
+        "schedule": "guidance over noise level λ", "sched_constant": "every step", "sched_interval": "only in an interval",
+        "sched_ramp": "ramp up", "lam_lo": "interval start λ (noisy side)", "lam_hi": "interval end λ (clean side)",
+        "good_blur": "exact model blur (+G·I): an imperfect network", "bad_blur": "autoguidance's bad model blur (+B·I)",
     },
     "ko": {
         "title": "## 확산 모델 가이던스, 직접 움직여 보기\n분류기 없는 가이던스(Ho & Salimans 2022)를 분류기 가이던스와 두 가지 "
                  "단순한 기준선 옆에 놓았습니다. *w*는 논문의 가중치입니다: w = 0은 조건부 모델 그대로이고, diffusers의 "
                  "`guidance_scale`은 1 + w입니다. 수업을 고른 뒤 **w**를 움직여 보세요.",
-        "lessons_hint": "**수업** (발표 모드에서는 숫자 키 1-7: 주소에 `?present=1`을 붙이세요)",
+        "lessons_hint": "**수업** (발표 모드에서는 숫자 키 1-8: 주소에 `?present=1`을 붙이세요)",
         "tab_lab": "2D 가이던스 실험실", "tab_mnist": "MNIST", "tab_train": "직접 학습하기", "tab_how": "원리",
         "mixture": "데이터: 2차원 가우시안 혼합", "class": "생성할 클래스 c",
         "method": "방법 (패널 하나 또는 둘을 나란히)", "score": "스코어: 학습된 네트워크 또는 정확한 혼합",
@@ -53,6 +59,12 @@ TEXT = {
                        "패널에서 혼합을 고치거나 프리셋에서 시작하세요. 끝나면 실험실이 **custom** 혼합으로 바뀝니다.",
         "how_heading": "## 수업: 주장 하나씩 (실험실에서 열어 보세요)", "open_lesson": "수업 {n}을 실험실에서 열기 →",
         "language": "언어", "digit": "숫자", "mnist_method": "방법", "mnist_w": "w (guidance_scale = 1 + w)",
+        "reference": "CFG의 '나쁜' 모델: (1 + w) ε(z,c) − w ε_bad", "ref_uncond": "무조건부 ε(z): CFG",
+        "ref_weak": "더 약한 모델: 오토가이던스", "ref_random": "무작위 클래스: ICG",
+        "corrector_steps": "보정기: 수준마다 랑주뱅 단계 K", "corrector_ratio": "보정기 가중치 w′ / w",
+        "schedule": "노이즈 수준 λ에 따른 가이던스", "sched_constant": "모든 단계", "sched_interval": "구간에서만",
+        "sched_ramp": "점점 키우기", "lam_lo": "구간 시작 λ (노이즈 쪽)", "lam_hi": "구간 끝 λ (깨끗한 쪽)",
+        "good_blur": "정확한 모델 흐림 (+G·I): 불완전한 네트워크", "bad_blur": "오토가이던스의 나쁜 모델 흐림 (+B·I)",
     },
 }
 

@@ -27,6 +27,16 @@ CLEAN_NOTE = ("CG is guided by the **clean-data** classifier: its gradient is wr
               "so samples are pushed to the wrong places (compare with the noise-aware one).")
 NO_MODEL_NOTE = ("No trained model for this mixture yet: showing **exact** scores. "
                  "Train one in the *Train your own* tab.")
+NO_WEAK_MODEL_NOTE = ("Autoguidance needs a weaker model to guide against: with **exact** scores it is the mixture "
+                      "blurred by the bad-model blur. Showing exact scores.")
+
+
+def panel_specs(key: str, sel: Selection, mix) -> list[PanelSpec]:
+    """One checked PanelSpec per panel of a selection (the label is checked against the mixture here)."""
+    zoo = dict(corrector_steps=sel.corrector_steps, corrector_ratio=sel.corrector_ratio, schedule=sel.schedule,
+               lam_lo=sel.lam_lo, lam_hi=sel.lam_hi, good_blur=sel.good_blur, bad_blur=sel.bad_blur)
+    return [PanelSpec(key, sel.label, m, sampler, sel.score, base, sel.seed, sel.lam, **zoo).checked(mix)
+            for m, sampler, base in sel.panels()]
 
 
 def retrain_config() -> MixtureTrainConfig:
@@ -37,6 +47,12 @@ def retrain_config() -> MixtureTrainConfig:
         return MixtureTrainConfig()
     steps, classifier_steps = (int(v) for v in text.split(","))
     return MixtureTrainConfig(steps=steps, classifier_steps=classifier_steps)
+
+
+def panel_detail(spec: PanelSpec) -> str:
+    """What tells two panels of one method apart in the summary: sampler, CG's base."""
+    sampler = f"PC, K = {spec.corrector_steps}" if spec.sampler == "pc" else spec.sampler.upper()
+    return f" ({sampler}" + (f", {spec.cg_base} base" if spec.method.startswith("cg") else "") + ")"
 
 
 class Lab:
@@ -60,10 +76,11 @@ class Lab:
     def view(self, sel: Selection, on_progress=None) -> tuple[LabView, str]:
         """The precomputed view of a selection, and a note when it had to fall back to exact scores."""
         key, mix = self.resolve(sel)
-        specs = [PanelSpec(key, sel.label, m, sampler, sel.score, base, sel.seed, sel.lam).checked(mix)  # the label check
-                 for m, sampler, base in sel.panels()]
+        specs = panel_specs(key, sel, mix)
         note, tm, model_key = "", None, ""
-        if sel.score == "learned":
+        if sel.score == "learned" and any(s.method == "auto" for s in specs):  # no weak network ships yet
+            specs, note = [replace(s, score="exact").checked(mix) for s in specs], NO_WEAK_MODEL_NOTE
+        elif sel.score == "learned":
             tm, model_key = self.registry.trained_or_retrain(key, self.retrain, on_progress)
             if tm is None:
                 specs, note = [replace(s, score="exact") for s in specs], NO_MODEL_NOTE
@@ -88,7 +105,7 @@ class Lab:
             n = {k: (1 - t) * p.numbers[i][k] + t * p.numbers[j][k] for k in p.numbers[i]}
             err = (f", learned field error {100 * ((1 - t) * p.field_error[i] + t * p.field_error[j]):.1f} %"
                    if p.field_error else "")
-            lines.append(f"- {p.title}: mean p(c|x) {n['mean_posterior']:.3f}, diversity {n['diversity']:.3f}, "
+            lines.append(f"- {p.title}{panel_detail(p.spec) if len(view.panels) > 1 else ''}: mean p(c|x) {n['mean_posterior']:.3f}, diversity {n['diversity']:.3f}, "
                          f"SW₂ to p(x|c) {n['distance_to_class']:.3f}, to tilted {n['distance_to_tilted']:.3f}{err}")
         if any(p.method == "reduced" for p in view.panels):
             lines.append(TAU_NOTE)

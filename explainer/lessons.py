@@ -31,11 +31,11 @@ LESSONS: tuple[Lesson, ...] = (
         {"en": "Two 'temperature' tricks that look like guidance. Left, **score scaling** multiplies the score by 1 + w: "
                "drag **w** up and every sample collapses onto one point (the label says how many sit there). Right, "
                "**reduced sampler noise** only shrinks the spread around each mode. Neither reaches the orange tilted "
-               "target, and neither moves samples away from the other classes: see lesson 6 for CFG on the same axes.",
+               "target, and neither moves samples away from the other classes: see lesson 7 for CFG on the same axes.",
          "ko": "가이던스처럼 보이는 두 가지 '온도' 기법입니다. 왼쪽 **스코어 스케일링**은 스코어에 1 + w를 곱합니다. **w**를 "
                "올리면 모든 샘플이 한 점으로 모입니다(라벨이 몇 개인지 알려 줍니다). 오른쪽 **샘플러 노이즈 줄이기**는 각 모드 "
                "주변의 퍼짐만 줄입니다. 어느 쪽도 주황색 목표에 도달하지 못하고, 다른 클래스에서 멀어지지도 않습니다. 같은 축의 "
-               "CFG는 수업 6에서 보세요."},
+               "CFG는 수업 7에서 보세요."},
         Selection(method="scaled|reduced", w=4.0, score="exact"), {"tempered": True}),
     Lesson(
         "noisy_classifier", {"en": "2 · CG needs a noise-aware classifier", "ko": "2 · CG에는 노이즈 인식 분류기가 필요"},
@@ -78,7 +78,21 @@ LESSONS: tuple[Lesson, ...] = (
                "w = 0에서는 둘 다 클래스 등고선과 맞고, w가 커질수록 주황색 목표와의 차이가 벌어집니다."},
         Selection(method="cfg:samplers", score="exact", w=2.0), {}),
     Lesson(
-        "tradeoff", {"en": "6 · Fidelity vs diversity", "ko": "6 · 충실도와 다양성의 교환"},
+        "corrector", {"en": "6 · A corrector samples the tilted target", "ko": "6 · 보정기는 기울인 목표를 샘플링한다"},
+        {"en": "Left: CFG with DDIM at w = 3 lands *beyond* the orange tilted target p(x|c) p(c|x)^w. Right: the same "
+               "guided score used as a **corrector** (Bradley & Nakkiran 2024): after each plain conditional DDIM step, "
+               "K = 20 Langevin steps on the CFG score at that noise level. Its samples fill the orange contour: the "
+               "guided score is fine, it is the sampler that does not sample the tilted target. Drag **w**, compare *SW₂ "
+               "to tilted* under the panels, lower K in the settings, and tick **clean estimates x̂**, then scrub back in time: "
+               "guidance pushes the clean estimate x̂_c away from x̂_u by w times their difference.",
+         "ko": "왼쪽: w = 3에서 DDIM으로 돌린 CFG는 주황색 기울인 목표 p(x|c) p(c|x)^w를 *넘어서* 떨어집니다. 오른쪽: 같은 가이드된 "
+               "스코어를 **보정기**로 씁니다(Bradley & Nakkiran 2024). 가이드 없는 조건부 DDIM 단계 뒤에, 그 노이즈 수준의 CFG "
+               "스코어로 랑주뱅 단계를 K = 20번 밟습니다. 샘플이 주황색 등고선을 채웁니다. 가이드된 스코어는 맞고, 기울인 목표를 "
+               "샘플링하지 못하는 것은 샘플러입니다. **w**를 움직이며 패널 아래 *기울인 목표까지 SW₂*를 비교하고, 설정에서 K를 줄여 보고, "
+               "**깨끗한 추정 x̂**를 켠 뒤 시간을 되돌려 보세요. 가이던스는 깨끗한 추정 x̂_c를 x̂_u에서 차이의 w배만큼 밀어냅니다."},
+        Selection(method="cfg:corrector", score="exact", w=3.0, corrector_steps=20), {}),
+    Lesson(
+        "tradeoff", {"en": "7 · Fidelity vs diversity", "ko": "7 · 충실도와 다양성의 교환"},
         {"en": "The plot under the canvas puts **fidelity** (mean exact p(c|x)) against **diversity** for every method as "
                "w runs over [0, 10]; the ring marks the current w. CFG and noise-aware CG trace the same curve (the "
                "paper's FID/IS trade-off); score scaling reaches fidelity only by destroying diversity. Drag **w**.",
@@ -87,7 +101,7 @@ LESSONS: tuple[Lesson, ...] = (
                "없애서만 충실도를 얻습니다. **w**를 움직여 보세요."},
         Selection(dataset="two_overlapping", label=1, method="cfg|scaled", w=1.0), {}),
     Lesson(
-        "mnist", {"en": "7 · The same on digits", "ko": "7 · 숫자 이미지에서도 같다"},
+        "mnist", {"en": "8 · The same on digits", "ko": "8 · 숫자 이미지에서도 같다"},
         {"en": "On MNIST the story repeats: CFG (left grid) sharpens the digit as **w** grows and loses variety. The "
                "table compares the **guide** (the classifier CG follows) with an independent **judge**: a guide much "
                "more confident than the judge has been fooled by its own gradients.",

@@ -1,8 +1,11 @@
 """What a user has chosen in the 2D lab, as ONE frozen value: built once per event, validated once.
 
 The handlers, the "link to this view" URL, the /toy endpoint and the view cache all read a Selection;
-nothing threads the eleven control values through signatures. `method` is one registry name or two
-joined by "|" (two panels side by side); `classifier` picks CG's guide (cg + clean = registry "cg_clean").
+nothing threads the control values through signatures. `method` is one registry name or two joined by "|"
+(two panels side by side); `classifier` picks CG's guide (cg + clean = registry "cg_clean"); `reference` picks
+the "bad" model a CFG panel subtracts: the unconditional eps(z) (CFG), a weaker conditional model
+(autoguidance) or a random class (ICG), the one formula (1 + w) eps(z, c) - w eps_bad. The guidance-zoo
+settings (pc corrector, weight schedule over lam, exact-model blurs) apply where the method takes them.
 """
 from __future__ import annotations
 
@@ -19,12 +22,17 @@ from cfg_core.mixture_json import PRESETS
 
 W_MAX = 10.0  # the lab's w range (its precomputed grid ends here)
 MAX_SEED = 2**31 - 1
-COMBOS = ("cfg|cg", "cfg|scaled", "cfg|reduced", "scaled|reduced")  # two-panel comparisons offered next to single methods
+COMBOS = ("cfg|cg", "cfg|scaled", "cfg|reduced", "scaled|reduced", "cfg|cfgpp")  # two-panel comparisons offered next to single methods
 PAIRS = {"cg:bases": ("cg", "cg_base", ("conditional", "unconditional")),  # one method, two settings side by side
-         "cfg:samplers": ("cfg", "sampler", ("ddim", "ddpm"))}
-SINGLE = ("cfg", "cg", "scaled", "reduced", "none")
+         "cfg:samplers": ("cfg", "sampler", ("ddim", "ddpm")),
+         "cfg:corrector": ("cfg", "sampler", ("ddim", "pc"))}
+SINGLE = ("cfg", "cg", "scaled", "reduced", "none", "cfgpp")
 CHOICES = tuple(SINGLE) + COMBOS + tuple(PAIRS)
-SAMPLERS = ("ddim", "ddpm")
+SAMPLERS = ("ddim", "ddpm", "pc")
+REFERENCES = {"uncond": "cfg", "weak": "auto", "random": "icg"}  # CFG's bad model -> the registry method
+SCHEDULES = ("constant", "interval", "ramp")
+MAX_CORRECTOR_STEPS = 20  # the lab precomputes every w: K Langevin steps per level cost K model calls each
+MAX_BLUR = 2.0  # exact-model blur (covariance + B I) the lab offers
 SCORES = ("learned", "exact")
 CLASSIFIERS = ("noisy", "clean")
 
@@ -39,6 +47,8 @@ def choice_label(choice: str) -> str:
         return "CG: conditional base (w) vs unconditional (w + 1)"
     if choice == "cfg:samplers":
         return "CFG: DDIM vs ancestral (DDPM)"
+    if choice == "cfg:corrector":
+        return "CFG: DDIM vs predictor-corrector"
     shorts = [methods.get(m).short for m in choice.split("|")]
     label = " vs ".join(shorts)
     single_baseline = "|" not in choice and methods.get(choice).baseline
@@ -85,6 +95,14 @@ class Selection:
     cg_base: str = "conditional"
     lam: float = 0.0  # log-SNR of the drawn score field
     seed: int = 0
+    reference: str = "uncond"  # the bad model of a CFG panel: uncond (CFG), weak (autoguidance), random (ICG)
+    corrector_steps: int = 1  # pc sampler: K Langevin steps per level
+    corrector_ratio: float = 1.0  # pc sampler: the corrector's w' = corrector_ratio * w
+    schedule: str = "constant"  # guidance over lam: constant, interval [lam_lo, lam_hi], ramp from lam_lo to lam_hi
+    lam_lo: float = -3.0
+    lam_hi: float = 3.0
+    good_blur: float = 0.0  # exact scores: every method's model is the mixture + good_blur I
+    bad_blur: float = 0.16  # exact autoguidance: the bad model is the mixture + bad_blur I
 
     @classmethod
     def from_values(cls, *values) -> "Selection":
@@ -104,7 +122,20 @@ class Selection:
             score=_one_of(self.score, "score", SCORES),
             classifier=_one_of(self.classifier, "CG's classifier", CLASSIFIERS),
             cg_base=_one_of(self.cg_base, "CG's base", CG_BASES), lam=check_number(self.lam, "field noise level", -10, 10),
-            seed=check_integer(self.seed, "seed", 0, MAX_SEED))
+            seed=check_integer(self.seed, "seed", 0, MAX_SEED),
+            reference=_one_of(self.reference, "CFG's reference model", tuple(REFERENCES)),
+            corrector_steps=check_integer(self.corrector_steps, "corrector steps K", 0, MAX_CORRECTOR_STEPS),
+            corrector_ratio=check_number(self.corrector_ratio, "corrector w'/w", 0, 4),
+            schedule=_one_of(self.schedule, "weight schedule", SCHEDULES),
+            lam_lo=check_number(self.lam_lo, "interval start λ", -20, 20),
+            lam_hi=check_number(self.lam_hi, "interval end λ", -20, 20),
+            good_blur=check_number(self.good_blur, "good-model blur", 0, MAX_BLUR),
+            bad_blur=check_number(self.bad_blur, "bad-model blur", 0, MAX_BLUR))._ordered()
+
+    def _ordered(self) -> "Selection":
+        if self.schedule != "constant" and self.lam_lo >= self.lam_hi:
+            raise SelectionError(f"the guidance interval needs start < end (log-SNR), got {self.lam_lo:g} and {self.lam_hi:g}")
+        return self
 
     @property
     def methods(self) -> tuple[str, ...]:
@@ -116,8 +147,14 @@ class Selection:
         if self.method in PAIRS:
             name, knob, values = PAIRS[self.method]
             base = {"sampler": self.sampler, "cg_base": self.cg_base}
-            return [(methods.with_classifier(name, self.classifier), *{**base, knob: v}.values()) for v in values]
-        return [(methods.with_classifier(m, self.classifier), self.sampler, self.cg_base) for m in self.method.split("|")]
+            return [(self._registry_name(name), *{**base, knob: v}.values()) for v in values]
+        return [(self._registry_name(m), self.sampler, self.cg_base) for m in self.method.split("|")]
+
+    def _registry_name(self, choice: str) -> str:
+        """A panel's registry method: CG with its classifier, CFG with its reference (bad) model."""
+        if choice == "cfg":
+            return REFERENCES[self.reference]
+        return methods.with_classifier(choice, self.classifier)
 
     def values(self) -> tuple:
         """The controls' values in CONTROLS order."""
@@ -154,9 +191,9 @@ class Selection:
 
 
 def _from_text(name: str, text):
-    if name in ("label", "seed"):
+    if name in ("label", "seed", "corrector_steps"):
         return int(float(text))
-    if name in ("w", "lam"):
+    if name in ("w", "lam", "corrector_ratio", "lam_lo", "lam_hi", "good_blur", "bad_blur"):
         return float(text)
     return str(text)
 

@@ -30,13 +30,15 @@ from cfg_core.guidance import check_w
 from cfg_core.metrics import diversity, mean_posterior, sliced_wasserstein
 from cfg_core.mixture import GaussianMixture, grid_density
 from cfg_core.mixture_json import mixture_key
-from cfg_core.samplers import SamplerConfig, initial_noise, sample
+from cfg_core.samplers import SAMPLERS, SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
+from cfg_core.toy.sampling import DEFAULT_BAD_BLUR
 from cfg_core.toy.training import TrainedMixture
+from cfg_core.weight_schedule import SCHEDULES, WeightSchedule
 from explainer.cache import LruCache
 from explainer.encode import coord_scale, encode_coords, encode_f32
 from explainer.fields import (batched_guidance, classifier_field, field_error, guided_field, plain_fields,
-                              posterior_map)
+                              posterior_map, xhat_frames)
 from explainer.geometry import FIELD_GRID, field_points, hdr_contours, view_extent
 from explainer.selection import SelectionError
 
@@ -50,7 +52,7 @@ STEPS = 50  # T for the lab (DDIM at 50 steps is converged on these mixtures)
 DENSITY_RES = 90  # grid for contours and the tilted reference samples
 N_PROJ = 64  # sliced-Wasserstein directions for the live numbers
 N_REF = 1000  # reference samples for the live numbers
-TRADEOFF_METHODS = methods.SWEEP_METHODS  # the methods of the fidelity/diversity plot
+TRADEOFF_METHODS = (*methods.SWEEP_METHODS, "auto", "icg", "cfgpp")  # the fidelity/diversity plot's methods
 
 
 @dataclass(frozen=True)
@@ -60,27 +62,54 @@ class PanelSpec:
     dataset: str  # key of the mixture in the app's registry
     label: int  # class c
     method: str  # a name in cfg_core.methods.METHODS
-    sampler: str = "ddim"  # ddim | ddpm ("reduced" always uses ddpm)
+    sampler: str = "ddim"  # ddim | ddpm | pc ("reduced" always uses ddpm)
     score: str = "learned"  # learned | exact
     cg_base: str = "conditional"  # conditional | unconditional
     seed: int = 0  # initial noise (same for every w and every panel)
     field_lam: float = 0.0  # log-SNR of the drawn score field
+    corrector_steps: int = 1  # pc: K Langevin steps per level
+    corrector_ratio: float = 1.0  # pc: the corrector's w' = ratio * w
+    schedule: str = "constant"  # weight over lam: constant | interval [lam_lo, lam_hi] | ramp lam_lo -> lam_hi
+    lam_lo: float = -3.0
+    lam_hi: float = 3.0
+    good_blur: float = 0.0  # exact: the model every method uses is the mixture + good_blur I
+    bad_blur: float = DEFAULT_BAD_BLUR  # exact autoguidance: the bad model is the mixture + bad_blur I
 
     def checked(self, mix: GaussianMixture) -> "PanelSpec":
-        """The spec with values snapped to what the lab offers, or ValueError with one line."""
-        methods.get(self.method)
+        """The spec with values snapped to what the lab offers (settings a panel does not use reset to their
+        defaults, so they never split the cache), or ValueError with one line."""
+        method = methods.get(self.method)
         if isinstance(self.label, bool) or not isinstance(self.label, int) or not 0 <= self.label < mix.num_classes:
             raise SelectionError(f"label must be an integer in [0, {mix.num_classes - 1}] "
                              f"({', '.join(mix.class_names)}), got {self.label!r}")
-        for name, allowed in (("sampler", ("ddim", "ddpm")), ("score", ("learned", "exact")),
-                              ("cg_base", ("conditional", "unconditional"))):
+        for name, allowed in (("sampler", SAMPLERS), ("score", ("learned", "exact")),
+                              ("cg_base", ("conditional", "unconditional")), ("schedule", SCHEDULES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if not isinstance(self.field_lam, (int, float)) or not math.isfinite(self.field_lam):
             raise ValueError(f"field noise level must be a finite number, got {self.field_lam!r}")
         lam = float(min(max(self.field_lam, -10.0), 10.0))
-        sampler = "ddpm" if methods.get(self.method).tau is not None else self.sampler
-        return replace(self, field_lam=round(lam * 4) / 4, sampler=sampler, seed=int(self.seed))
+        sampler = self.sampler if method.samplers is None or self.sampler in method.samplers else method.samplers[0]
+        sampler = "ddpm" if method.tau is not None else sampler
+        defaults = PanelSpec(self.dataset, self.label, self.method)
+        out = replace(self, field_lam=round(lam * 4) / 4, sampler=sampler, seed=int(self.seed))
+        if sampler != "pc":
+            out = replace(out, corrector_steps=defaults.corrector_steps, corrector_ratio=defaults.corrector_ratio)
+        if self.schedule == "constant" or "schedule" not in method.options:
+            out = replace(out, schedule="constant", lam_lo=defaults.lam_lo, lam_hi=defaults.lam_hi)
+        elif not self.lam_lo < self.lam_hi:
+            raise SelectionError(f"the guidance interval needs start < end, got {self.lam_lo:g} and {self.lam_hi:g}")
+        if self.score != "exact":
+            out = replace(out, good_blur=0.0, bad_blur=defaults.bad_blur)
+        elif "bad_model" not in method.options:
+            out = replace(out, bad_blur=defaults.bad_blur)
+        return out
+
+    @property
+    def options(self) -> methods.GuidanceOptions:
+        """The method options of this panel (its weight schedule; ICG's classes seeded by the panel's seed)."""
+        schedule = None if self.schedule == "constant" else WeightSchedule(self.schedule, self.lam_lo, self.lam_hi)
+        return methods.GuidanceOptions(schedule=schedule, seed=self.seed)
 
 
 def check_lab_w(w) -> float:
@@ -126,9 +155,14 @@ def sample_grid(mix, trained, spec: PanelSpec, n: int = N_SAMPLES, steps: int = 
         trajs = torch.stack([r.trajectory for r in runs])  # [W, T+1, n, 2]
     else:
         w_col = torch.tensor(W_GRID, dtype=dtype).repeat_interleave(n)[:, None]  # [W*n, 1]
-        guidance = batched_guidance(mix, trained, spec, w_col, spec.score == "exact")
-        config = SamplerConfig(kind=spec.sampler, steps=steps)
-        res = sample(guidance, z.repeat(len(W_GRID), 1), Schedule(), config, gen)
+        exact = spec.score == "exact"
+        config = SamplerConfig(kind=spec.sampler, steps=steps, corrector_steps=spec.corrector_steps)
+        if spec.sampler == "pc":  # predictor: the plain conditional DDIM step; corrector: the method at w'
+            predictor = batched_guidance(mix, trained, replace(spec, method="none"), w_col, exact)
+            corrector = batched_guidance(mix, trained, spec, spec.corrector_ratio * w_col, exact)
+        else:
+            predictor, corrector = batched_guidance(mix, trained, spec, w_col, exact), None
+        res = sample(predictor, z.repeat(len(W_GRID), 1), Schedule(), config, gen, corrector=corrector)
         trajs = res.trajectory.reshape(steps + 1, len(W_GRID), n, mix.dim).transpose(0, 1)  # [W, T+1, n, 2]
     thinned, idx = _thin(trajs.transpose(0, 1))
     return thinned.transpose(0, 1).double(), idx
@@ -182,6 +216,7 @@ class PanelView:
     posterior: np.ndarray  # [R, R] exact p(c | z_lam) at the field's lam
     numbers: list[dict]  # per w: mean_posterior, diversity, distance_to_class, distance_to_tilted
     field_error: list[float] | None  # per w, learned networks only
+    xhat: dict = field(default_factory=dict)  # xhat_c, xhat_u, xhat_g: [W, F-1, m, 2] clean estimates per frame
 
     @property
     def method(self) -> str:
@@ -215,7 +250,14 @@ class PanelView:
                 "field_uncond": encode_f32(self.field_uncond), "field_implicit": encode_f32(self.field_implicit),
                 "field_classifier": encode_f32(self.field_classifier), "posterior": encode_f32(self.posterior),
                 "posterior_res": int(self.posterior.shape[0]), "numbers": self.numbers,
-                "field_error": self.field_error}
+                "field_error": self.field_error, **self._xhat_json()}
+
+    def _xhat_json(self) -> dict:
+        if not self.xhat:
+            return {}
+        scale = min(coord_scale(v) for v in self.xhat.values())
+        return {"xhat_shape": list(self.xhat["xhat_c"].shape), "xhat_scale": scale,
+                **{k: encode_coords(v, scale) for k, v in self.xhat.items()}}
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,10 +305,12 @@ def panel_view(mix, trained, spec: PanelSpec, targets: Targets, extent) -> Panel
                for i in range(len(W_GRID))]
     lams = Schedule().sampling_grid(STEPS).tolist()
     frame_lams = [round(lams[i], 2) if i < len(lams) else None for i in steps_kept]
+    xhat = xhat_frames(mix, trained, spec, trajs, [lams[i] if i < len(lams) else None for i in steps_kept], W_GRID)
     return PanelView(spec, trajs.numpy(), frame_lams, field_w.numpy(), plain["cond"].numpy(),
                      plain["uncond"].numpy(), plain["implicit"].numpy(),
                      classifier_field(mix, trained, spec, points).numpy(),
-                     posterior_map(mix, spec.label, spec.field_lam, extent).numpy(), numbers, errors)
+                     posterior_map(mix, spec.label, spec.field_lam, extent).numpy(), numbers, errors,
+                     {k: v.numpy() for k, v in xhat.items()})
 
 
 class LabViews:

@@ -45,3 +45,12 @@ def test_errors_and_toy(lab):
         lab.toy(Selection(method="cfg|cg"))
     answer = lab.toy(Selection(dataset="ring", label=0, method="scaled", score="exact", w=0.37).validated())
     assert answer["w"] == 0.3 and len(answer["samples"]) == 200 and answer["guidance_scale"] == pytest.approx(1.3)
+
+
+def test_the_bad_model_dropdown_and_learned_autoguidance(lab):
+    """reference=weak turns the CFG panel into autoguidance; with learned scores (no weak network ships) the lab
+    shows exact scores and says why; reference=random is ICG on the learned model."""
+    view, note = lab.view(Selection(method="cfg", reference="weak", score="learned"))
+    assert view.panels[0].method == "auto" and view.panels[0].spec.score == "exact" and "weaker model" in note
+    view, note = lab.view(Selection(method="cfg", reference="random", score="learned"))
+    assert view.panels[0].method == "icg" and view.panels[0].spec.score == "learned" and note == ""

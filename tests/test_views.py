@@ -66,3 +66,60 @@ def test_spec_validation(mix):
     with pytest.raises(ValueError, match="label"):
         PanelSpec("x", 5, "cfg").checked(mix)
     assert PanelSpec("x", 0, "reduced").checked(mix).sampler == "ddpm"
+
+
+@pytest.fixture(scope="module")
+def corrector_view(mix):
+    specs = [PanelSpec("three_gaussians", 0, "cfg", score="exact"),
+             PanelSpec("three_gaussians", 0, "cfg", "pc", score="exact", corrector_steps=20)]
+    return LabViews().view(mix, None, specs)
+
+
+def test_the_corrector_lands_on_the_tilted_target_and_ddim_does_not(corrector_view):
+    """Bradley & Nakkiran: DDIM-CFG at w = 3 is far from p(x|c) p(c|x)^w; pc with K = 20, w' = w is close to it."""
+    i = W_GRID.index(3.0)
+    ddim, pc = (p.numbers[i]["distance_to_tilted"] for p in corrector_view.panels)
+    assert pc < 0.3 * ddim and pc < 0.2
+    assert corrector_view.panels[1].spec.sampler == "pc" and corrector_view.panels[1].spec.corrector_steps == 20
+
+
+def test_the_guided_clean_estimate_is_extrapolated_by_w(exact_view):
+    """Dieleman's geometry: for CFG the step's x_hat = x_hat_c + w (x_hat_c - x_hat_u), every frame and every w."""
+    p = exact_view.panels[0]
+    xc, xu, xg = (p.xhat[k] for k in ("xhat_c", "xhat_u", "xhat_g"))
+    assert xc.shape == (len(W_GRID), p.traj.shape[1] - 1, 12, 2) and np.abs(xg).max() < 50  # nothing clipped here
+    w = np.array(W_GRID)[:, None, None, None]
+    assert np.allclose(xg, xc + w * (xc - xu), rtol=0, atol=1e-10)
+    assert "xhat_c" in p.to_json() and p.to_json()["xhat_shape"] == list(xc.shape)
+
+
+def test_an_interval_guides_only_inside_it(mix):
+    """A panel guided only for lam in [lo, hi] equals run_sample with --interval (the same schedule), and an
+    interval that no step reaches is the plain conditional model."""
+    spec = PanelSpec("three_gaussians", 0, "cfg", score="exact", schedule="interval", lam_lo=0.0, lam_hi=20.0)
+    view = LabViews().view(mix, None, [spec])
+    ref = run_sample(mix, None, SampleRequest(label=0, method="cfg", w=3.0, score="exact", steps=50, n=200, seed=0,
+                                              interval=(0.0, 20.0)))
+    assert np.allclose(view.panels[0].samples(3.0), ref.x.numpy(), atol=2e-3)
+    never = LabViews().view(mix, None, [PanelSpec("three_gaussians", 0, "cfg", score="exact", schedule="interval",
+                                                  lam_lo=30.0, lam_hi=40.0)])
+    assert np.allclose(never.panels[0].samples(10.0), never.panels[0].samples(0.0), atol=1e-9)
+
+
+def test_settings_a_panel_does_not_use_are_reset(mix):
+    """Unused settings never split the cache: a DDIM panel forgets K, an unschedulable method its interval,
+    learned scores the blurs, CFG++ runs DDIM whatever the sampler."""
+    s = PanelSpec("three_gaussians", 0, "cfg", "ddim", corrector_steps=9, schedule="constant", lam_lo=1.0,
+                  good_blur=0.3).checked(mix)
+    assert (s.corrector_steps, s.lam_lo, s.good_blur) == (1, -3.0, 0.0)
+    assert PanelSpec("three_gaussians", 0, "cfgpp", "pc").checked(mix).sampler == "ddim"
+    assert PanelSpec("three_gaussians", 0, "reduced", schedule="interval", lam_lo=0.0).checked(mix).schedule == "constant"
+    with pytest.raises(ValueError, match="start < end"):
+        PanelSpec("three_gaussians", 0, "cfg", schedule="interval", lam_lo=2.0, lam_hi=1.0).checked(mix)
+
+
+def test_exact_autoguidance_uses_the_blurred_bad_model(mix):
+    """auto with bad blur B = good blur G is the plain conditional model (eps_good = eps_bad)."""
+    view = LabViews().view(mix, None, [PanelSpec("three_gaussians", 0, "auto", score="exact", good_blur=0.1,
+                                                 bad_blur=0.1)])
+    assert np.allclose(view.panels[0].samples(4.0), view.panels[0].samples(0.0), atol=1e-9)

@@ -30,6 +30,8 @@ MAX_UPLOAD_BYTES = 1_000_000
 STATIC = Path(__file__).resolve().parent / "static"
 LAB_CHOICES = [(choice_label(c), c) for c in CHOICES]
 DEFAULTS = Selection()
+TOGGLED = ("classifier", "cg_base", "sampler", "reference", "corrector_steps", "corrector_ratio", "lam_lo", "lam_hi",
+           "good_blur", "bad_blur")  # the controls visibility() shows or hides, in its order
 
 # CFG_CHECKPOINT_DIR: a folder with one checkpoint folder per preset and mnist/ (default: the shipped checkpoints/)
 CHECKPOINT_DIR = Path(os.environ["CFG_CHECKPOINT_DIR"]) if os.environ.get("CFG_CHECKPOINT_DIR") else None
@@ -85,14 +87,22 @@ def hints_of(text) -> dict:
     return hints if isinstance(hints, dict) else {}
 
 
-def visibility(method):
-    """Show CG's classifier and base only when a CG panel is drawn, the sampler only when the method uses it."""
+def visibility(method, sampler="ddim", schedule="constant", score="learned"):
+    """Show each setting only where it applies: CG's classifier and base with a CG panel, CFG's bad model with a CFG
+    panel, the sampler where the method uses it, the corrector's K and w'/w with pc, the interval with a weight
+    schedule, the blurs with exact scores (in TOGGLED order)."""
     method = method if method in CHOICES else DEFAULTS.method
     names = Selection(method=method).methods
     has_cg = any(m.startswith("cg") for m in names)
-    fixed_sampler = method == "cfg:samplers" or all(m == "reduced" for m in names)
-    return (gr.update(visible=has_cg), gr.update(visible=has_cg and method != "cg:bases"),
-            gr.update(visible=not fixed_sampler))
+    fixed_sampler = method in ("cfg:samplers", "cfg:corrector") or all(m == "reduced" for m in names)
+    pc = sampler == "pc" or method == "cfg:corrector"
+    shown = (has_cg, has_cg and method != "cg:bases", not fixed_sampler, any(m in ("cfg", "auto", "icg") for m in names),
+             pc, pc, schedule != "constant", schedule != "constant", score == "exact", score == "exact")
+    return tuple(gr.update(visible=v) for v in shown)
+
+
+def visibility_of(sel: Selection) -> tuple:
+    return visibility(sel.method, sel.sampler, sel.schedule, sel.score)
 
 
 # --- lab events -----------------------------------------------------------------------------------
@@ -135,7 +145,7 @@ def restore_from_url(request: gr.Request):
     headers = getattr(request, "headers", None) or {}
     lang = pick_language(params.get("lang"), headers.get("accept-language"))
     text = caption(BY_KEY[lesson], lang) if lesson in BY_KEY else ""
-    return (*values, lesson_hints(lang, lesson or ""), lang, text, *visibility(sel.method))
+    return (*values, lesson_hints(lang, lesson or ""), lang, text, *visibility_of(sel))
 
 
 def apply_lesson(key: str, hints: str):
@@ -146,10 +156,10 @@ def apply_lesson(key: str, hints: str):
     lang = language(hints_of(hints).get("lang"))
     if lesson.selection is None:  # the MNIST lesson: keep the lab as it is, open the MNIST tab
         return (*[gr.skip()] * len(CONTROLS), lesson_hints(lang, key), caption(lesson, lang),
-                gr.Tabs(selected=lesson.tab), *[gr.skip()] * 3)
+                gr.Tabs(selected=lesson.tab), *[gr.skip()] * len(TOGGLED))
     sel = lesson.selection
     return (*control_values(sel), lesson_hints(lang, key), caption(lesson, lang), gr.Tabs(selected="lab"),
-            *visibility(sel.method))
+            *visibility_of(sel))
 
 
 def set_language(lang: str, hints: str):
@@ -158,8 +168,7 @@ def set_language(lang: str, hints: str):
     hints_d = {**hints_of(hints), "lang": lang}
     lesson = BY_KEY.get(hints_d.get("lesson", ""))
     return (json.dumps(hints_d), caption(lesson, lang) if lesson else "", gr.Markdown(t(lang, "title")),
-            *[gr.update(label=t(lang, k)) for k in ("mixture", "class", "method", "w", "score", "sampler",
-                                                     "classifier", "cg_base", "lam", "seed")],
+            *[gr.update(label=t(lang, k)) for k in LABELLED],
             *[gr.update(value=t(lang, k)) for k in ("mp4", "gif", "link")],
             *[gr.update(value=lesson_.title[lang]) for lesson_ in LESSONS],
             *[gr.update(label=t(lang, k)) for k in ("tab_lab", "tab_mnist", "tab_train", "tab_how")],
@@ -169,6 +178,10 @@ def set_language(lang: str, hints: str):
             (STATIC / HOW_IT_WORKS[lang]).read_text(encoding="utf-8"),
             *[caption(lesson_, lang) for lesson_ in LESSONS],
             *[t(lang, "open_lesson").format(n=i + 1) for i in range(len(LESSONS))])
+
+
+LABELLED = ("mixture", "class", "method", "w", "score", "sampler", "classifier", "cg_base", "lam", "seed", "reference",
+            "corrector_steps", "corrector_ratio", "schedule", "lam_lo", "lam_hi", "good_blur", "bad_blur")  # relabelled
 
 
 def make_animation(fmt, *values):

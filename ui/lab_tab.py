@@ -37,12 +37,33 @@ def lab_tab(custom_json, hints):
             dataset = gr.Dropdown([*PRESETS, "custom"], value=DEFAULTS.dataset, label=t("en", "mixture"))
             label = gr.Radio([("A", 0), ("B", 1), ("C", 2)], value=0, label=t("en", "class"))
             method = gr.Dropdown(LAB_CHOICES, value=DEFAULTS.method, label=t("en", "method"))
+            reference = gr.Dropdown([(t("en", "ref_uncond"), "uncond"), (t("en", "ref_weak"), "weak"),
+                                     (t("en", "ref_random"), "random")], value="uncond", label=t("en", "reference"),
+                                    elem_id="lab-reference")
             score = gr.Radio(["learned", "exact"], value="learned", label=t("en", "score"))
             classifier = gr.Radio([("noise-aware p(c|z_λ)", "noisy"), ("clean-data p(c|x)", "clean")], value="noisy",
                                   label=t("en", "classifier"))
             with gr.Accordion(t("en", "more"), open=False) as more:
                 cg_base = gr.Radio(["conditional", "unconditional"], value="conditional", label=t("en", "cg_base"))
-                sampler = gr.Radio(["ddim", "ddpm"], value="ddim", label=t("en", "sampler"))
+                sampler = gr.Radio([("DDIM", "ddim"), ("DDPM (ancestral)", "ddpm"), ("predictor-corrector", "pc")],
+                                   value="ddim", label=t("en", "sampler"), elem_id="lab-sampler")
+                with gr.Row():
+                    corrector_steps = gr.Slider(0, 20, value=1, step=1, label=t("en", "corrector_steps"), visible=False,
+                                                elem_id="lab-k", min_width=120)
+                    corrector_ratio = gr.Slider(0, 4, value=1, step=0.5, label=t("en", "corrector_ratio"), visible=False,
+                                                elem_id="lab-wratio", min_width=120)
+                schedule = gr.Radio([(t("en", "sched_constant"), "constant"), (t("en", "sched_interval"), "interval"),
+                                     (t("en", "sched_ramp"), "ramp")], value="constant", label=t("en", "schedule"),
+                                    elem_id="lab-schedule")
+                with gr.Row():
+                    lam_lo = gr.Slider(-10, 10, value=-3, step=0.5, label=t("en", "lam_lo"), visible=False, min_width=120,
+                                       elem_id="lab-lam-lo")
+                    lam_hi = gr.Slider(-10, 10, value=3, step=0.5, label=t("en", "lam_hi"), visible=False, min_width=120,
+                                       elem_id="lab-lam-hi")
+                with gr.Row():
+                    good_blur = gr.Slider(0, 1, value=0, step=0.02, label=t("en", "good_blur"), visible=False, min_width=120)
+                    bad_blur = gr.Slider(0, 2, value=0.16, step=0.02, label=t("en", "bad_blur"), visible=False,
+                                         min_width=120)
                 lam = gr.Slider(-10, 10, value=0.0, step=0.5, label=t("en", "lam"))
                 seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("en", "seed"))
         with gr.Column(scale=4, elem_classes="lab-main"):
@@ -58,13 +79,19 @@ def lab_tab(custom_json, hints):
             link = gr.Textbox(label="link to this view (copied to the clipboard)", elem_id="share-link", buttons=["copy"],
                               placeholder="press 'Link to this view': a URL that reopens exactly this view")
             query_state = gr.Textbox(visible=False)
-    controls = [dataset, custom_json, label, method, w, sampler, score, classifier, cg_base, lam, seed]
+    controls = [dataset, custom_json, label, method, w, sampler, score, classifier, cg_base, lam, seed, reference,
+                corrector_steps, corrector_ratio, schedule, lam_lo, lam_hi, good_blur, bad_blur]  # CONTROLS order
+    toggled = [classifier, cg_base, sampler, reference, corrector_steps, corrector_ratio, lam_lo, lam_hi, good_blur,
+               bad_blur]  # TOGGLED order
     outputs = [view, summary, query_state]
     inputs = controls + [hints]
     _editor(custom_json, dataset, label, inputs, outputs)
-    for comp in (label, method, sampler, score, classifier, cg_base, lam, seed):
+    for comp in (label, method, sampler, score, classifier, cg_base, lam, seed, reference, schedule):
         comp.input(update_view, inputs, outputs, trigger_mode="always_last", **HEAVY)
-    method.input(visibility, method, [classifier, cg_base, sampler], queue=False, api_visibility="undocumented")
+    for comp in (corrector_steps, corrector_ratio, lam_lo, lam_hi, good_blur, bad_blur):  # sliders: on release
+        comp.release(update_view, inputs, outputs, trigger_mode="always_last", **HEAVY)
+    for comp in (method, sampler, schedule, score):
+        comp.change(visibility, [method, sampler, schedule, score], toggled, queue=False, api_visibility="undocumented")
     dataset.input(on_dataset, [dataset, custom_json], label, api_visibility="undocumented").then(
         update_view, inputs, outputs, **HEAVY)
     w.change(on_w, inputs, [summary, query_state], queue=False, api_name="w_sync", api_visibility="undocumented")
@@ -72,9 +99,10 @@ def lab_tab(custom_json, hints):
     gif_btn.click(lambda *v: make_animation("gif", *v), inputs, anim_file, **HEAVY)
     link_btn.click(None, query_state, link, js="(q) => { const u = location.origin + location.pathname + '?' + q; "
                    "try { navigator.clipboard.writeText(u); } catch (e) {} return u; }")
-    texts = {"labels": [dataset, label, method, w, score, sampler, classifier, cg_base, lam, seed],
+    texts = {"labels": [dataset, label, method, w, score, sampler, classifier, cg_base, lam, seed, reference,
+                        corrector_steps, corrector_ratio, schedule, lam_lo, lam_hi, good_blur, bad_blur],  # LABELLED
              "buttons": [mp4_btn, gif_btn, link_btn], "more": more}
-    return controls, outputs, [classifier, cg_base, sampler], texts
+    return controls, outputs, toggled, texts
 
 
 def _editor(custom_json, dataset, label, inputs, outputs):

@@ -19,7 +19,10 @@
       lg_tilted: "╍ tilted target p(x|c)p(c|x)^w", lg_tempered: "┈ tempered p(x|c)^(1+w)",
       lg_mass: "contours hold 50 % (thick) and 90 % (thin) of the mass", lg_field: "arrows: the chosen field at λ = ",
       tr_title: "Fidelity vs diversity as w runs over [0, 10] (ring: the current w)", tr_x: "fidelity: mean exact p(c|x)",
-      tr_y: "diversity (mean pairwise distance, log)", tr_wait: "(other methods appear once computed)", loading: "Loading the lab…" },
+      tr_y: "diversity (mean pairwise distance, log)", tr_wait: "(other methods appear once computed)", loading: "Loading the lab…",
+      xhat: "clean estimates x̂ (scrub back in time)", lg_xhat: "x̂: ○ conditional x̂_c, □ reference x̂_u, ◆ guided x̂ (on the line x̂_u → x̂_c, extended by w)",
+      xhat_final: "x̂ overlay: scrub back in time (the final frame is x itself)",
+      strip: "guidance over noise level λ", noisy: "noisy", clean: "clean", now: "now" },
     ko: { field: "화살표", f_guided: "가이드된 ŝ = −ε̃/σ", f_cond: "조건부 ∇log p(z|c)", f_uncond: "무조건부 ∇log p(z)",
       f_implicit: "가이던스 항 ε(z,c) − ε(z)", f_classifier: "분류기 기울기 ∇log p(c|z)", f_off: "끄기",
       heat: "p(c|z_λ) 히트맵", classes: "모든 클래스 p(x|c′)", tilted: "기울인 목표 p(x|c)p(c|x)^w", tempered: "tempered p(x|c)^(1+w)",
@@ -31,7 +34,10 @@
       lg_tilted: "╍ 기울인 목표 p(x|c)p(c|x)^w", lg_tempered: "┈ tempered p(x|c)^(1+w)",
       lg_mass: "등고선은 질량의 50 %(굵게)와 90 %(가늘게)를 담습니다", lg_field: "화살표: 고른 필드, λ = ",
       tr_title: "w가 [0, 10]을 지날 때 충실도와 다양성 (원: 현재 w)", tr_x: "충실도: 정확한 p(c|x) 평균",
-      tr_y: "다양성 (쌍별 평균 거리, 로그)", tr_wait: "(다른 방법은 계산되는 대로 나타납니다)", loading: "실험실을 불러오는 중…" },
+      tr_y: "다양성 (쌍별 평균 거리, 로그)", tr_wait: "(다른 방법은 계산되는 대로 나타납니다)", loading: "실험실을 불러오는 중…",
+      xhat: "깨끗한 추정 x̂ (시간을 되돌려 보기)", lg_xhat: "x̂: ○ 조건부 x̂_c, □ 기준 x̂_u, ◆ 가이드된 x̂ (x̂_u → x̂_c 직선을 w만큼 연장)",
+      xhat_final: "x̂ 표시: 시간을 되돌려 보세요 (마지막 프레임은 x 자체)",
+      strip: "노이즈 수준 λ에 따른 가이던스", noisy: "노이즈 많음", clean: "깨끗함", now: "지금" },
   };
   const T = (k) => (WORDS[S.lang] || WORDS.en)[k] || WORDS.en[k] || k;
 
@@ -77,6 +83,7 @@
       q(".lab-heat").checked = !!layers.heatmap;
       q(".lab-zoom").checked = !!layers.zoom;
       if (layers.tempered !== undefined) q(".lab-tempered").checked = !!layers.tempered;
+      q(".lab-xhat").checked = !!layers.xhat;
     }
     translate();
   }
@@ -92,6 +99,7 @@
       meta: p, shape: p.shape, traj: i16(p.traj), field: f32(p.field), cond: f32(p.field_cond),
       uncond: f32(p.field_uncond), implicit: f32(p.field_implicit), classifier: f32(p.field_classifier),
       posterior: f32(p.posterior),
+      xc: p.xhat_c ? i16(p.xhat_c) : null, xu: p.xhat_u ? i16(p.xhat_u) : null, xg: p.xhat_g ? i16(p.xhat_g) : null,
     }));
     const box = q(".lab-panels");
     box.innerHTML = "";
@@ -99,7 +107,10 @@
       const div = document.createElement("div");
       div.className = "lab-panel";
       const spec = p.meta.spec;
-      const detail = [spec.sampler.toUpperCase(), spec.method.startsWith("cg") ? `${spec.cg_base} base` : ""].filter(Boolean).join(", ");
+      const detail = [spec.sampler === "pc" ? `PC, K = ${spec.corrector_steps}, w′ = ${spec.corrector_ratio}·w` : spec.sampler.toUpperCase(),
+        spec.method.startsWith("cg") ? `${spec.cg_base} base` : "",
+        spec.schedule === "interval" ? `guided only for λ ∈ [${spec.lam_lo}, ${spec.lam_hi}]` : "",
+        spec.schedule === "ramp" ? `w ramps up from λ = ${spec.lam_lo} to ${spec.lam_hi}` : ""].filter(Boolean).join(", ");
       div.innerHTML = `<div class="lab-title"></div><canvas width="880" height="880"></canvas><table class="lab-numbers"></table>`;
       div.querySelector(".lab-title").textContent = `${p.meta.title} (${detail})`;
       box.appendChild(div);
@@ -249,6 +260,59 @@
     return info;
   }
 
+  // the clean estimates x_hat at the scrubbed frame: x_hat_u -> x_hat_c, extended by w to the guided x_hat
+  function xhatAt(p, arr, pos, f, n) {
+    const [, F1, M] = p.meta.xhat_shape, s = p.meta.xhat_scale || 1000;
+    const a = ((pos[0] * F1 + f) * M + n) * 2, b = ((pos[1] * F1 + f) * M + n) * 2;
+    return [lerp(arr[a], arr[b], pos[2]) / s, lerp(arr[a + 1], arr[b + 1], pos[2]) / s];
+  }
+  function drawXhat(ctx, p, pos, frame, ext, W, H) {
+    if (!q(".lab-xhat").checked || !p.xc) return;
+    const F1 = p.meta.xhat_shape[1], M = p.meta.xhat_shape[2], color = COLORS[S.view.label % COLORS.length];
+    if (frame >= F1) { label(ctx, T("xhat_final"), W / 2, H - 70, "#444", 22); return; }
+    for (let n = 0; n < M; n++) {
+      const c = toPx(xhatAt(p, p.xc, pos, frame, n), ext, W, H), u = toPx(xhatAt(p, p.xu, pos, frame, n), ext, W, H);
+      const g = toPx(xhatAt(p, p.xg, pos, frame, n), ext, W, H), z = toPx(sampleAt(p, pos, frame, n), ext, W, H);
+      ctx.globalAlpha = 0.8; ctx.lineWidth = 1.5; ctx.strokeStyle = "#999"; ctx.setLineDash([2, 4]);
+      ctx.beginPath(); ctx.moveTo(z[0], z[1]); ctx.lineTo(g[0], g[1]); ctx.stroke();
+      ctx.setLineDash([6, 4]); ctx.strokeStyle = "#333";
+      ctx.beginPath(); ctx.moveTo(u[0], u[1]); ctx.lineTo(c[0], c[1]); ctx.lineTo(g[0], g[1]); ctx.stroke();
+      ctx.setLineDash([]); ctx.lineWidth = 2.5;
+      ctx.strokeStyle = "#777"; ctx.strokeRect(u[0] - 6, u[1] - 6, 12, 12);
+      ctx.strokeStyle = color; ctx.beginPath(); ctx.arc(c[0], c[1], 7, 0, 2 * Math.PI); ctx.stroke();
+      ctx.fillStyle = "#111"; ctx.beginPath();
+      ctx.moveTo(g[0], g[1] - 9); ctx.lineTo(g[0] + 9, g[1]); ctx.lineTo(g[0], g[1] + 9); ctx.lineTo(g[0] - 9, g[1]); ctx.closePath(); ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  // the noise axis under the samples: where the weight schedule guides (shaded), and the scrubbed frame's lambda
+  function drawStrip(ctx, p, frame, W, H) {
+    const spec = p.meta.spec;
+    if (spec.schedule === "constant" || p.meta.method === "none") return;
+    const lams = p.meta.frame_lams.filter((v) => v !== null && v !== undefined);
+    const lo = Math.min(...lams), hi = Math.max(...lams), x0 = 20, x1 = W - 20, y = H - 46, h = 22;
+    const X = (l) => x0 + (l - lo) / (hi - lo) * (x1 - x0);
+    const f = (l) => spec.schedule === "interval" ? (l >= spec.lam_lo && l <= spec.lam_hi ? 1 : 0)
+      : Math.min(1, Math.max(0, (l - spec.lam_lo) / (spec.lam_hi - spec.lam_lo)));
+    ctx.fillStyle = "rgba(255,255,255,0.9)"; ctx.fillRect(0, y - 30, W, h + 54);
+    for (let i = 0; i < 200; i++) {
+      const l = lo + (i + 0.5) / 200 * (hi - lo);
+      ctx.fillStyle = `rgba(224,123,0,${0.1 + 0.8 * f(l)})`;
+      ctx.fillRect(X(lo + i / 200 * (hi - lo)), y, (x1 - x0) / 200 + 0.5, h);
+    }
+    ctx.strokeStyle = "#555"; ctx.lineWidth = 1; ctx.strokeRect(x0, y, x1 - x0, h);
+    ctx.fillStyle = "#222"; ctx.font = "18px sans-serif"; ctx.textAlign = "left";
+    ctx.fillText(`${T("strip")}: ${T("noisy")} λ = ${lo.toFixed(0)}`, x0, y - 8);
+    ctx.textAlign = "right"; ctx.fillText(`${T("clean")} λ = ${hi.toFixed(0)}`, x1, y - 8);
+    const lam = p.meta.frame_lams[frame];
+    if (lam !== null && lam !== undefined) {
+      ctx.strokeStyle = "#111"; ctx.lineWidth = 3;
+      ctx.beginPath(); ctx.moveTo(X(lam), y - 4); ctx.lineTo(X(lam), y + h + 4); ctx.stroke();
+      ctx.textAlign = "center"; ctx.fillText(T("now"), X(lam), y + h + 20);
+    }
+  }
+
   function label(ctx, text, x, y, color, size) {
     ctx.font = `bold ${size}px sans-serif`; ctx.textAlign = "center";
     ctx.lineWidth = 6; ctx.strokeStyle = "white"; ctx.lineJoin = "round";
@@ -314,6 +378,7 @@
     if (q(".lab-tilted").checked) items.push(`<span style="color:#e07b00">${T("lg_tilted")}</span>`);
     if (q(".lab-tempered").checked) items.push(`<span style="color:#8e24aa">${T("lg_tempered")}</span>`);
     items.push(`<span>${T("lg_mass")}</span>`, `<span>${T("lg_field")}${S.view.field_lam}</span>`);
+    if (q(".lab-xhat").checked) items.push(`<span>${T("lg_xhat")}</span>`);
     q(".lab-legend").innerHTML = items.join("");
   }
 
@@ -336,14 +401,17 @@
     if (q(".lab-tilted").checked && !none) drawContours(ctx, S.view.tilted_contours[wi], ext, W, H, "#e07b00", [12, 8], 1);
     if (q(".lab-tempered").checked && !none) drawContours(ctx, S.view.tempered_contours[wi], ext, W, H, "#8e24aa", [3, 6], 1);
     const info = drawSamples(ctx, p, pos, frame, ext, W, H);
+    drawXhat(ctx, p, pos, frame, ext, W, H);
     drawClassLabels(ctx, ext, W, H);
     drawNotes(ctx, info, W, H, p.shape[2]);
+    drawStrip(ctx, p, frame, W, H);
     const lam = p.meta.frame_lams[frame];
     const stage = frame === F - 1 ? T("final") : `${T("step")} ${frame + 1}/${F}, λ = ${lam}`;
     ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(0, 0, W, 50);
     ctx.fillStyle = "#222"; ctx.font = "26px sans-serif"; ctx.textAlign = "left";
     const name = p.meta.short || p.meta.method, detail = p.meta.spec.method === "cg" && p.meta.spec.cg_base === "unconditional"
-      ? " (p(x), w + 1)" : (p.meta.spec.sampler === "ddpm" && !p.meta.baseline ? " (DDPM)" : "");
+      ? " (p(x), w + 1)" : (p.meta.spec.sampler === "ddpm" && !p.meta.baseline ? " (DDPM)"
+        : (p.meta.spec.sampler === "pc" ? ` (PC, K = ${p.meta.spec.corrector_steps})` : ""));
     ctx.font = "bold 26px sans-serif";
     ctx.fillText(name + detail, 14, 36);
     const off = ctx.measureText(name + detail).width + 28;
@@ -416,7 +484,7 @@
       ctx.textAlign = "left"; ctx.font = "18px sans-serif";
       ctx.fillText(`━ ${c.title}`, W - R + 20, Tp + 26 * k + 12);
     });
-    if (names.length < 5) {  // the note wraps inside the legend column
+    if (names.length < 5 && S.panels.every((p) => ["cfg", "cg", "cg_clean", "scaled", "reduced", "none"].includes(p.meta.method))) {  // the note wraps inside the legend column
       ctx.fillStyle = "#777"; ctx.font = "15px sans-serif";
       const words = T("tr_wait").split(" "), lines = [""];
       words.forEach((word) => { const t = `${lines[lines.length - 1]} ${word}`.trim();
