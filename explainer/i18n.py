@@ -15,7 +15,7 @@ TEXT = {
                  "guidance and two naive baselines. *w* is the paper's weight: w = 0 is the plain conditional model; "
                  "diffusers' `guidance_scale` is 1 + w. Pick a lesson, then drag **w**.",
         "lessons_hint": "**Lessons** (keys 1-8 in presenter mode: add `?present=1` to the address)",
-        "tab_lab": "2D guidance lab", "tab_mnist": "MNIST", "tab_train": "Train your own", "tab_how": "How it works",
+        "tab_lab": "2D guidance lab", "tab_own": "Your data", "tab_mnist": "MNIST", "tab_train": "Train your own", "tab_how": "How it works",
         "mixture": "data: a 2D Gaussian mixture", "class": "class c to generate",
         "method": "method (one panel, or two side by side)", "score": "scores: learned networks or exact mixture",
         "w": "guidance weight w (diffusers guidance_scale = 1 + w)", "more": "More settings",
@@ -44,7 +44,7 @@ TEXT = {
                  "단순한 기준선 옆에 놓았습니다. *w*는 논문의 가중치입니다: w = 0은 조건부 모델 그대로이고, diffusers의 "
                  "`guidance_scale`은 1 + w입니다. 수업을 고른 뒤 **w**를 움직여 보세요.",
         "lessons_hint": "**수업** (발표 모드에서는 숫자 키 1-8: 주소에 `?present=1`을 붙이세요)",
-        "tab_lab": "2D 가이던스 실험실", "tab_mnist": "MNIST", "tab_train": "직접 학습하기", "tab_how": "원리",
+        "tab_lab": "2D 가이던스 실험실", "tab_own": "내 데이터", "tab_mnist": "MNIST", "tab_train": "직접 학습하기", "tab_how": "원리",
         "mixture": "데이터: 2차원 가우시안 혼합", "class": "생성할 클래스 c",
         "method": "방법 (패널 하나 또는 둘을 나란히)", "score": "스코어: 학습된 네트워크 또는 정확한 혼합",
         "w": "가이던스 가중치 w (diffusers guidance_scale = 1 + w)", "more": "설정 더 보기",

@@ -93,10 +93,11 @@ class ModelRegistry:
             self._evict_custom()
             return entry
 
-    def retrain(self, key: str, config, progress=None, should_stop=None) -> TrainedMixture:
+    def retrain(self, key: str, config, progress=None, should_stop=None, data=None) -> TrainedMixture:
         """Train the three networks for a mixture (seeded) and register them; should_stop() -> True cancels
-        (TrainingCancelled, nothing registered)."""
-        tm = train_mixture(self.mixture(key), config, torch.Generator().manual_seed(0), progress=progress,
+        (TrainingCancelled, nothing registered). data: labelled points to train on instead of the mixture's own
+        samples (the raw points a custom mixture was fitted to)."""
+        tm = train_mixture(self.mixture(key) if data is None else data, config, torch.Generator().manual_seed(0), progress=progress,
                            should_stop=should_stop)
         self.set_trained(key, tm, f"trained-{id(tm)}")
         return tm

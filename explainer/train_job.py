@@ -50,8 +50,9 @@ class TrainingJobs:
         self._lock = threading.Lock()
         self._threads: set[threading.Thread] = set()
 
-    def start(self, key: str, config: MixtureTrainConfig) -> "TrainingJob":
-        job = TrainingJob(self, key, config)
+    def start(self, key: str, config: MixtureTrainConfig, data=None) -> "TrainingJob":
+        """A job training key's networks (on data, raw labelled points, when given; else on the mixture)."""
+        job = TrainingJob(self, key, config, data)
         thread = threading.Thread(target=job.run, name=f"train-{key}", daemon=True)
         with self._lock:
             self._threads = {t for t in self._threads if t.is_alive()} | {thread}
@@ -67,8 +68,8 @@ class TrainingJobs:
 class TrainingJob:
     """One training request; see the module docstring for its updates."""
 
-    def __init__(self, jobs: TrainingJobs, key: str, config: MixtureTrainConfig):
-        self.jobs, self.key, self.config = jobs, key, config
+    def __init__(self, jobs: TrainingJobs, key: str, config: MixtureTrainConfig, data=None):
+        self.jobs, self.key, self.config, self.data = jobs, key, config, data
         self._stop = threading.Event()
         self._events: queue.Queue = queue.Queue()
         self._last_read = time.monotonic()
@@ -88,7 +89,7 @@ class TrainingJob:
             self._events.put(("waiting", None))
         try:
             tm = self.jobs.registry.retrain(self.key, self.config, lambda *a: self._events.put(("progress", a)),
-                                            self.should_stop)
+                                            self.should_stop, self.data)
             self._events.put(("done", tm))
         except TrainingCancelled:
             self._events.put(("cancelled", None))

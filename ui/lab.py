@@ -20,6 +20,7 @@ from cfg_core.mixture_json import PRESETS, MixtureError, mixture_from_dict, mixt
 from cfg_core.toy.training import estimate_seconds
 from explainer import figures
 from explainer.editor import rows_to_spec, spec_to_rows
+from explainer.own_data import points_from_json
 from explainer.i18n import HOW_IT_WORKS, LANGUAGES, pick_language, t
 from explainer.lab import Lab
 from explainer.lessons import BY_KEY, LESSONS, caption
@@ -171,7 +172,7 @@ def set_language(lang: str, hints: str):
             *[gr.update(label=t(lang, k)) for k in LABELLED],
             *[gr.update(value=t(lang, k)) for k in ("mp4", "gif", "link")],
             *[gr.update(value=lesson_.title[lang]) for lesson_ in LESSONS],
-            *[gr.update(label=t(lang, k)) for k in ("tab_lab", "tab_mnist", "tab_train", "tab_how")],
+            *[gr.update(label=t(lang, k)) for k in ("tab_lab", "tab_own", "tab_mnist", "tab_train", "tab_how")],
             *[gr.update(label=t(lang, k)) for k in ("digit", "mnist_method", "mnist_w", "seed")],
             gr.update(label=t(lang, "more")),
             t(lang, "mnist_intro"), t(lang, "train_intro"), t(lang, "how_heading"),
@@ -247,32 +248,39 @@ def upload_mixture(path):
 
 
 # --- train your own -------------------------------------------------------------------------------
-def _training_setup(source, custom_json, p_uncond, steps, classifier_steps):
-    """(registry key, mixture, config, note) of a training request, or gr.Error with one line."""
+def _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text=""):
+    """(registry key, mixture, config, note, data) of a training request, or gr.Error with one line. source "points"
+    trains on the raw points of *Your data* (registered under the mixture fitted to them)."""
     with user_errors(TypeError):
-        text = custom_json if source == "custom" else json.dumps(mixture_to_dict(LAB.registry.mixture(source)))
+        if source == "points":
+            if not points_text or not custom_json:
+                raise ValueError("no points yet: fit your data in the Your data tab and press 'Use in the lab'")
+            data = points_from_json(points_text)
+        else:
+            data = None
+        text = custom_json if source in ("custom", "points") else json.dumps(mixture_to_dict(LAB.registry.mixture(source)))
         key, mix = LAB.resolve(Selection(dataset="custom", custom_json=text or ""))
         config, note = training_config(steps, classifier_steps, p_uncond)
-    return key, mix, config, note
+    return key, mix, config, note, data
 
 
-def train_estimate(source, custom_json, p_uncond, steps, classifier_steps) -> str:
+def train_estimate(source, custom_json, p_uncond, steps, classifier_steps, points_text="") -> str:
     """How long Train will take, measured now on this server (a few optimiser steps of each network)."""
-    _, mix, config, note = _training_setup(source, custom_json, p_uncond, steps, classifier_steps)
+    _, mix, config, note, _ = _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text)
     seconds = estimate_seconds(mix, config)
     busy = " Another training is running: this one would wait for it." if TRAINING.running() else ""
     return (f"⏱ Estimated training time: **about {seconds:.0f} s** on this server ({config.steps} ε-network steps, "
             f"{config.classifier_steps} steps per classifier).{busy}" + (f"  \n{note}" if note else ""))
 
 
-def train_custom(source, custom_json, p_uncond, steps, classifier_steps):
+def train_custom(source, custom_json, p_uncond, steps, classifier_steps, points_text=""):
     """Train in a worker thread (one at a time per app); stream progress and the loss curve; register the model
     for the lab. Cancelling, or closing the page, stops the training at its next step."""
-    key, mix, config, note = _training_setup(source, custom_json, p_uncond, steps, classifier_steps)
+    key, mix, config, note, data = _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text)
     curves: dict[str, list[float]] = {"eps_model": [], "classifier_noisy": [], "classifier_clean": []}
     total = config.steps + 2 * config.classifier_steps
     done_before = {"eps_model": 0, "classifier_noisy": config.steps, "classifier_clean": config.steps + config.classifier_steps}
-    job, last = TRAINING.start(key, config), 0.0
+    job, last = TRAINING.start(key, config, data), 0.0
     try:
         for kind, payload in job.updates():
             if kind == "error":
@@ -295,7 +303,8 @@ def train_custom(source, custom_json, p_uncond, steps, classifier_steps):
     finally:
         job.cancel()  # the client cancelled or went away (gradio closes this generator): stop the worker
     secs = payload.record.get("seconds", 0)
-    yield (f"Trained in {secs:.1f} s (p_uncond {float(p_uncond):g}). The lab now uses it: dataset **custom**."
+    raw = f" on your {len(data)} raw points" if data is not None else ""
+    yield (f"Trained{raw} in {secs:.1f} s (p_uncond {float(p_uncond):g}). The lab now uses it: dataset **custom**."
            + (f"  \n{note}" if note else ""),
            figures.loss_figure(curves), json.dumps(mixture_to_dict(mix)), gr.update(value="custom"))
 

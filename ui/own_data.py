@@ -1,0 +1,145 @@
+"""The *Your data* tab: paint points or pick a scikit-learn data set or upload a CSV, fit a mixture (per class, by
+BIC), drag a component, then use the fit in the lab (exact scores; train on the raw points in *Train your own*).
+
+The canvas (ui/static/own_data.*) paints and drags in the browser and calls two server functions: fit_points
+and drag_preview (explainer.own_data). A data set or a CSV arrives as the canvas's value; "Use in the lab"
+comes back as its submit event. Every bad input is a one-line message on the canvas; nothing else changes.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gradio as gr
+
+from cfg_core.mixture_json import MixtureError
+from cfg_core.toy.points import DATASETS, MAX_CSV_BYTES, PointsError, make_dataset, read_points_csv
+from explainer import own_data
+from explainer.selection import check_integer, check_number, SelectionError
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_N = 3000  # the data-set slider's end: fits in ~1 s and the canvas stays readable
+
+
+def _answer(fn) -> str:
+    """Run fn; its JSON text, or {"error": one line} for any input the library refuses."""
+    try:
+        return json.dumps(fn(), separators=(",", ":"))
+    except (ValueError, MixtureError, PointsError, SelectionError) as err:  # PointsError etc. are ValueErrors
+        return json.dumps({"error": str(err).splitlines()[0] if str(err) else type(err).__name__})
+
+
+def _args(args: tuple, names: tuple[str, ...], defaults: tuple) -> tuple:
+    """A server function's arguments: gradio passes the JS call's arguments as one list."""
+    if len(args) == 1 and isinstance(args[0], list):
+        args = tuple(args[0])
+    required = len(names) - len(defaults)
+    if not required <= len(args) <= len(names):
+        raise ValueError(f"expected {required} to {len(names)} arguments ({', '.join(names)}), got {len(args)}")
+    return tuple(args) + defaults[len(args) - required:]
+
+
+def fit_points(*args) -> str:
+    """Server function fit_points(points_json, max_components=6): the fit JSON, or {"error"}."""
+    def run():
+        points_text, max_components = _args(args, ("points", "max_components"), (6,))
+        k = check_integer(max_components, "max components", 1, 12)
+        return own_data.fit_json(own_data.points_from_json(points_text), k)
+    return _answer(run)
+
+
+def drag_preview(*args) -> str:
+    """Server function drag_preview(mixture_json, component=-1, mean=[0, 0], label=0, w=3): the exact guided
+    preview with component k's mean moved (k = -1: as fitted), or {"error"}."""
+    def run():
+        mixture_text, component, mean, label, w = _args(args, ("mixture", "component", "mean", "label", "w"),
+                                                         (-1, [0.0, 0.0], 0, 3.0))
+        try:
+            mixture = json.loads(mixture_text) if isinstance(mixture_text, str) and len(mixture_text) < 2_000_000 else None
+        except (ValueError, RecursionError):
+            mixture = None
+        if not isinstance(mixture, dict):
+            raise MixtureError("the fitted mixture could not be read: press Fit again")
+        k = check_integer(component, "component", -1, 10_000)
+        if k >= 0:
+            mixture = own_data.moved(mixture, k, list(mean) if isinstance(mean, (list, tuple)) else mean)
+        out = own_data.preview(mixture, check_integer(label, "class", 0, 7), check_number(w, "w", 0, 10))
+        return {**out, "mixture": mixture if k >= 0 else None}
+    return _answer(run)
+
+
+def generate(name, n, noise, seed, max_components) -> str:
+    """A scikit-learn data set, fitted at once: the canvas's new value."""
+    def run():
+        if name not in DATASETS:
+            raise PointsError(f"data set must be one of {', '.join(DATASETS)}, got {name!r}")
+        pts = make_dataset(name, check_integer(n, "n", 50, MAX_N), check_number(noise, "noise", 0, 2),
+                           check_integer(seed, "seed", 0, 2**31 - 1))
+        fit = own_data.fit_json(pts, check_integer(max_components, "max components", 1, 12))
+        return {"points": own_data.points_json(pts), "fit": fit,
+                "message": f"{DATASETS[name].about}: {len(pts)} points, fitted in {fit['seconds']} s."}
+    return _answer(run)
+
+
+def upload_csv(path, max_components) -> str:
+    """An uploaded CSV (x,y,label; labels integers or names), fitted at once; or {"error"} with one line."""
+    def run():
+        if not path:
+            raise PointsError("no file")
+        p = Path(path)
+        if p.stat().st_size > MAX_CSV_BYTES:
+            raise PointsError(f"a CSV may be at most {MAX_CSV_BYTES} bytes")
+        pts = read_points_csv(p, rescale=True)
+        fit = own_data.fit_json(pts, check_integer(max_components, "max components", 1, 12))
+        return {"points": own_data.points_json(pts), "fit": fit,
+                "message": f"{p.name}: {len(pts)} points in {pts.num_classes} classes (scaled into the window), "
+                           f"fitted in {fit['seconds']} s."}
+    return _answer(run)
+
+
+def use_in_lab(value: str):
+    """The canvas's "Use in the lab": the fitted mixture becomes the lab's custom mixture (exact scores), and its
+    raw points are kept for *Train your own*."""
+    try:
+        data = json.loads(value)
+        text = own_data.mixture_text(data["mixture"])
+        points = own_data.points_from_json(data["points"])
+    except (ValueError, KeyError, TypeError, MixtureError) as err:
+        raise gr.Error(f"nothing to use yet: {str(err).splitlines()[0] if str(err) else 'fit the points first'}") from None
+    mix = json.loads(text)
+    label = min(int(data.get("label", 0)) if isinstance(data.get("label"), int) else 0, len(mix["classes"]) - 1)
+    gr.Info(f"The lab now shows your fitted mixture ({len(mix['components'])} components), exact scores. "
+            "To compare with a network trained on your raw points, use Train your own → 'your points'.")
+    return (text, gr.update(value="custom"), gr.Radio(choices=[(n, i) for i, n in enumerate(mix["classes"])], value=label),
+            gr.update(value="exact"), json.dumps(own_data.points_json(points)), gr.Tabs(selected="lab"))
+
+
+def own_data_tab():
+    """Build the tab; returns (canvas, the data-set controls) for app.py to wire "Use in the lab"."""
+    gr.Markdown("Shape the data yourself: **paint** points on the canvas (pick a class, click or drag; Undo, Clear), "
+                "or pick a **scikit-learn data set**, or **upload a CSV** (`x,y,label`). **Fit** gives each class a "
+                "Gaussian mixture (full covariances, number of components by BIC), so the scores are exact at every "
+                "noise level. Then **drag a component's centre**: the exact CFG samples of the chosen class follow. "
+                "*Use in the lab* opens the fit in the 2D lab.", elem_id="own-intro")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=260):
+            name = gr.Dropdown([(f"{k}: {v.about}", k) for k, v in DATASETS.items()], value="moons",
+                               label="scikit-learn data set", elem_id="own-dataset")
+            n = gr.Slider(50, MAX_N, value=600, step=50, label="points n")
+            noise = gr.Slider(0, 1, value=DATASETS["moons"].default_noise, step=0.05, label="noise")
+            seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label="seed")
+            k = gr.Slider(1, 12, value=6, step=1, label="max components per class (BIC chooses)")
+            make = gr.Button("Generate and fit", variant="primary", elem_id="own-generate")
+            csv = gr.File(label="or upload a CSV: x,y,label (≤ 100,000 rows)", file_types=[".csv"], height=130,
+                          elem_id="own-csv")
+        with gr.Column(scale=3):
+            canvas = gr.HTML("", elem_id="own-view", html_template=(STATIC / "own_data.html").read_text(),
+                             css_template=(STATIC / "own_data.css").read_text(),
+                             js_on_load=(STATIC / "own_data.js").read_text(),
+                             server_functions=[fit_points, drag_preview])
+    make.click(generate, [name, n, noise, seed, k], canvas, concurrency_limit=2, concurrency_id="own",
+               api_visibility="undocumented")
+    name.input(lambda d: DATASETS[d].default_noise if d in DATASETS else 0.0, name, noise, queue=False,
+               api_visibility="undocumented")
+    csv.upload(upload_csv, [csv, k], canvas, concurrency_limit=2, concurrency_id="own", api_visibility="undocumented")
+    return canvas
