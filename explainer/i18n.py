@@ -38,6 +38,14 @@ TEXT = {
         "schedule": "guidance over noise level λ", "sched_constant": "every step", "sched_interval": "only in an interval",
         "sched_ramp": "ramp up", "lam_lo": "interval start λ (noisy side)", "lam_hi": "interval end λ (clean side)",
         "good_blur": "exact model blur (+G·I): an imperfect network", "bad_blur": "autoguidance's bad model blur (+B·I)",
+        "own_intro": "Shape the data yourself: **paint** points on the canvas (pick a class, click or drag; Undo, Clear), "
+                     "or pick a **scikit-learn data set**, or **upload a CSV** (`x,y,label`). **Fit** gives each class a "
+                     "Gaussian mixture (full covariances, number of components by BIC), so the scores are exact at every "
+                     "noise level. Then **drag a component's centre**: the exact CFG samples of the chosen class follow. "
+                     "*Use in the lab* opens the fit in the 2D lab.",
+        "own_dataset": "scikit-learn data set", "own_n": "points n", "own_noise": "noise",
+        "own_k": "max components per class (BIC chooses)", "own_generate": "Generate and fit",
+        "own_csv": "or upload a CSV: x,y,label (≤ 100,000 rows)",
     },
     "ko": {
         "title": "## 확산 모델 가이던스, 직접 움직여 보기\n분류기 없는 가이던스(Ho & Salimans 2022)를 분류기 가이던스와 두 가지 "
@@ -65,6 +73,14 @@ TEXT = {
         "schedule": "노이즈 수준 λ에 따른 가이던스", "sched_constant": "모든 단계", "sched_interval": "구간에서만",
         "sched_ramp": "점점 키우기", "lam_lo": "구간 시작 λ (노이즈 쪽)", "lam_hi": "구간 끝 λ (깨끗한 쪽)",
         "good_blur": "정확한 모델 흐림 (+G·I): 불완전한 네트워크", "bad_blur": "오토가이던스의 나쁜 모델 흐림 (+B·I)",
+        "own_intro": "데이터를 직접 만들어 보세요: 캔버스에 점을 **칠하거나**(클래스를 고르고 클릭 또는 드래그; 되돌리기, 지우기), "
+                     "**scikit-learn 데이터셋**을 고르거나, **CSV를 올리세요**(`x,y,label`). **맞추기**는 클래스마다 가우시안 혼합"
+                     "(전체 공분산, 성분 수는 BIC로 선택)을 맞추므로 모든 노이즈 수준에서 스코어가 정확합니다. 그다음 **성분의 "
+                     "중심을 끌어** 보세요: 고른 클래스의 정확한 CFG 샘플이 따라옵니다. *실험실에서 쓰기*는 맞춘 혼합을 2D "
+                     "실험실에서 엽니다.",
+        "own_dataset": "scikit-learn 데이터셋", "own_n": "점의 수 n", "own_noise": "노이즈",
+        "own_k": "클래스당 최대 성분 수 (BIC가 고름)", "own_generate": "만들고 맞추기",
+        "own_csv": "또는 CSV 올리기: x,y,label (최대 100,000줄)",
     },
 }
 

@@ -169,7 +169,7 @@ def set_language(lang: str, hints: str):
     hints_d = {**hints_of(hints), "lang": lang}
     lesson = BY_KEY.get(hints_d.get("lesson", ""))
     return (json.dumps(hints_d), caption(lesson, lang) if lesson else "", gr.Markdown(t(lang, "title")),
-            *[gr.update(label=t(lang, k)) for k in LABELLED],
+            *[gr.update(label=t(lang, k), **_choices(lang, k)) for k in LABELLED],
             *[gr.update(value=t(lang, k)) for k in ("mp4", "gif", "link")],
             *[gr.update(value=lesson_.title[lang]) for lesson_ in LESSONS],
             *[gr.update(label=t(lang, k)) for k in ("tab_lab", "tab_own", "tab_mnist", "tab_train", "tab_how")],
@@ -178,7 +178,25 @@ def set_language(lang: str, hints: str):
             t(lang, "mnist_intro"), t(lang, "train_intro"), t(lang, "how_heading"),
             (STATIC / HOW_IT_WORKS[lang]).read_text(encoding="utf-8"),
             *[caption(lesson_, lang) for lesson_ in LESSONS],
-            *[t(lang, "open_lesson").format(n=i + 1) for i in range(len(LESSONS))])
+            *[t(lang, "open_lesson").format(n=i + 1) for i in range(len(LESSONS))],
+            *own_data_texts(lang))
+
+
+TRANSLATED_CHOICES = {"reference": (("ref_uncond", "uncond"), ("ref_weak", "weak"), ("ref_random", "random")),
+                      "schedule": (("sched_constant", "constant"), ("sched_interval", "interval"), ("sched_ramp", "ramp"))}
+
+
+def _choices(lang: str, key: str) -> dict:
+    """The translated choices of a control whose choices are words (empty for the others)."""
+    pairs = TRANSLATED_CHOICES.get(key)
+    return {"choices": [(t(lang, word), value) for word, value in pairs]} if pairs else {}
+
+
+def own_data_texts(lang: str) -> tuple:
+    """Your data's intro and control labels (in ui.own_data.own_data_tab's returned order)."""
+    return (t(lang, "own_intro"), *[gr.update(label=t(lang, k)) for k in ("own_dataset", "own_n", "own_noise", "seed",
+                                                                          "own_k")],
+            gr.update(value=t(lang, "own_generate")), gr.update(label=t(lang, "own_csv")))
 
 
 LABELLED = ("mixture", "class", "method", "w", "score", "sampler", "classifier", "cg_base", "lam", "seed", "reference",

@@ -132,7 +132,8 @@ def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_te
             update_view, inputs, outputs, **HEAVY)
     relabel = dict(fn=set_language, inputs=[lang, hints], outputs=[hints, lesson_text, title, *texts["labels"],
                                                                    *texts["buttons"], *lesson_buttons, *texts["tabs"],
-                                                                   *texts["mnist"], texts["more"], *texts["pages"]],
+                                                                   *texts["mnist"], texts["more"], *texts["pages"],
+                                                                   *texts["own"]],
                    api_visibility="undocumented", queue=False)
     lang.input(**relabel).then(update_view, inputs, outputs, **HEAVY)
     return relabel

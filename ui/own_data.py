@@ -15,6 +15,7 @@ import gradio as gr
 from cfg_core.mixture_json import MixtureError
 from cfg_core.toy.points import DATASETS, MAX_CSV_BYTES, PointsError, make_dataset, read_points_csv
 from explainer import own_data
+from explainer.i18n import t
 from explainer.selection import check_integer, check_number, SelectionError
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -115,23 +116,19 @@ def use_in_lab(value: str):
 
 
 def own_data_tab():
-    """Build the tab; returns (canvas, the data-set controls) for app.py to wire "Use in the lab"."""
-    gr.Markdown("Shape the data yourself: **paint** points on the canvas (pick a class, click or drag; Undo, Clear), "
-                "or pick a **scikit-learn data set**, or **upload a CSV** (`x,y,label`). **Fit** gives each class a "
-                "Gaussian mixture (full covariances, number of components by BIC), so the scores are exact at every "
-                "noise level. Then **drag a component's centre**: the exact CFG samples of the chosen class follow. "
-                "*Use in the lab* opens the fit in the 2D lab.", elem_id="own-intro")
+    """Build the tab; returns the canvas (app.py wires "Use in the lab") and the texts the language switch sets
+    (ui.lab.own_data_texts order)."""
+    intro = gr.Markdown(t("en", "own_intro"), elem_id="own-intro")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=260):
             name = gr.Dropdown([(f"{k}: {v.about}", k) for k, v in DATASETS.items()], value="moons",
-                               label="scikit-learn data set", elem_id="own-dataset")
-            n = gr.Slider(50, MAX_N, value=600, step=50, label="points n")
-            noise = gr.Slider(0, 1, value=DATASETS["moons"].default_noise, step=0.05, label="noise")
-            seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label="seed")
-            k = gr.Slider(1, 12, value=6, step=1, label="max components per class (BIC chooses)")
-            make = gr.Button("Generate and fit", variant="primary", elem_id="own-generate")
-            csv = gr.File(label="or upload a CSV: x,y,label (≤ 100,000 rows)", file_types=[".csv"], height=130,
-                          elem_id="own-csv")
+                               label=t("en", "own_dataset"), elem_id="own-dataset")
+            n = gr.Slider(50, MAX_N, value=600, step=50, label=t("en", "own_n"))
+            noise = gr.Slider(0, 1, value=DATASETS["moons"].default_noise, step=0.05, label=t("en", "own_noise"))
+            seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("en", "seed"))
+            k = gr.Slider(1, 12, value=6, step=1, label=t("en", "own_k"))
+            make = gr.Button(t("en", "own_generate"), variant="primary", elem_id="own-generate")
+            csv = gr.File(label=t("en", "own_csv"), file_types=[".csv"], height=130, elem_id="own-csv")
         with gr.Column(scale=3):
             canvas = gr.HTML("", elem_id="own-view", html_template=(STATIC / "own_data.html").read_text(),
                              css_template=(STATIC / "own_data.css").read_text(),
@@ -142,4 +139,4 @@ def own_data_tab():
     name.input(lambda d: DATASETS[d].default_noise if d in DATASETS else 0.0, name, noise, queue=False,
                api_visibility="undocumented")
     csv.upload(upload_csv, [csv, k], canvas, concurrency_limit=2, concurrency_id="own", api_visibility="undocumented")
-    return canvas
+    return canvas, [intro, name, n, noise, seed, k, make, csv]
