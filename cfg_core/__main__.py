@@ -1,6 +1,6 @@
-"""Command line: python -m cfg_core {train, sample, sweep}.
+"""Command line: python -m cfg_core {train, sample, sweep, fit, data}.
 
-    python -m cfg_core train  --dataset DATASET --out DIR [--steps N] [--p-uncond P] [--seed S]
+    python -m cfg_core train  --dataset DATASET --out DIR [--steps N] [--p-uncond P] [--seed S] [--rescale]
     python -m cfg_core sample --dataset DATASET --label C --guidance METHOD --w W --n N --out FILE.npz
                               [--score {learned,exact}] [--checkpoint DIR] [--cg-base {conditional,unconditional}]
                               [--classifier {noisy,clean}] [--sampler {ddim,ddpm,pc}] [--noise-scale TAU]
@@ -8,9 +8,16 @@
                               [--corrector-step-scale S] [--interval=LO,HI] [--good-blur G] [--bad-blur B]
                               [--cfgpp-lambda L]          (what each option means: cfg_core.toy.sampling)
     python -m cfg_core sweep  --dataset DATASET --w 0,0.5,1,2,4 --out DIR
+    python -m cfg_core fit    --points FILE.csv --out MIXTURE.json [--max-components K] [--seed S] [--rescale]
+    python -m cfg_core data   --name {moons,circles,blobs,swiss_roll,classification} --n N [--noise X] [--seed S]
+                              --out FILE.csv
 
 METHOD is a name in cfg_core.methods (none, cfg, cg, cg_clean, scaled, reduced, auto, icg, cfgpp).
-DATASET is a preset (three_gaussians, two_overlapping, ring, near_far, two_squares), a path to a mixture JSON, or mnist.
+DATASET is a preset (three_gaussians, two_overlapping, ring, near_far, two_squares), a path to a mixture JSON, or mnist;
+for train also a CSV of labelled points (x,y,label), which the networks then learn from directly.
+`fit` fits a Gaussian mixture per class (k by BIC) to a CSV and writes mixture JSON that sample and train take;
+`data` writes a scikit-learn data set as such a CSV (cfg_core.toy.points). --rescale maps the points into the
+lab's window [-3, 3]^2 first.
 Any bad input ends with one line `error: ...` on stderr and exit status 2, never a traceback.
 """
 from __future__ import annotations
@@ -24,6 +31,9 @@ from pathlib import Path
 from cfg_core.atomic import check_writable
 from cfg_core.guidance import CG_BASES, MAX_W, check_w
 from cfg_core.methods import METHODS
+from cfg_core.toy.fit import DEFAULT_MAX_COMPONENTS, MAX_COMPONENTS_LIMIT
+from cfg_core.toy.points import DATASETS, MAX_NOISE, MAX_POINTS, MIN_DATASET_POINTS
+from cfg_core.toy.points_cli import is_points_path
 from cfg_core.toy.sampling import CLASSIFIERS, MAX_SAMPLES, SCORES, reject_zoo_flags
 from cfg_core.samplers import SAMPLERS
 
@@ -67,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--p-uncond", type=_finite_float, default=None, help="probability of the null label")
     tr.add_argument("--batch-size", type=int, default=None)
     tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out (MNIST)")
+    tr.add_argument("--rescale", action="store_true", help="CSV dataset: map the points into [-3, 3]^2 first")
     sa = sub.add_parser("sample", help="draw guided samples into an .npz (x, trajectory)")
     _common(sa)
     sa.add_argument("--label", type=int, required=True, help="class index c")
@@ -96,7 +107,47 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--score", choices=SCORES, default="learned")
     sw.add_argument("--sampler", choices=SAMPLERS, default="ddim")
     sw.add_argument("--steps", type=int, default=None)
+    _own_data_parsers(sub)
     return parser
+
+
+def _own_data_parsers(sub) -> None:
+    """fit (CSV of points -> mixture JSON) and data (a scikit-learn data set -> CSV of points)."""
+    fi = sub.add_parser("fit", help="fit a Gaussian mixture per class to a CSV of points, write mixture JSON")
+    fi.add_argument("--points", required=True, help="CSV with header x,y,label (label: an integer or a name)")
+    fi.add_argument("--out", required=True, help="output mixture .json")
+    fi.add_argument("--max-components", type=int, default=DEFAULT_MAX_COMPONENTS,
+                    help=f"most Gaussians per class, chosen by BIC (1..{MAX_COMPONENTS_LIMIT})")
+    fi.add_argument("--seed", type=int, default=0, help="seed of the k-means start of EM")
+    fi.add_argument("--rescale", action="store_true", help="map the points into [-3, 3]^2 before fitting")
+    da = sub.add_parser("data", help="write a scikit-learn data set as a CSV of labelled points")
+    da.add_argument("--name", required=True, choices=tuple(DATASETS), help="the generator")
+    da.add_argument("--n", type=int, required=True, help=f"number of points ({MIN_DATASET_POINTS}..{MAX_POINTS})")
+    da.add_argument("--noise", type=_finite_float, default=None,
+                    help=f"std of the Gaussian jitter in window units, 0..{MAX_NOISE:g} (default: per data set)")
+    da.add_argument("--seed", type=int, default=0, help="random seed (same seed, same points)")
+    da.add_argument("--out", required=True, help="output .csv")
+
+
+def _check_own_data(args) -> None:
+    """The options of fit and data, and --rescale/CSV datasets on the other commands."""
+    command = getattr(args, "command", None)
+    if command == "fit":
+        if not 1 <= args.max_components <= MAX_COMPONENTS_LIMIT:
+            raise ValueError(f"--max-components must be an integer in [1, {MAX_COMPONENTS_LIMIT}], "
+                             f"got {args.max_components}")
+        if Path(args.out).suffix != ".json":
+            raise ValueError(f"--out must be a .json file (the mixture), got {args.out}")
+    elif command == "data":
+        if args.noise is not None and not 0 <= args.noise <= MAX_NOISE:
+            raise ValueError(f"--noise must be in [0, {MAX_NOISE:g}] (std in window units), got {args.noise:g}")
+        if Path(args.out).suffix != ".csv":
+            raise ValueError(f"--out must be a .csv file, got {args.out}")
+    elif command in ("sample", "sweep") and is_points_path(args.dataset):
+        raise ValueError(f"{args.dataset} is a CSV of points, not a mixture: fit one first with "
+                         f"python -m cfg_core fit --points {args.dataset} --out MIXTURE.json")
+    elif getattr(args, "rescale", False) and not is_points_path(args.dataset):
+        raise ValueError("--rescale applies to a CSV of points (--dataset FILE.csv)")
 
 
 def _check_common(args) -> None:
@@ -106,8 +157,10 @@ def _check_common(args) -> None:
         value = getattr(args, flag, None)
         if value is not None and not 1 <= value <= MAX_STEPS:
             raise ValueError(f"--{flag.replace('_', '-')} must be an integer in [1, {MAX_STEPS}], got {value}")
-    if getattr(args, "n", None) is not None and not 1 <= args.n <= MAX_SAMPLES:
-        raise ValueError(f"--n must be in [1, {MAX_SAMPLES}], got {args.n}")
+    n_range = (MIN_DATASET_POINTS, MAX_POINTS) if getattr(args, "command", None) == "data" else (1, MAX_SAMPLES)
+    if getattr(args, "n", None) is not None and not n_range[0] <= args.n <= n_range[1]:
+        raise ValueError(f"--n must be in [{n_range[0]}, {n_range[1]}], got {args.n}")
+    _check_own_data(args)
     if getattr(args, "command", None) == "sample":
         try:
             check_w(args.w)
@@ -123,7 +176,7 @@ def _check_common(args) -> None:
         if args.dataset == "mnist":
             reject_zoo_flags(args)
     if getattr(args, "out", None) is not None:  # an unwritable --out fails now, not after the work
-        check_writable(args.out, is_dir=args.command != "sample")
+        check_writable(args.out, is_dir=getattr(args, "command", None) in ("train", "sweep"))
     if getattr(args, "command", None) == "sweep":
         if not args.w or any(not 0 <= w <= MAX_W for w in args.w):
             raise ValueError(f"--w must list values in [0, {MAX_W:g}], got {args.w}")
@@ -141,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     args.command_line = "python -m cfg_core " + shlex.join(argv)
     try:
         _check_common(args)
-        if args.dataset == "mnist":
+        if args.command in ("fit", "data"):
+            from cfg_core.toy import points_cli as handlers
+        elif args.dataset == "mnist":
             from cfg_core.mnist import cli as handlers
         else:
             from cfg_core.toy import cli as handlers

@@ -1,4 +1,5 @@
-"""The 2D-mixture side of the command line: train, sample and sweep on a preset or a JSON mixture."""
+"""The 2D-mixture side of the command line: train, sample and sweep on a preset or a JSON mixture
+(train also on a CSV of labelled points, through cfg_core.toy.points_cli)."""
 from __future__ import annotations
 
 import sys
@@ -10,6 +11,7 @@ from tqdm import tqdm
 
 from cfg_core.atomic import atomic_path
 from cfg_core.toy.sampling import SampleRequest, request_options, run_sample
+from cfg_core.toy.points_cli import is_points_path, train_on_points
 from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture, save_trained_mixture
 from cfg_core.toy.training import MixtureTrainConfig, train_mixture
 from cfg_core.mixture_json import PRESETS, load_mixture, mixture_to_dict
@@ -32,13 +34,19 @@ def _tqdm_progress():
     return progress
 
 
-def train(args) -> int:
-    torch.set_num_threads(1)  # small MLPs: one thread is ~10x faster than two fighting over 2 cores
-    mix = load_mixture(args.dataset)
-    cfg = MixtureTrainConfig()
+def _train_config(args) -> MixtureTrainConfig:
+    """The default training config with the options given on the command line."""
     overrides = {"steps": args.steps, "classifier_steps": args.classifier_steps, "p_uncond": args.p_uncond,
                  "batch_size": args.batch_size}
-    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+    return replace(MixtureTrainConfig(), **{k: v for k, v in overrides.items() if v is not None})
+
+
+def train(args) -> int:
+    torch.set_num_threads(1)  # small MLPs: one thread is ~10x faster than two fighting over 2 cores
+    if is_points_path(args.dataset):
+        return train_on_points(args, _train_config(args), _tqdm_progress())
+    mix = load_mixture(args.dataset)
+    cfg = _train_config(args)
     trained = train_mixture(mix, cfg, torch.Generator().manual_seed(args.seed), progress=_tqdm_progress())
     out = save_trained_mixture(args.out, trained, mixture_to_dict(mix),
                                {"command": args.command_line, "seed": args.seed, "dataset": args.dataset})

@@ -75,8 +75,11 @@ def load_trained_mixture(directory: str | Path, mixture: GaussianMixture | None 
     if record.get("kind") != "mixture" or "modules" not in record:
         raise CheckpointError(f"{directory} is not a 2D mixture checkpoint (kind={record.get('kind')!r})")
     if mixture is not None and not _same_mixture(record.get("mixture", {}), mixture):
-        raise CheckpointError(f"{directory} was trained on mixture {record.get('mixture', {}).get('name')!r}, "
-                              f"not on {mixture.name!r}; train one with python -m cfg_core train")
+        trained_on = record.get("mixture", {}).get("name")
+        other = (f"a different mixture named {mixture.name!r} (its classes or components differ)"
+                 if trained_on == mixture.name else repr(mixture.name))
+        raise CheckpointError(f"{directory} was trained on mixture {trained_on!r}, not on {other}; "
+                              "train one with python -m cfg_core train")
     try:
         kw = {name: _checked_kwargs(record["modules"][name], name) for name in MODULES}
         eps_model = EpsMLP(**kw["eps_model"])

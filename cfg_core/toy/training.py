@@ -1,12 +1,14 @@
 """Training on a 2D mixture: the joint cond/uncond eps-network (Algorithm 1) and the two classifiers.
 
-The losses are cfg_core.training's; this module draws fresh data from the exact mixture and runs Adam.
+The losses are cfg_core.training's; this module draws the data and runs Adam. The data are any LabelledData:
+an exact mixture (fresh samples every step) or a fixed set of labelled points (cfg_core.toy.points.Points,
+minibatches drawn with replacement: "your own data").
 
 Algorithm 1 (Ho & Salimans): (x, c) ~ data; c <- null with probability p_uncond; lam ~ schedule;
 eps ~ N(0, I); z = alpha x + sigma eps; minimise || eps_theta(z, c) - eps ||^2. One network, both roles.
 Noise-aware classifier (for CG): cross-entropy of p_phi(c | z_lam) on z from the same noising.
 Clean classifier: cross-entropy on clean x only (the "ordinary" classifier the paper says fails as a guide).
-Data are drawn afresh from the exact mixture every step; all randomness comes from one seeded generator.
+Every step draws a fresh minibatch from the data; all randomness comes from one seeded generator.
 estimate_seconds() times a few optimiser steps of each network and says how long train_mixture will take.
 """
 from __future__ import annotations
@@ -15,10 +17,10 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 import torch
 
-from cfg_core.mixture import GaussianMixture
 from cfg_core.schedule import Schedule
 from cfg_core.toy.models import Classifier, EpsMLP
 from cfg_core.training import classifier_loss, eps_loss
@@ -27,6 +29,19 @@ MAX_TRAIN_STEPS = 200_000  # a 2D model converges in a few thousand; more is a t
 Progress = Callable[[str, int, int, float], None]  # (stage, step, total, loss)
 ShouldStop = Callable[[], bool]  # asked before every optimiser step; True cancels the training
 STAGES = ("eps_model", "classifier_noisy", "classifier_clean")  # the training order
+
+
+class LabelledData(Protocol):
+    """What training draws (x, c) from: a GaussianMixture or a Points set."""
+
+    @property
+    def num_classes(self) -> int: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def sample_labelled(self, n: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """x [n, dim] float64 and c [n] int64 in [0, num_classes)."""
 
 
 class TrainingCancelled(Exception):
@@ -89,18 +104,18 @@ class _Stage:
         return loss.detach()
 
 
-def _stages(mix: GaussianMixture, cfg: MixtureTrainConfig, generator: torch.Generator,
+def _stages(data: LabelledData, cfg: MixtureTrainConfig, generator: torch.Generator,
             schedule: Schedule) -> dict[str, _Stage]:
     """The three networks (initial weights from the generator, global RNG untouched) with losses and Adam."""
     init_seed = int(torch.randint(0, 2**62, (1,), generator=generator))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed)
-        eps_model = EpsMLP(mix.num_classes, mix.dim, cfg.hidden, cfg.depth)
-        noisy = Classifier(mix.num_classes, mix.dim, cfg.classifier_hidden, noise_aware=True)
-        clean = Classifier(mix.num_classes, mix.dim, cfg.classifier_hidden, noise_aware=False)
+        eps_model = EpsMLP(data.num_classes, data.dim, cfg.hidden, cfg.depth)
+        noisy = Classifier(data.num_classes, data.dim, cfg.classifier_hidden, noise_aware=True)
+        clean = Classifier(data.num_classes, data.dim, cfg.classifier_hidden, noise_aware=False)
 
-    def batch():  # fresh (x, c) from the exact mixture, drawn before the noise of each step
-        return mix.sample_labelled(cfg.batch_size, generator)
+    def batch():  # fresh (x, c) from the data, drawn before the noise of each step
+        return data.sample_labelled(cfg.batch_size, generator)
 
     losses = {"eps_model": lambda: eps_loss(eps_model, *batch(), cfg.p_uncond, schedule, generator),
               "classifier_noisy": lambda: classifier_loss(noisy, *batch(), True, schedule, generator),
@@ -129,13 +144,13 @@ def _fit(stage: _Stage, steps: int, name: str, progress: Progress | None,
     return curve
 
 
-def train_mixture(mix: GaussianMixture, cfg: MixtureTrainConfig, generator: torch.Generator,
+def train_mixture(data: LabelledData, cfg: MixtureTrainConfig, generator: torch.Generator,
                   schedule: Schedule = Schedule(), progress: Progress | None = None,
                   should_stop: ShouldStop | None = None) -> TrainedMixture:
     """Train the eps-network and both classifiers; the record says what was done and how long it took.
     should_stop() is asked before every step; when it returns True, TrainingCancelled is raised."""
     start = time.perf_counter()
-    stages = _stages(mix, cfg, generator, schedule)
+    stages = _stages(data, cfg, generator, schedule)
     losses, seconds = {}, {}
     for name, steps in cfg.stage_steps().items():
         t = time.perf_counter()
@@ -148,12 +163,12 @@ def train_mixture(mix: GaussianMixture, cfg: MixtureTrainConfig, generator: torc
     return TrainedMixture(nets["eps_model"], nets["classifier_noisy"], nets["classifier_clean"], record)
 
 
-def estimate_seconds(mix: GaussianMixture, cfg: MixtureTrainConfig, probe_steps: int = 8,
+def estimate_seconds(data: LabelledData, cfg: MixtureTrainConfig, probe_steps: int = 8,
                      schedule: Schedule = Schedule()) -> float:
-    """Seconds train_mixture(mix, cfg) will take in this process now: each network's optimiser step, timed
+    """Seconds train_mixture(data, cfg) will take in this process now: each network's optimiser step, timed
     over probe_steps steps (after one warm-up step) at the config's sizes and thread settings, times its
     step count. Costs about 3 (probe_steps + 1) steps; the global RNG is untouched."""
-    stages = _stages(mix, cfg, torch.Generator().manual_seed(0), schedule)
+    stages = _stages(data, cfg, torch.Generator().manual_seed(0), schedule)
     total = 0.0
     for name, steps in cfg.stage_steps().items():
         stages[name].step()  # warm-up: the first step allocates Adam's state
