@@ -95,7 +95,8 @@ def _cg(kind: str) -> Build:
 
 def _auto(m: GuidanceModels, c: int, w: Weight, base: str, o: GuidanceOptions) -> AutoGuidance:
     if m.eps_bad is None:
-        raise ValueError("autoguidance needs a bad (weaker conditional) model, and none was given")
+        raise ValueError("autoguidance needs a bad (weaker conditional) model, and none was given: use exact scores, "
+                         "or retrain the checkpoint with python -m cfg_core train (it makes one)")
     return AutoGuidance(m.eps_model, m.eps_bad, c, w)
 
 

@@ -27,8 +27,8 @@ CLEAN_NOTE = ("CG is guided by the **clean-data** classifier: its gradient is wr
               "so samples are pushed to the wrong places (compare with the noise-aware one).")
 NO_MODEL_NOTE = ("No trained model for this mixture yet: showing **exact** scores. "
                  "Train one in the *Train your own* tab.")
-NO_WEAK_MODEL_NOTE = ("Autoguidance needs a weaker model to guide against: with **exact** scores it is the mixture "
-                      "blurred by the bad-model blur. Showing exact scores.")
+NO_WEAK_MODEL_NOTE = ("Autoguidance needs a weaker model to guide against, and this network has none (train it again: "
+                      "training now makes one). Showing **exact** scores: the bad model is the mixture blurred by B.")
 
 
 def panel_specs(key: str, sel: Selection, mix) -> list[PanelSpec]:
@@ -78,12 +78,12 @@ class Lab:
         key, mix = self.resolve(sel)
         specs = panel_specs(key, sel, mix)
         note, tm, model_key = "", None, ""
-        if sel.score == "learned" and any(s.method == "auto" for s in specs):  # no weak network ships yet
-            specs, note = [replace(s, score="exact").checked(mix) for s in specs], NO_WEAK_MODEL_NOTE
-        elif sel.score == "learned":
+        if sel.score == "learned":
             tm, model_key = self.registry.trained_or_retrain(key, self.retrain, on_progress)
             if tm is None:
                 specs, note = [replace(s, score="exact") for s in specs], NO_MODEL_NOTE
+            elif tm.eps_weak is None and any(s.method == "auto" for s in specs):  # a checkpoint from before weak models
+                specs, note, tm = [replace(s, score="exact").checked(mix) for s in specs], NO_WEAK_MODEL_NOTE, None
         return self.views.view(mix, tm, specs, model_key), note
 
     def payload(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[str, LabView, str]:

@@ -48,9 +48,16 @@ def test_errors_and_toy(lab):
 
 
 def test_the_bad_model_dropdown_and_learned_autoguidance(lab):
-    """reference=weak turns the CFG panel into autoguidance; with learned scores (no weak network ships) the lab
-    shows exact scores and says why; reference=random is ICG on the learned model."""
+    """reference=weak turns the CFG panel into autoguidance on the shipped weak network; a network without one
+    falls back to exact scores and says why; reference=random is ICG on the learned model."""
     view, note = lab.view(Selection(method="cfg", reference="weak", score="learned"))
-    assert view.panels[0].method == "auto" and view.panels[0].spec.score == "exact" and "weaker model" in note
+    assert view.panels[0].method == "auto" and view.panels[0].spec.score == "learned" and note == ""
+    tm, _ = lab.registry.trained("ring")
+    weak, tm.eps_weak = tm.eps_weak, None
+    try:
+        view, note = lab.view(Selection(dataset="ring", method="cfg", reference="weak", score="learned"))
+        assert view.panels[0].spec.score == "exact" and "weaker model" in note
+    finally:
+        tm.eps_weak = weak
     view, note = lab.view(Selection(method="cfg", reference="random", score="learned"))
     assert view.panels[0].method == "icg" and view.panels[0].spec.score == "learned" and note == ""

@@ -226,12 +226,29 @@ def test_cli_bad_flags_are_one_line_errors(extra, message, tmp_path, capsys):
     assert __import__("re").search(message, err), err
 
 
-def test_cli_blur_needs_exact_scores_and_learned_auto_is_refused(tmp_path, capsys):
+def test_cli_blur_needs_exact_scores_and_learned_auto_uses_the_shipped_weak_model(tmp_path, capsys):
     learned = [a for a in BASE if a not in ("--score", "exact")]
     assert main(learned + ["--guidance", "cfg", "--w", "1", "--good-blur", "0.1", "--out", str(tmp_path / "a.npz")]) == 2
     assert "--score exact" in capsys.readouterr().err
-    assert main(learned + ["--guidance", "auto", "--w", "1", "--out", str(tmp_path / "b.npz")]) == 2
-    assert "weak model" in capsys.readouterr().err
+    assert main(learned + ["--guidance", "auto", "--w", "1", "--bad-blur", "0.2", "--out", str(tmp_path / "c.npz")]) == 2
+    assert "--score exact" in capsys.readouterr().err
+    assert main(learned + ["--guidance", "auto", "--w", "1", "--out", str(tmp_path / "b.npz")]) == 0
+    x_auto = __import__("numpy").load(tmp_path / "b.npz")["x"]
+    assert main(learned + ["--guidance", "none", "--w", "0", "--out", str(tmp_path / "n.npz")]) == 0
+    x_none = __import__("numpy").load(tmp_path / "n.npz")["x"]
+    assert x_auto.shape == x_none.shape and abs(x_auto - x_none).max() > 1e-3  # the weak model changes something
+
+
+def test_a_checkpoint_without_a_weak_model_refuses_learned_auto(tmp_path):
+    from cfg_core.mixture_json import load_mixture
+    from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture
+    from cfg_core.toy.sampling import SampleRequest, run_sample
+    mix = load_mixture("three_gaussians")
+    tm = load_trained_mixture(default_checkpoint("three_gaussians"), mix)
+    assert tm.eps_weak is not None and tm.eps_weak.inp.out_features == tm.eps_model.inp.out_features // 2
+    tm.eps_weak = None  # as loaded from a checkpoint made before weak models existed
+    with pytest.raises(ValueError, match="bad .weaker conditional. model"):
+        run_sample(mix, tm, SampleRequest(label=0, method="auto", w=1.0, n=10))
 
 
 @pytest.mark.parametrize("extra", [["--interval=-1,1"], ["--sampler", "pc"], ["--good-blur", "0.1"]])

@@ -27,10 +27,14 @@ def default_checkpoint(dataset_name: str) -> Path:
     return CHECKPOINT_ROOT / dataset_name
 
 
+def _eps_kwargs(e: EpsMLP) -> dict:
+    return {"num_classes": e.num_classes, "dim": e.inp.in_features, "hidden": e.inp.out_features,
+            "depth": len(e.blocks), "lam_dim": e.lam_dim}
+
+
 def _kwargs(tm: TrainedMixture) -> dict:
-    e = tm.eps_model
-    return {"eps_model": {"num_classes": e.num_classes, "dim": e.inp.in_features, "hidden": e.inp.out_features,
-                          "depth": len(e.blocks), "lam_dim": e.lam_dim},
+    weak = {"eps_weak": _eps_kwargs(tm.eps_weak)} if tm.eps_weak is not None else {}
+    return {"eps_model": _eps_kwargs(tm.eps_model), **weak,
             **{name: {"num_classes": m.num_classes, "dim": m.inp.in_features, "hidden": m.inp.out_features,
                       "depth": len(m.blocks), "lam_dim": m.lam_dim, "noise_aware": m.noise_aware}
                for name, m in (("classifier_noisy", tm.classifier_noisy), ("classifier_clean", tm.classifier_clean))}}
@@ -40,7 +44,7 @@ def save_trained_mixture(directory: str | Path, tm: TrainedMixture, mixture_spec
     """Write the three networks and a record with the mixture, the constructors and `extra` (command, seed)."""
     record = {**tm.record, **extra, "mixture": mixture_spec, "modules": _kwargs(tm), "kind": "mixture"}
     modules = {"eps_model": tm.eps_model, "classifier_noisy": tm.classifier_noisy,
-               "classifier_clean": tm.classifier_clean}
+               "classifier_clean": tm.classifier_clean, **({"eps_weak": tm.eps_weak} if tm.eps_weak is not None else {})}
     return save_checkpoint(directory, modules, record)
 
 
@@ -84,8 +88,11 @@ def load_trained_mixture(directory: str | Path, mixture: GaussianMixture | None 
         kw = {name: _checked_kwargs(record["modules"][name], name) for name in MODULES}
         eps_model = EpsMLP(**kw["eps_model"])
         noisy, clean = Classifier(**kw["classifier_noisy"]), Classifier(**kw["classifier_clean"])
+        has_weak = "eps_weak" in states and "eps_weak" in record["modules"]  # older checkpoints have none
+        weak = EpsMLP(**_checked_kwargs(record["modules"]["eps_weak"], "eps_weak")) if has_weak else None
     except (KeyError, TypeError, ValueError, RuntimeError) as err:
         raise CheckpointError(f"{directory}/model.json has unusable module settings ({str(err)[:160]})") from None
     return TrainedMixture(load_module(eps_model, states["eps_model"], str(directory)),
                           load_module(noisy, states["classifier_noisy"], str(directory)),
-                          load_module(clean, states["classifier_clean"], str(directory)), record)
+                          load_module(clean, states["classifier_clean"], str(directory)), record,
+                          load_module(weak, states["eps_weak"], str(directory)) if weak is not None else None)

@@ -117,8 +117,6 @@ def _check_applies(req: SampleRequest, method: methods.Method) -> None:
         raise ValueError("--good-blur and --bad-blur blur the exact mixture: add --score exact")
     if req.bad_blur is not None and "bad_model" not in method.options:
         raise ValueError(f"--bad-blur sets autoguidance's bad model; {req.method} has none (use --guidance auto)")
-    if req.method == "auto" and req.score == "learned":
-        raise ValueError("learned autoguidance needs a weak model, and no checkpoint ships one yet: use --score exact")
     methods.check_options(method_name(req), zoo_options(req))
 
 
@@ -147,14 +145,16 @@ def models_for(mix: GaussianMixture, trained: TrainedMixture | None, score: str,
                bad_blur: float = DEFAULT_BAD_BLUR) -> methods.GuidanceModels:
     """The eps-model, both classifiers and the bad model, as exact mixture quantities or the trained networks.
 
-    Exact: the model is the mixture with covariances + good_blur I, the bad model the mixture + bad_blur I."""
+    Exact: the model is the mixture with covariances + good_blur I, the bad model the mixture + bad_blur I.
+    Learned: the bad model is the checkpoint's weak eps-network (half width, 1/8 of the steps), if it has one."""
     if score == "exact":
         good = blurred(mix, good_blur)
         return methods.GuidanceModels(ExactEps(good), ExactClassifier(good), ExactClassifier(good, clean=True),
                                       eps_bad=ExactEps(blurred(mix, bad_blur)))
     if trained is None:
         raise ValueError("learned score needs a trained checkpoint (or use score=exact)")
-    return methods.GuidanceModels(trained.eps_model, trained.classifier_noisy, trained.classifier_clean)
+    return methods.GuidanceModels(trained.eps_model, trained.classifier_noisy, trained.classifier_clean,
+                                  eps_bad=trained.eps_weak)
 
 
 def _models(mix: GaussianMixture, trained: TrainedMixture | None, req: SampleRequest) -> methods.GuidanceModels:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
 import torch
@@ -80,12 +80,33 @@ class MixtureTrainConfig:
 
 @dataclass
 class TrainedMixture:
-    """The three networks trained on one mixture, and how they were made."""
+    """The three networks trained on one mixture, and how they were made; eps_weak is autoguidance's weaker
+    conditional model (half the width, an eighth of the steps; None in checkpoints made before it existed)."""
 
     eps_model: EpsMLP
     classifier_noisy: Classifier
     classifier_clean: Classifier
     record: dict
+    eps_weak: EpsMLP | None = None
+
+
+WEAK_WIDTH, WEAK_STEPS = 0.5, 0.125  # autoguidance's bad model (Karras et al. 2024): a smaller, shorter-trained one
+
+
+def weak_config(cfg: MixtureTrainConfig) -> MixtureTrainConfig:
+    """The weak eps-network's config: half the width, an eighth of the steps, otherwise the same."""
+    return replace(cfg, hidden=max(4, int(cfg.hidden * WEAK_WIDTH)), steps=max(1, int(cfg.steps * WEAK_STEPS)))
+
+
+def train_weak(data: LabelledData, cfg: MixtureTrainConfig, generator: torch.Generator,
+               schedule: Schedule = Schedule(), progress: Progress | None = None,
+               should_stop: ShouldStop | None = None) -> tuple[EpsMLP, dict]:
+    """Autoguidance's bad model: the eps-network of weak_config(cfg) (same loss and data), and its record."""
+    start, weak = time.perf_counter(), weak_config(cfg)
+    stage = _stages(data, weak, generator, schedule)["eps_model"]
+    losses = _fit(stage, weak.steps, "eps_weak", progress, should_stop)
+    return stage.net.eval(), {"hidden": weak.hidden, "steps": weak.steps, "losses_every_50_steps": losses,
+                              "seconds": round(time.perf_counter() - start, 2)}
 
 
 @dataclass
@@ -160,7 +181,9 @@ def train_mixture(data: LabelledData, cfg: MixtureTrainConfig, generator: torch.
               "seconds": round(time.perf_counter() - start, 2), "stage_seconds": seconds,
               "torch_threads": torch.get_num_threads()}
     nets = {k: s.net.eval() for k, s in stages.items()}
-    return TrainedMixture(nets["eps_model"], nets["classifier_noisy"], nets["classifier_clean"], record)
+    weak, record["eps_weak"] = train_weak(data, cfg, generator, schedule, progress, should_stop)  # after the rest:
+    # the three networks are exactly what they were before the weak model existed (same seed, same draws)
+    return TrainedMixture(nets["eps_model"], nets["classifier_noisy"], nets["classifier_clean"], record, weak)
 
 
 def estimate_seconds(data: LabelledData, cfg: MixtureTrainConfig, probe_steps: int = 8,
