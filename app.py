@@ -21,43 +21,46 @@ from ui.lab import (DEFAULTS, LAB, MAX_UPLOAD_BYTES, on_dataset, restore_from_ur
                     train_estimate, update_view)
 from ui.lab_tab import (HEAVY, STATIC, lab_tab, language_switch, lessons_bar, lessons_page,  # noqa: E402
                         wire_lab)
-from ui.mnist import (MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_animation, mnist_first_show,  # noqa: E402
-                      mnist_grids, mnist_update, sweep_image)
+from ui.mnist import (ATLAS, MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_animation,  # noqa: E402
+                      mnist_first_show, mnist_mark, mnist_update, mnist_view_now, sweep_view)
 
 
 # --- the UI ---------------------------------------------------------------------------------------
 def _mnist_tab():
+    """Controls left; the grids (#mnist-view, drawn by ui/static/mnist.js: dragging w swaps precomputed grids in the
+    browser) right; the sweep full width below. The server is asked only for a new selection, or by the browser
+    (the hidden #mnist-resample button) when a view lacks grids or w is released on a grid that is not ready."""
     intro = gr.Markdown(t("en", "mnist_intro"))
-    with gr.Row():
-        with gr.Column(scale=1, min_width=260):
-            digit = gr.Radio(list(range(10)), value=3, label="digit")
-            method = gr.Dropdown(MNIST_CHOICES, value="cfg|cg", label="method")
-            w = gr.Slider(0, 10, value=2.0, step=0.5, elem_id="mnist-w", label="w (guidance_scale = 1 + w)")
-            seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label="seed")
+    script = (STATIC / "mnist.js").read_text()
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=240):
+            digit = gr.Radio(list(range(10)), value=3, label="digit", elem_id="mnist-digit")
+            method = gr.Dropdown(MNIST_CHOICES, value="cfg|cg", label="method", elem_id="mnist-method")
+            seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label="seed", elem_id="mnist-seed")
             classifier = gr.Radio([("noise-aware", "noisy"), ("clean-data", "clean")], value="noisy",
                                   label="CG's classifier")
-        with gr.Column(scale=4):
-            status = gr.Markdown(elem_id="mnist-status")
-            with gr.Row():
-                grid = gr.Image(label="16 samples per method (PNG download: the button on the image)",
-                                elem_id="mnist-view", type="numpy", format="png", height=340, scale=3)
-                with gr.Column(scale=2, min_width=300):
-                    table = gr.Markdown(elem_id="mnist-confidence", container=True, min_height=120)
-            with gr.Row():
-                mp4 = gr.Button("⬇ Denoising animation (MP4)", size="sm")
-                gif = gr.Button("⬇ Denoising animation (GIF)", size="sm")
+            resample = gr.Button("sample this w", elem_id="mnist-resample", visible="hidden")
+            mp4 = gr.Button("⬇ Denoising animation (MP4)", size="sm")
+            gif = gr.Button("⬇ Denoising animation (GIF)", size="sm")
             anim = gr.File(label="animation (MP4 / GIF)", interactive=False, visible=False, elem_id="mnist-anim")
-            sweep = gr.Image(label="sweep curves (python -m cfg_core sweep --dataset mnist)", type="numpy",
-                             format="png", elem_id="mnist-sweep", show_label=False)
+        with gr.Column(scale=4, elem_classes="mnist-main"):  # the slider right above the grids (sticky on phones)
+            w = gr.Slider(0, 10, value=2.0, step=0.05, elem_id="mnist-w", label="w (guidance_scale = 1 + w)")
+            status = gr.Markdown(elem_id="mnist-status", visible="hidden")  # shown only when the models are missing
+            view = gr.HTML("", elem_id="mnist-view", html_template='<div class="mnist-root"></div>',
+                           css_template=(STATIC / "mnist.css").read_text(), js_on_load=script)
+    sweep = gr.HTML("", elem_id="mnist-sweep", html_template='<div class="mnist-root"></div>',
+                    css_template=(STATIC / "mnist.css").read_text(), js_on_load=script)
     inputs = [digit, method, w, seed, classifier]
     heavy = dict(concurrency_limit=2, concurrency_id="mnist", api_visibility="undocumented")
-    for comp in (digit, method, seed, classifier):
-        comp.input(mnist_update, inputs, [grid, table, sweep], trigger_mode="always_last", **heavy)
-    w.release(mnist_update, inputs, [grid, table, sweep], trigger_mode="always_last", **heavy)
-    w.input(mnist_update, inputs, [grid, table, sweep], trigger_mode="always_last", **heavy)
+    new_selection = [digit.input, method.input, seed.input, classifier.input]
+    gr.on(new_selection, mnist_view_now, inputs, view, queue=False, show_progress="hidden", api_name="mnist_view",
+          api_visibility="undocumented")  # instant, from what is ready; the browser then streams what is missing
+    resample.click(mnist_mark, None, None, queue=False, show_progress="hidden", api_visibility="undocumented")
+    resample.click(mnist_update, inputs, view, trigger_mode="always_last", show_progress="minimal",
+                   api_name="mnist_stream", **heavy)
     mp4.click(lambda *a: mnist_animation("mp4", *a), inputs, anim, **heavy)
     gif.click(lambda *a: mnist_animation("gif", *a), inputs, anim, **heavy)
-    return inputs, (grid, table, sweep), status, intro
+    return inputs, (view, sweep), status, intro
 
 
 def _train_tab(custom_json, controls, lab_out):
@@ -125,22 +128,27 @@ def build_demo() -> gr.Blocks:
         # MNIST renders lazily, when its tab is first opened (page load and start-up stay as fast as before)
         mnist_shown = gr.State(False)
         mnist_tab.select(mnist_first_show, [mnist_shown, *mnist_inputs], [*mnist_out, mnist_status, mnist_shown],
-                         concurrency_limit=2, concurrency_id="mnist", api_visibility="undocumented")
+                         queue=False, api_name="mnist_open", api_visibility="undocumented")  # never samples
     return demo
 
 
 def warm_up() -> None:
     """Precompute the default lab view, the MNIST tab's first view, then every lab view a lesson or a control can
-    reach (explainer.warmup), in the background after start."""
+    reach (explainer.warmup), in the background after start; the MNIST atlas (every digit x CFG/CG x w at seed 0)
+    is filled last, at the lowest priority, once the lessons' views are done (nothing to do when it shipped)."""
     def work():
         try:
             LAB.view(DEFAULTS)
             if MNIST.models() is not None:  # the MNIST tab's first view, so opening it is instant
-                mnist_grids(*MNIST_DEFAULTS)
-                sweep_image(MNIST_DEFAULTS[2])
+                ATLAS.atlas()
+                sweep_view()
+                for _ in mnist_update(*MNIST_DEFAULTS):
+                    pass
         except Exception as err:  # never take the server down from the warm-up
             print(f"warm-up failed: {err}")
-        warmup.start(LAB)
+        state = warmup.start(LAB)
+        if MNIST.models() is not None:
+            ATLAS.start(ready=lambda: state.first_views_done)
     threading.Thread(target=work, daemon=True).start()
 
 

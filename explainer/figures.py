@@ -4,7 +4,7 @@
     mnist_grid(x)              [N, 28, 28] in [0, 1] -> one uint8 image of the digits in a square grid
     mnist_frames(trajectory)   the denoising animation of a grid, z_1 .. x
     save_animation(frames, p)  MP4 (imageio-ffmpeg) or GIF by the path's suffix
-    sweep_figure(sweep, w)     metric-versus-w curves with the current w marked
+    sweep_figure(sweep, w)     metric-versus-w curves with the current w marked (or unmarked, w = None)
 
 No gradio here; every function is deterministic in its inputs.
 """
@@ -158,14 +158,19 @@ METRIC_TITLES = {"judge_accuracy": "judge accuracy (↑ more class-like)", "judg
                  "CG: guide vs judge p(c|x)": "CG: guide (dashed) vs judge p(c|x)"}
 
 
-def sweep_figure(curves: dict[str, dict[str, list[float]]], w: float, title: str = "", ncols: int = 3) -> Figure:
+SWEEP_FONT = {"title": 15, "label": 13, "ticks": 12, "legend": 13, "suptitle": 15}  # pt at dpi 100: readable
+# on a 1280 x 720 projector where the figure is drawn ~1200 px wide
+
+
+def sweep_figure(curves: dict[str, dict[str, list[float]]], w: float | None, title: str = "", ncols: int = 3) -> Figure:
     """curves: {metric: {series: values}} plus curves['w'] = {'w': [...]}; a grid of axes (ncols wide), w marked
-    by a dashed line, one shared legend (in the spare axes when there is one)."""
+    by a dashed line (none when w is None: the browser draws it), one shared legend (in the spare axes when
+    there is one). x runs over [0, max(10, last w)], the w slider's range."""
     ws = curves["w"]["w"]
     metrics = [m for m in curves if m != "w"]
     ncols = max(1, min(ncols, len(metrics)))
     nrows = max(1, math.ceil(len(metrics) / ncols))
-    fig = Figure(figsize=(3.9 * ncols, 2.6 * nrows + (0.5 if title else 0.2)), dpi=100)
+    fig = Figure(figsize=(4.6 * ncols, 3.3 * nrows + (0.6 if title else 0.2)), dpi=100)
     handles: dict = {}
     colors: dict = {}  # one colour per method in every panel; "X (guide)" dashed, "X (judge)" solid in X's colour
     for k, metric in enumerate(metrics):
@@ -173,25 +178,28 @@ def sweep_figure(curves: dict[str, dict[str, list[float]]], w: float, title: str
         for series, values in curves[metric].items():
             base, role = (series.rsplit(" (", 1) + [""])[:2] if series.endswith(("(guide)", "(judge)")) else (series, "")
             color = colors.setdefault(base, f"C{len(colors) % 10}")
-            (line,) = ax.plot(ws[: len(values)], values, marker="o", ms=3, color=color,
+            (line,) = ax.plot(ws[: len(values)], values, marker="o", ms=5, lw=2, color=color,
                               ls="--" if role.startswith("guide") else "-", label=base)
             if not role:
                 handles.setdefault(base, line)
             elif role.startswith("guide"):
                 handles.setdefault("dashed: the guide's own p(c|x)", ax.plot([], [], color="#555", ls="--")[0])
-        ax.axvline(w, color="k", ls="--", lw=1)
-        ax.set_xlabel("w (paper)", fontsize=9)
-        ax.set_title(METRIC_TITLES.get(metric, metric), fontsize=10)
-        ax.tick_params(labelsize=8)
+        if w is not None:
+            ax.axvline(w, color="k", ls="--", lw=1.5)
+        ax.set_xlim(-0.2, max(10.0, max(ws, default=0)) + 0.2)
+        ax.set_xticks([t for t in (0, 1, 2, 3, 4, 6, 8, 10) if t <= max(10.0, max(ws, default=0))])
+        ax.set_xlabel("w (paper)", fontsize=SWEEP_FONT["label"])
+        ax.set_title(METRIC_TITLES.get(metric, metric), fontsize=SWEEP_FONT["title"])
+        ax.tick_params(labelsize=SWEEP_FONT["ticks"])
         ax.grid(alpha=0.3)
     if nrows * ncols > len(metrics):  # the spare axes hold the legend
         spare = fig.add_subplot(nrows, ncols, len(metrics) + 1)
         spare.axis("off")
-        spare.legend(handles.values(), handles.keys(), loc="center", fontsize=8, frameon=False)
+        spare.legend(handles.values(), handles.keys(), loc="center", fontsize=SWEEP_FONT["legend"], frameon=False)
     elif handles:
-        fig.axes[0].legend(fontsize=7)
+        fig.axes[0].legend(fontsize=SWEEP_FONT["legend"] - 2)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title, fontsize=SWEEP_FONT["suptitle"])
     fig.tight_layout()
     return fig
 

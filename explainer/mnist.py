@@ -1,6 +1,7 @@
 """What the app's MNIST tab shows: guided digit grids, the guide's and the judge's confidence, the sweep.
 
     grid(label, method, w, seed)   n digits of one method (sample_mnist), cached per request
+    cached(...) / sample(...)      the cached grid or None (never samples); a grid sampled outside the cache
     grid_confidence(models, x, label)  mean softmax p(c|x) of the guide (noise-aware classifier) and of the
                                    independent judge on the final samples, both read at the clean end
                                    lam = Schedule().lam_max on x in [-1, 1]
@@ -80,11 +81,22 @@ class MnistService:
             return self._models
 
     def grid(self, label, method, w, seed, classifier: str = "noisy", n: int = N_GRID, steps: int = STEPS) -> MnistGrid:
+        """The grid with its trajectory (for animations), sampled once per request and cached."""
         label, method, w, seed = check_grid_request(label, methods.with_classifier(method, classifier), w, seed)
         key = (label, method, w, seed, n, steps)
         return self.cache.get_or_compute(key, lambda: self._sample(label, method, w, seed, n, steps))
 
-    def _sample(self, label, method, w, seed, n, steps) -> MnistGrid:
+    def cached(self, label, method, w, seed, classifier: str = "noisy") -> MnistGrid | None:
+        """The grid if it is in the cache (never samples, never waits)."""
+        label, method, w, seed = check_grid_request(label, methods.with_classifier(method, classifier), w, seed)
+        return self.cache.peek((label, method, w, seed, N_GRID, STEPS))
+
+    def sample(self, label, method, w, seed, keep_trajectory: bool = False) -> MnistGrid:
+        """A grid sampled now, outside the cache (the atlas's warm-up: 280 trajectories would flood it)."""
+        label, method, w, seed = check_grid_request(label, method, w, seed)
+        return self._sample(label, method, w, seed, N_GRID, STEPS, keep_trajectory)
+
+    def _sample(self, label, method, w, seed, n, steps, keep_trajectory: bool = True) -> MnistGrid:
         import time
 
         from cfg_core.mnist.models import sample_mnist
@@ -93,7 +105,7 @@ class MnistService:
         if models is None:
             raise ValueError(f"the MNIST models are not available ({self.problem})")
         t0 = time.perf_counter()
-        res = sample_mnist(models, label, method, w, n=n, seed=seed, steps=steps, keep_trajectory=True)
+        res = sample_mnist(models, label, method, w, n=n, seed=seed, steps=steps, keep_trajectory=keep_trajectory)
         guide, judge, acc = grid_confidence(models, res.x, label)
         return MnistGrid(res.x.numpy(), res.trajectory.numpy(), guide, judge, acc, time.perf_counter() - t0)
 

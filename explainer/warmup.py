@@ -31,15 +31,26 @@ class WarmupState:
     failed: list = field(default_factory=list)
     started: float = 0.0
     seconds: float | None = None  # set when finished
+    first: int = 0  # how many of the plan's first selections are the lessons' views (the first views)
 
     @property
     def finished(self) -> bool:
         return self.seconds is not None
 
+    @property
+    def first_views_done(self) -> bool:
+        """The lessons' views are computed (the MNIST atlas waits for this; it has the lowest priority)."""
+        return self.finished or self.done >= self.first
+
+
+def lesson_views() -> list[Selection]:
+    """The lessons' selections (w does not change a view), in lesson order: the first views to compute."""
+    return list(dict.fromkeys(replace(lesson.selection, w=Selection.w) for lesson in LESSONS if lesson.selection))
+
 
 def plan(lab: Lab) -> list[Selection]:
     """The selections to compute, lessons first."""
-    out = [lesson.selection for lesson in LESSONS if lesson.selection is not None]
+    out = list(lesson_views())
     for dataset in PRESETS:
         mix = lab.registry.mixture(dataset)
         for label in range(mix.num_classes):
@@ -64,7 +75,7 @@ def run(lab: Lab, selections: list[Selection], state: WarmupState) -> WarmupStat
 
 def start(lab: Lab, nice: int = 5) -> WarmupState:
     """Run the warm-up in a daemon thread at a lower priority; returns its live state."""
-    state = WarmupState()
+    state = WarmupState(first=len(lesson_views()))
 
     def work():
         try:

@@ -3,8 +3,8 @@
     start_to_serving_s   `python app.py` launched to the first HTTP 200 on /
     drag_ms              headless Chromium: slider input event -> redrawn canvas frame (median, p95)
     mnist_grid_s         /mnist, 16 digits at a w not seen before (median of 4, client side)
-    mnist_stream         headless Chromium, MNIST tab, default CFG vs CG: w slider moved one step (arrow key) ->
-                         first grid (CFG) visible, and -> both grids and the full table (median of 4 new w)
+    mnist_stream         headless Chromium, MNIST tab: a new seed, digit or method -> first grid drawn, -> every
+                         main grid (dragging w itself is instant: scripts/bench_mnist_drag.py)
     concurrent_*         USERS raw-HTTP users at once, each REQUESTS calls at random w: w_sync is what the
                          lab's slider sends the server while a user drags (the canvas itself redraws in the
                          browser), toy is the documented /toy API; p50/p95/max, errors
@@ -91,33 +91,18 @@ def bench_mnist(url: str) -> dict:
             "server_seconds_last": out["seconds"]}
 
 
-def bench_mnist_stream(url: str, steps: int = 4) -> dict:
-    """Time from a w change on the MNIST tab (CFG vs CG) to the first grid drawn, and to both grids."""
+def bench_mnist_stream(url: str) -> dict:
+    """MNIST tab: a new seed, digit or method -> first grid drawn (the full MNIST set: scripts/bench_mnist_drag.py)."""
     from playwright.sync_api import sync_playwright
 
-    view, table = "document.querySelector('#mnist-view img')", "document.querySelector('#mnist-confidence').innerText"
-    first, both = [], []
+    from bench_mnist_drag import new_selection  # scripts/ is on sys.path when run as a script
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1250})
-        page.goto(url)
-        page.get_by_role("tab", name="MNIST").click()
-        page.wait_for_function(f"{view} !== null && {table}.includes('judge p(c|x)') && !{table}.includes('sampling')",
-                               timeout=180_000)
-        slider = page.locator("#mnist-w input[type=range]")
-        for _ in range(steps):
-            src = page.evaluate(f"{view}.src")
-            w = float(slider.input_value()) + 0.5
-            t0 = time.perf_counter()
-            slider.press("ArrowRight")  # one step of 0.5: a w not sampled yet
-            page.wait_for_function(f"{view}.src !== {src!r}", timeout=60_000)
-            first.append(time.perf_counter() - t0)
-            page.wait_for_function(f"{table}.includes('w = {w:g}') && !{table}.includes('sampling')", timeout=60_000)
-            both.append(time.perf_counter() - t0)
-        browser.close()
-    return {"method": "cfg|cg", "first_grid_median_s": round(statistics.median(first), 3),
-            "first_grid_max_s": round(max(first), 3), "both_grids_median_s": round(statistics.median(both), 3),
-            "both_grids_max_s": round(max(both), 3)}
+        try:
+            return new_selection(browser, url, rounds=2)
+        finally:
+            browser.close()
 
 
 DEFAULT_LAB = ["three_gaussians", "", 0, "cfg|cg", None, "ddim", "learned", "noisy", "conditional", 0.0, 0]

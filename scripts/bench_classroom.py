@@ -133,7 +133,8 @@ def shots(browser, base) -> list[str]:
                 page = open_page(browser, url, 1280, 720 if present else 900, locale)
                 if lesson.selection is None:
                     page.locator("#lessons button").nth(i).click()
-                    page.locator("#mnist-view img").first.wait_for(timeout=120_000)
+                    page.wait_for_function("window.__cfgMnist && window.__cfgMnist.draws > 0 && "
+                                           "window.__cfgMnist.panels.every(p => !p.meta.pending)", timeout=120_000)
                 page.wait_for_timeout(1200)
                 name = f"{lesson.key}_{lang}{'_present' if present else ''}.png"
                 page.screenshot(path=str(out_docs / name), full_page=not present)

@@ -1,5 +1,5 @@
-"""API tests of the launched app through gradio_client: /toy and /mnist, bad input, the server keeps serving;
-the MNIST tab's streaming handler (ui.mnist.mnist_update) in-process."""
+"""API tests of the launched app through gradio_client: /toy and /mnist, bad input, the server keeps serving
+(the MNIST tab's streaming handler: tests/test_ui_mnist.py)."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,6 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 from gradio_client import Client  # noqa: E402
 
 import app  # noqa: E402
-import ui.mnist  # noqa: E402
 
 
 def _raw_call(base: str, endpoint: str, data_text: str) -> str:
@@ -111,16 +110,3 @@ def test_raw_http_nan_w_is_refused_and_server_keeps_serving(client):
     assert "event: error" in reply
     reply = _raw_call(client.base_url, "toy", '{"data": ["three_gaussians", 0, "cfg", 1.0, "ddim", "exact", "noisy", 0, ""]}')
     assert "event: complete" in reply and '"mean_posterior"' in reply
-
-
-@pytest.mark.timeout(120)
-def test_mnist_update_streams_first_grid_of_two():
-    if app.MNIST.models() is None:
-        pytest.skip("MNIST models not available")
-    steps = list(ui.mnist.mnist_update(3, "cfg|cg", 1.0, 0, "noisy"))
-    assert len(steps) == 2  # the CFG grid with a placeholder for CG, then both
-    (first, table0, _), (both, table1, _) = steps  # the sweep comes with the second step
-    assert first.shape == both.shape and "sampling CG" in table0 and "sampling" not in table1
-    half = first.shape[1] // 2  # CFG's half is final already, CG's was the placeholder
-    assert (first[:, :half - 10] == both[:, :half - 10]).all() and not (first[:, half + 10:] == both[:, half + 10:]).all()
-    assert "CFG, CG" in table1 and len(list(ui.mnist.mnist_update(3, "cfg", 1.0, 0, "noisy"))) == 1

@@ -27,3 +27,11 @@ def test_run_fills_the_cache_and_records_failures():
     state = warmup.run(lab, [good, bad], warmup.WarmupState())
     assert state.finished and state.done == 2 and len(state.failed) == 1 and "custom" in state.failed[0]
     assert len(lab.views.panels) == 1
+
+
+def test_first_views_are_the_lessons_and_gate_the_mnist_atlas():
+    state = warmup.WarmupState(first=len(warmup.lesson_views()))
+    assert state.first == len([lesson for lesson in LESSONS if lesson.selection]) and not state.first_views_done
+    state.done = state.first
+    assert state.first_views_done
+    assert warmup.WarmupState(first=5, seconds=1.0).first_views_done  # finished (even with failures)

@@ -1,28 +1,41 @@
 """Event handlers of the MNIST tab and the /mnist API endpoint (the tab itself is built in app.py).
 
-Sampling, grading and caching live in explainer/mnist.py; here: input checks, the streamed two-grid
-update (the first grid is shown while the second is sampled), the confidence table and the sweep image.
+The tab's picture is a gr.HTML (#mnist-view, drawn by ui/static/mnist.js) fed with explainer.mnist_view JSON:
+every w of W_GRID that is ready for the selection. Dragging w never calls the server. For the default seed, CFG and
+CG at every w come from the atlas (explainer.mnist_atlas), so nothing is sampled there.
+    mnist_view_now   a new selection, queue-free and instant: what is ready (all of it, on the atlas)
+    mnist_update     the queued stream the browser asks for (the hidden #mnist-resample button) when a view lacks
+                     grids or w is released on a grid that is not ready: each main grid as it is sampled (the
+                     first method first), then the small grids at w = 0, 1, 3, 6; a newer request from the same
+                     browser stops the small grids early.
 """
 from __future__ import annotations
 
 import base64
 import io
+import threading
+import time
 
 import gradio as gr
-import numpy as np
 
-from explainer import figures
+from cfg_core import methods as registry
+from explainer import figures, mnist_view
 from explainer.mnist import MnistService, load_sweep, sweep_curves
+from explainer.mnist_atlas import AtlasStore
 from explainer.selection import SINGLE, SelectionError, check_integer, check_number, choice_label
+from explainer.views import W_GRID, snap_w
 from ui.lab import CHECKPOINT_DIR, animation_path
 
 MNIST_CHOICES = [(choice_label(c), c) for c in (*SINGLE, "cfg|cg", "cfg|scaled")]
 MNIST_METHODS = {v for _, v in MNIST_CHOICES}
 MNIST_DEFAULTS = (3, "cfg|cg", 2.0, 0, "noisy")  # digit, method, w, seed, CG's classifier
 MNIST = MnistService(CHECKPOINT_DIR / "mnist" if CHECKPOINT_DIR is not None else None)
+ATLAS = AtlasStore(MNIST)
+_LATEST: dict[str, float] = {}  # browser session -> when it last asked for a new view (mnist_mark)
+_LATEST_LOCK = threading.Lock()
 
 
-# --- MNIST events ----------------------------------------------------------------------------------------
+# --- requests ----------------------------------------------------------------------------------------------
 def _mnist_missing() -> str:
     """Why the MNIST tab cannot sample and how to fix it ('' when the models load)."""
     if MNIST.models() is not None:
@@ -34,8 +47,9 @@ def _mnist_missing() -> str:
             "--out checkpoints/mnist` (about 40 min on 2 CPU cores; see docs/MNIST.md).")
 
 
-def _mnist_request(label, method, w, seed) -> tuple[int, list[str], float, int]:
-    """Checked (label, methods, w, seed) of an MNIST request; gr.Error when the models are missing or input is bad."""
+def _mnist_request(label, method, w, seed, classifier="noisy", snap=True) -> tuple[int, list[str], float, int]:
+    """Checked (label, method names, w, seed); w snapped to the tab's grid W_GRID unless snap=False; gr.Error when
+    the models are missing or an input is bad."""
     if MNIST.models() is None:
         raise gr.Error(f"MNIST models are not available: {MNIST.problem}. Train them with "
                        "`python -m cfg_core train --dataset mnist` (see docs/MNIST.md).")
@@ -46,95 +60,114 @@ def _mnist_request(label, method, w, seed) -> tuple[int, list[str], float, int]:
         raise gr.Error(str(err)) from None
     if method not in MNIST_METHODS:
         raise gr.Error(f"method must be one of {', '.join(sorted(MNIST_METHODS))}, got {method!r}")
-    return label, method.split("|"), w, seed
+    if classifier not in ("noisy", "clean"):
+        raise gr.Error(f"CG's classifier must be noisy or clean, got {classifier!r}")
+    names = [registry.with_classifier(m, classifier) for m in method.split("|")]
+    return label, names, snap_w(w) if snap else w, seed
 
 
-def _mnist_grid(label, m, w, seed, classifier):
+def _mnist_grid(label, name, w, seed):
     try:
-        return MNIST.grid(label, m, w, seed, classifier)
+        return MNIST.grid(label, name, w, seed)
     except ValueError as err:
         raise gr.Error(str(err).splitlines()[0]) from None
 
 
-def mnist_grids(label, method, w, seed, classifier="noisy"):
-    """(methods, grids) of a request, sampled one after the other: two threads in one process contend for the
-    GIL and are slower than this."""
-    label, methods, w, seed = _mnist_request(label, method, w, seed)
-    return methods, [_mnist_grid(label, m, w, seed, classifier) for m in methods]
+def mnist_grids(label, method, w, seed, classifier="noisy", snap=True):
+    """(method names, grids with trajectories) of a request, sampled one after the other (two threads in one
+    process contend for the GIL and are slower)."""
+    label, names, w, seed = _mnist_request(label, method, w, seed, classifier, snap)
+    return names, [_mnist_grid(label, m, w, seed) for m in names]
 
 
-def _confidence_table(label, w, methods, grids) -> str:
-    """Guide vs judge confidence, one column per method (readable next to the grid)."""
-    names = dict((v, k) for k, v in MNIST_CHOICES)
-    cols = [names.get(m, m).replace(" (baseline)", "") for m in methods]
-    rows = [f"**Digit {label}, w = {float(w):g}** (guidance_scale {1 + float(w):g}); grids left to right: "
-            + ", ".join(cols), "", "| | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
-    for name, attr, fmt in (("guide p(c\\|x)¹", "guide_confidence", ".3f"), ("judge p(c\\|x)²", "judge_confidence", ".3f"),
-                            ("judge reads it as " + str(label), "judge_accuracy", ".0%"), ("seconds", "seconds", ".2f")):
-        rows.append(f"| {name} | " + " | ".join(format(getattr(g, attr), fmt) for g in grids) + " |")
-    rows += ["", "¹ mean softmax of the **guide**, the noise-aware classifier that steers CG (CFG never uses it).  ",
-             "² the **judge**, an independent classifier trained on other digits: it grades, it never guides."]
-    return "\n".join(rows)
+# --- the view ----------------------------------------------------------------------------------------------
+def _note(names, seed) -> str:
+    atlas = ATLAS.atlas()
+    if atlas is not None and seed == atlas.seed and all(m in atlas.methods for m in names) and not atlas.complete:
+        return (f"Precomputing every w for seed {atlas.seed} in the background ({ATLAS.done}/{ATLAS.total} grids); "
+                "until then a w that is not ready is sampled when you release the slider.")
+    if atlas is None or seed != atlas.seed or not all(m in atlas.methods for m in names):
+        return "Instant w: CFG and CG at seed 0. Here a new w is sampled when you release the slider (~1 s a grid)."
+    return ""
 
 
-def _pending_panel(like: np.ndarray, text: str) -> np.ndarray:
-    """A light grey panel the size of `like` with `text` in it: the slot of a grid still being sampled."""
-    from PIL import Image, ImageDraw
-
-    img = Image.new("L", (like.shape[1], like.shape[0]), 235)
-    ImageDraw.Draw(img).text((like.shape[1] // 2, like.shape[0] // 2), text, fill=60, anchor="mm",
-                             font_size=max(12, like.shape[0] // 12))
-    return np.asarray(img)  # [H, W] uint8
+def mnist_view_json(label, names, w, seed, pending=(), stream=False, source="now") -> str:
+    """The view of what is ready now (atlas or cache); panels in `pending` say they are being sampled."""
+    panels = [mnist_view.panel(label, m, seed, {gw: ATLAS.grid(label, m, gw, seed) for gw in W_GRID},
+                               f"sampling {registry.METHODS[m].short}…" if m in pending else "") for m in names]
+    return mnist_view.view_json(label, w, seed, panels, _note(names, seed), stream, source)
 
 
-def _mnist_image(panels: list[np.ndarray]) -> np.ndarray:
-    image = figures.side_by_side(panels)
-    return np.pad(image, ((36, 0), (0, 0)), constant_values=255)  # room for the image's label and buttons
+def _todo(label, names, w, seed) -> list[tuple[str, float]]:
+    """What the view still lacks: each method's main grid at w, then its small grids (w = 0, 1, 3, 6)."""
+    want = [(m, w) for m in names] + [(m, sw) for m in names for sw in mnist_view.SMALL_WS]
+    return [(m, x) for m, x in dict.fromkeys(want) if ATLAS.grid(label, m, x, seed) is None]
 
 
-def mnist_update(label, method, w, seed, classifier):
-    """Stream the view: with two methods, the first grid (and its column of the table) as soon as it is sampled,
-    the second panel a placeholder and the sweep unchanged; then both grids, the full table and the sweep."""
-    label, methods, w, seed = _mnist_request(label, method, w, seed)
-    grids = [_mnist_grid(label, methods[0], w, seed, classifier)]
-    if len(methods) > 1:
-        first = figures.mnist_grid(grids[0].x)
-        pending = [_pending_panel(first, f"sampling {m.upper()}…") for m in methods[1:]]
-        note = f"\n\n*sampling {', '.join(m.upper() for m in methods[1:])}…*"
-        yield (_mnist_image([first, *pending]), _confidence_table(label, w, methods[:1], grids) + note,
-               gr.skip())  # the sweep (a new matplotlib figure at a new w) comes with the second grid
-        grids += [_mnist_grid(label, m, w, seed, classifier) for m in methods[1:]]
-    yield (_mnist_image([figures.mnist_grid(g.x) for g in grids]), _confidence_table(label, w, methods, grids),
-           sweep_image(w))
+def mnist_mark(request: gr.Request = None) -> None:
+    """Note that this browser asked for something new, so a stream still sampling small grids for an older request
+    stops (queue-free; fired by every new selection and by the browser's resample request)."""
+    if request is not None and request.session_hash:
+        with _LATEST_LOCK:
+            _LATEST[request.session_hash] = time.monotonic()
 
 
-def mnist_first_show(shown, label, method, w, seed, classifier):
-    """The tab's first selection: the default grid, the confidences and the sweep (streamed as in mnist_update),
+def _superseded(request, since: float) -> bool:
+    key = getattr(request, "session_hash", None)
+    return key is not None and _LATEST.get(key, 0.0) > since + 0.2
+
+
+def mnist_view_now(label, method, w, seed, classifier, request: gr.Request = None) -> str:
+    """A new selection, answered at once without the queue from what is ready (never samples): the whole view
+    when the atlas or the cache has it, else the ready part with "sampling…" panels and stream = true, upon which
+    the browser asks for mnist_update (the queued stream). 40 students opening the tab cost milliseconds each."""
+    mnist_mark(request)
+    label, names, w, seed = _mnist_request(label, method, w, seed, classifier)
+    todo = _todo(label, names, w, seed)
+    return mnist_view_json(label, names, w, seed, {m for m, x in todo if x == w}, stream=bool(todo))
+
+
+def mnist_update(label, method, w, seed, classifier, request: gr.Request = None):
+    """Stream what the view lacks: a yield after each sampled main grid (the first method first) and after each
+    method's small grids; stops early (before a small grid) when the browser has asked for something newer."""
+    label, names, w, seed = _mnist_request(label, method, w, seed, classifier)
+    start, todo = time.monotonic(), _todo(label, names, w, seed)
+    pending = {m for m, x in todo if x == w}
+    if not todo:
+        yield mnist_view_json(label, names, w, seed, source="stream")
+    for k, (m, x) in enumerate(todo):
+        if x != w and _superseded(request, start):
+            if k == 0:
+                yield gr.skip()
+            return  # the browser has moved on: the small grids can wait for a later request
+        _mnist_grid(label, m, x, seed)
+        if x == w:
+            pending.discard(m)
+        last_of_row = k + 1 == len(todo) or todo[k + 1][0] != m or todo[k + 1][1] == w
+        if x == w or last_of_row:
+            yield mnist_view_json(label, names, w, seed, pending, source="stream")
+
+
+def mnist_first_show(shown, label, method, w, seed, classifier, request: gr.Request = None):
+    """The tab's first selection, queue-free: the view as mnist_view_now (the browser streams the rest), the sweep,
     or what is missing."""
     if shown:
-        yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), True
-        return
+        return gr.skip(), gr.skip(), gr.skip(), True
     problem = _mnist_missing()
     if problem:
-        yield None, "", sweep_image(w), problem, True
-        return
-    for out in mnist_update(label, method, w, seed, classifier):
-        yield (*out, "", True)
+        return "", sweep_view(), gr.Markdown(problem, visible=True), True
+    return mnist_view_now(label, method, w, seed, classifier, request), sweep_view(), gr.skip(), True
 
 
-_SWEEP_IMAGES = {}
+_SWEEP: list[str] = []
 
 
-def sweep_image(w):
-    """The sweep curves with w marked (None without a sweep); cached per w: the JSON is final."""
-    w = float(w)
-    if w not in _SWEEP_IMAGES:
+def sweep_view() -> str:
+    """The sweep curves for the browser (explainer.mnist_view.sweep_json), made once; '' without a sweep."""
+    if not _SWEEP:
         sweep = load_sweep()
-        if sweep is None:
-            return None
-        fig = figures.sweep_figure(sweep_curves(sweep), w, _sweep_title(sweep))
-        _SWEEP_IMAGES[w] = figures.figure_rgb(fig)
-    return _SWEEP_IMAGES[w]
+        _SWEEP.append("" if sweep is None else mnist_view.sweep_json(sweep, sweep_curves(sweep), _sweep_title(sweep)))
+    return _SWEEP[0]
 
 
 def _sweep_title(sweep: dict) -> str:
@@ -144,22 +177,21 @@ def _sweep_title(sweep: dict) -> str:
 
 
 def mnist_animation(fmt, label, method, w, seed, classifier):
-    methods, grids = mnist_grids(label, method, w, seed, classifier)
+    names, grids = mnist_grids(label, method, w, seed, classifier)
     per = [figures.mnist_frames(g.trajectory) for g in grids]
     frames = [figures.side_by_side(list(fs)) for fs in zip(*per)]
-    out = animation_path(f"mnist-{label}-{method.replace('|', '-vs-')}-w{float(w):g}.{fmt}")  # one temp folder, pruned
+    out = animation_path(f"mnist-{label}-{method.replace('|', '-vs-')}-w{snap_w(float(w)):g}.{fmt}")  # pruned
     return gr.File(str(figures.save_animation(frames, out)), visible=True)
-
 
 
 def mnist(label: int = 3, method: str = "cfg", w: float = 2.0, seed: int = 0) -> dict:
     """MNIST: 16 digits of `label` (PNG grid, base64) and the guide's and judge's confidence.
 
-    method: cfg | cg | scaled | reduced | none; w in [0, 10].
+    method: cfg | cg | scaled | reduced | none; w in [0, 10] (any value, not snapped).
     """
     if not isinstance(method, str) or "|" in method or method not in MNIST_METHODS:
         raise gr.Error("method must be one of cfg, cg, scaled, reduced, none")
-    _, (g,) = mnist_grids(label, method, w, seed)
+    _, (g,) = mnist_grids(label, method, w, seed, snap=False)
     buf = io.BytesIO()
     from PIL import Image
 

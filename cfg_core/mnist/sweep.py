@@ -4,6 +4,8 @@ Methods: names of cfg_core.methods (default SWEEP_METHODS: cfg, cg, cg_clean, sc
 same w and seeds, n samples for each of the ten digits.
 For CG we also record how confident the GUIDE is on its own samples next to the judge: a guide far
 more confident than the judge has been fooled (adversarial gradients instead of better digits).
+extend_sweep adds weights to an existing sweep JSON (same methods, n, steps and seeds as a full rerun would use),
+so growing the w range costs only the new points (scripts/extend_mnist_sweep.py).
 """
 from __future__ import annotations
 
@@ -97,3 +99,28 @@ def save_sweep(sweep: dict, out_dir: str | Path) -> list[Path]:
     data = {k: v for k, v in sweep.items() if k != "grids"}
     write_text_atomic(path, json.dumps(data, indent=2) + "\n")
     return [path] + write_figures(sweep, out_dir)
+
+
+def merge_sweeps(old: dict, new: dict) -> dict:
+    """`old` with the rows of `new` added: both must share methods, n_per_class, steps, sampler and seed (so the
+    new rows are exactly what a full rerun would give) and no w; config["ws"] becomes the sorted union."""
+    same = ("methods", "n_per_class", "steps", "sampler", "seed")
+    norm = lambda v: list(v) if isinstance(v, (list, tuple)) else v  # noqa: E731 - JSON lists vs tuples
+    diff = [k for k in same if norm(old["config"].get(k)) != norm(new["config"].get(k))]
+    if diff:
+        raise ValueError(f"cannot merge sweeps that differ in {', '.join(diff)}")
+    overlap = sorted(set(old["config"]["ws"]) & set(new["config"]["ws"]))
+    if overlap:
+        raise ValueError(f"the sweep already has w = {', '.join(f'{w:g}' for w in overlap)}")
+    ws = sorted({*old["config"]["ws"], *new["config"]["ws"]})
+    results = sorted(old["results"] + new["results"], key=lambda r: ws.index(r["w"]))  # stable: methods keep order
+    return {**old, "config": {**old["config"], "ws": ws}, "results": results}
+
+
+def extend_sweep(old: dict, models: MnistModels, real01: torch.Tensor, real_labels, ws, progress: bool = True) -> dict:
+    """The sweep `old` (its JSON) with every method also run at the new weights `ws` (same n, steps, seeds)."""
+    cfg = old["config"]
+    config = SweepConfig(ws=tuple(float(w) for w in ws), n_per_class=cfg["n_per_class"], steps=cfg["steps"],
+                         sampler=cfg["sampler"], seed=cfg["seed"], methods=tuple(cfg["methods"]))
+    new = run_sweep(models, real01, real_labels, config, progress)
+    return merge_sweeps(old, {k: v for k, v in new.items() if k != "grids"})

@@ -1,0 +1,77 @@
+"""The MNIST tab's handlers in-process: a new selection is answered at once (mnist_view_now), whole from the atlas
+without sampling on the default seed; otherwise the ready part says stream and mnist_update streams the rest (the
+first method's grid, then the second); w snaps to the grid; a newer request stops the small grids; bad input is
+one clear error."""
+import json
+import math
+import time
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+import ui.mnist as um
+from explainer.views import W_GRID
+
+pytestmark = pytest.mark.skipif(um.MNIST.models() is None, reason="MNIST models not available")
+
+
+def _views(gen):
+    return [json.loads(v) for v in gen]
+
+
+def test_default_view_is_whole_from_the_atlas_without_sampling():
+    if um.ATLAS.atlas() is None or not um.ATLAS.atlas().complete:
+        pytest.skip("no complete atlas shipped")
+    before = len(um.MNIST.cache)
+    view = json.loads(um.mnist_view_now(8, "cfg|cg", 6.0, 0, "noisy"))
+    assert not view["stream"] and view["source"] == "now"
+    (streamed,) = _views(um.mnist_update(8, "cfg|cg", 6.0, 0, "noisy"))  # nothing to add
+    assert len(um.MNIST.cache) == before and streamed["panels"] == view["panels"]  # nothing sampled
+    assert [p["method"] for p in view["panels"]] == ["cfg", "cg"] and view["w_grid"] == list(W_GRID)
+    assert all(all(p["ready"]) and not p["pending"] for p in view["panels"]) and view["note"] == ""
+    assert view["panels"][0]["title"] == "Classifier-free guidance" and view["panels"][0]["conf"][11][1] > 0.9
+
+
+@pytest.mark.timeout(180)
+def test_new_seed_streams_the_first_grid_then_the_second():
+    k = W_GRID.index(2.0)
+    first = json.loads(um.mnist_view_now(5, "cfg|cg", 2.3, 4321, "noisy"))  # w 2.3 snaps to 2
+    assert [p["pending"] for p in first["panels"]] == ["sampling CFG…", "sampling CG…"] and first["stream"]
+    assert not any(any(p["ready"]) for p in first["panels"]) and "release the slider" in first["note"]
+    gen = um.mnist_update(5, "cfg|cg", 2.3, 4321, "noisy")
+    second = json.loads(next(gen))
+    assert second["source"] == "stream"
+    assert second["panels"][0]["ready"][k] and not second["panels"][0]["pending"]
+    assert second["panels"][1]["pending"] == "sampling CG…" and not second["panels"][1]["ready"][k]
+    third = json.loads(next(gen))
+    assert all(p["ready"][k] and not p["pending"] for p in third["panels"]) and third["w"] == 2.0
+    gen.close()  # the small grids (w = 0, 1, 3, 6) would follow
+
+
+def test_a_newer_request_stops_the_small_grids():
+    session = SimpleNamespace(session_hash="test-session")
+    um.mnist_mark(session)
+    assert not um._superseded(session, time.monotonic())
+    um._LATEST["test-session"] = time.monotonic() + 100  # a request newer than the stream
+    um.MNIST.grid(5, "cfg", 2.0, 4321)  # the main grid is ready, the small ones are not
+    before = len(um.MNIST.cache)
+    out = list(um.mnist_update(5, "cfg", 2.0, 4321, "noisy", session))  # main grid cached, small ones not
+    assert len(out) == 1 and isinstance(out[0], type(gr.skip())) and len(um.MNIST.cache) == before
+
+
+@pytest.mark.parametrize("args, match", [((3, "cfg", math.nan, 0, "noisy"), "w must be"),
+                                         ((12, "cfg", 1.0, 0, "noisy"), "label"),
+                                         ((3, "cfg|zoo", 1.0, 0, "noisy"), "method must be"),
+                                         ((3, "cg", 1.0, 0, "dirty"), "classifier"),
+                                         ((3, "cg", 1.0, -1, "noisy"), "seed")])
+def test_bad_input_is_one_clear_error(args, match):
+    with pytest.raises(gr.Error, match=match):
+        um.mnist_view_now(*args)
+    with pytest.raises(gr.Error, match=match):
+        next(um.mnist_update(*args))
+
+
+def test_sweep_view_reaches_w_10():
+    v = json.loads(um.sweep_view())
+    assert v["kind"] == "sweep" and max(v["ws"]) == 10.0 and len(v["axes"]) == 5

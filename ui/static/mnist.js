@@ -1,0 +1,210 @@
+// The MNIST tab in the browser. Runs as gr.HTML js_on_load (`element`, `props`, `watch` come from Gradio) for two
+// components: #mnist-view (kind "grids": per method one sprite PNG holding the 4x4 grid of every w of the grid
+// W_GRID that is ready, see explainer/mnist_view.py) and #mnist-sweep (kind "sweep": the sweep PNG and where its
+// axes lie, so the dashed current-w line is drawn here). Dragging #mnist-w redraws both here, with no server call;
+// the hidden #mnist-resample button asks the server for the sampling stream only when a view says grids are missing
+// (stream = true) or w is released on a grid that is not ready.
+(function () {
+  const root = element;
+  const S = { view: null, panels: [], draws: 0, latencies: [], loads: 0, k: -1, requested: "" };
+  const sweepMode = !!(root.closest && root.closest("#mnist-sweep"));
+  if (sweepMode) window.__cfgMnistSweep = S; else window.__cfgMnist = S;  // for tests and the benchmark
+  const box = () => root.querySelector(".mnist-root") || root;
+  if (!document.getElementById("mnist-global-css")) {  // outside this component: keep w on screen on phones
+    const style = document.createElement("style");
+    style.id = "mnist-global-css";
+    style.textContent = `@media (max-width: 760px) { .mnist-main > .form:has(#mnist-w), .mnist-main > #mnist-w {
+      position: sticky; top: 0; z-index: 60; background: var(--background-fill-primary, #fff);
+      box-shadow: 0 2px 6px rgba(0,0,0,.15); } }`;
+    document.head.appendChild(style);
+  }
+  const fmt = (x) => String(Math.round(x * 100) / 100);
+  const structureOf = (v) => v.panels.map((p) => p.method).join("|") + "/" + v.label + "/" + v.seed;
+
+  function slider() { return document.querySelector("#mnist-w input[type=range]"); }
+  function currentW() {
+    const el = slider(), w = el ? parseFloat(el.value) : 0;
+    return Number.isFinite(w) ? Math.min(Math.max(w, 0), 10) : 0;
+  }
+  function nearestIndex(w, grid) {  // the grid's w closest to the slider: what the tab shows
+    let best = 0;
+    grid.forEach((g, i) => { if (Math.abs(g - w) < Math.abs(grid[best] - w)) best = i; });
+    return best;
+  }
+
+  // ---- the grids ----
+  function decode(b64) {
+    const img = new Image();
+    img.src = "data:image/png;base64," + b64;
+    return img.decode().then(() => img, () => img);
+  }
+
+  function build(v) {  // the DOM for these panels (kept across updates of the same selection)
+    const el = box();
+    el.innerHTML = `<p class="mn-note"></p><div class="mn-main"><div class="mn-panels"></div>
+      <div class="mn-table-box"><table class="mn-table"></table><p class="mn-foot">¹ mean softmax of the <b>guide</b>,
+      the noise-aware classifier that steers CG (CFG never uses it).<br>² the <b>judge</b>, an independent classifier
+      trained on other digits: it grades, it never guides.</p></div></div>`;
+    const panels = el.querySelector(".mn-panels"), C = v.panels.length ? v.panels[0].cell : 122;
+    v.panels.forEach(() => {
+      const div = document.createElement("div");
+      div.className = "mn-panel";
+      const small = v.small_ws.map((sw) => `<figure><canvas class="mn-small" width="${C}" height="${C}"></canvas>
+        <figcaption>w = ${fmt(sw)}</figcaption></figure>`).join("");
+      div.innerHTML = `<div class="mn-title"></div><canvas class="mn-big" width="${3 * C}" height="${3 * C}"></canvas>
+        <div class="mn-small-row">${small}</div>`;
+      panels.appendChild(div);
+    });
+    S.structure = structureOf(v);
+  }
+
+  function placeholder(ctx, text, W, H) {
+    ctx.fillStyle = "#ececec"; ctx.fillRect(0, 0, W, H);
+    if (!text) return;
+    ctx.fillStyle = "#333"; ctx.font = `${Math.round(W / 15)}px system-ui, sans-serif`; ctx.textAlign = "center";
+    text.split("\n").forEach((line, i, all) => ctx.fillText(line, W / 2, H / 2 + (i - (all.length - 1) / 2) * W / 12));
+  }
+
+  function cell(ctx, p, k, W, H) {  // grid k of the panel's sprite, pixels kept sharp
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(p.img, 0, k * p.meta.cell, p.meta.cell, p.meta.cell, 0, 0, W, H);
+  }
+
+  function drawPanel(div, p, k) {
+    const v = S.view, gw = v.w_grid[k], big = div.querySelector(".mn-big"), ctx = big.getContext("2d");
+    const W = big.width, H = big.height;
+    div.querySelector(".mn-title").innerHTML =
+      `<span class="mn-dot" style="background:${p.meta.colour}"></span><b>${p.meta.short}</b> · w = ${fmt(gw)}` +
+      ` <span class="mn-scale">(guidance_scale ${fmt(1 + gw)})</span>`;
+    div.title = p.meta.title;
+    if (p.meta.ready[k]) cell(ctx, p, k, W, H);
+    else if (p.meta.pending) placeholder(ctx, p.meta.pending, W, H);
+    else {
+      const ready = p.meta.ready.map((r, i) => (r ? i : -1)).filter((i) => i >= 0);
+      placeholder(ctx, "", W, H);
+      if (ready.length) {
+        const j = ready.reduce((a, b) => (Math.abs(v.w_grid[b] - gw) < Math.abs(v.w_grid[a] - gw) ? b : a));
+        ctx.globalAlpha = 0.25; cell(ctx, p, j, W, H); ctx.globalAlpha = 1;
+      }
+      ctx.fillStyle = "rgba(255,255,255,0.75)"; ctx.fillRect(0, H / 2 - W / 9, W, W / 4.5);
+      ctx.fillStyle = "#222"; ctx.font = `${Math.round(W / 16)}px system-ui, sans-serif`; ctx.textAlign = "center";
+      ctx.fillText(`release to sample w = ${fmt(gw)}`, W / 2, H / 2 + W / 50);
+    }
+    div.querySelectorAll(".mn-small-row figure").forEach((fig, i) => {
+      const j = v.w_grid.indexOf(v.small_ws[i]), c = fig.querySelector("canvas"), sctx = c.getContext("2d");
+      if (j >= 0 && p.meta.ready[j]) cell(sctx, p, j, c.width, c.height); else placeholder(sctx, "…", c.width, c.height);
+      fig.classList.toggle("mn-current", j === k);
+    });
+  }
+
+  function drawTable(k) {
+    const v = S.view, t = box().querySelector(".mn-table");
+    if (!t) return;
+    const head = `<tr><th>w = ${fmt(v.w_grid[k])}</th>` + S.panels.map((p) =>
+      `<th style="color:${p.meta.colour}">${p.meta.short}</th>`).join("") + "</tr>";
+    const rows = [["guide p(c|x)¹", 0, (x) => x.toFixed(3)], ["judge p(c|x)²", 1, (x) => x.toFixed(3)],
+      [`judged a ${v.label}`, 2, (x) => `${Math.round(100 * x)} %`]];
+    t.innerHTML = head + rows.map(([name, i, f]) => `<tr><th>${name}</th>` + S.panels.map((p) => {
+      const c = p.meta.conf[k];
+      return `<td>${c ? f(c[i]) : "…"}</td>`;
+    }).join("") + "</tr>").join("");
+  }
+
+  function drawGrids() {
+    if (!S.view) return;
+    const k = nearestIndex(currentW(), S.view.w_grid);
+    const divs = box().querySelectorAll(".mn-panel");
+    S.panels.forEach((p, i) => { if (divs[i]) drawPanel(divs[i], p, k); });
+    drawTable(k);
+    const note = box().querySelector(".mn-note");
+    if (note) { note.textContent = S.view.note || ""; note.style.display = S.view.note ? "" : "none"; }
+    S.k = k; S.draws += 1;
+  }
+
+  function loadGrids(v) {
+    // "now" views answer a new selection at once; "stream" views complete one. A stream finishing for an older
+    // selection (the user moved on meanwhile) is dropped.
+    if (v.source === "now") S.want = structureOf(v);
+    else if (S.want && structureOf(v) !== S.want) return;
+    const n = ++S.loads;
+    Promise.all(v.panels.map((p) => decode(p.sprite))).then((imgs) => {
+      if (n !== S.loads) return;  // a newer view arrived meanwhile
+      if (structureOf(v) !== S.structure || !box().querySelector(".mn-panel")) build(v);
+      S.view = v; S.requested = "";
+      S.panels = v.panels.map((p, i) => ({ meta: p, img: imgs[i] }));
+      drawGrids();
+      if (v.stream) { S.requested = `${S.structure}@stream`; clickResample(); }  // sample what is missing
+    });
+  }
+
+  function needsServer() {  // the slider's w is not ready in some panel that is not already being sampled
+    if (!S.view) return false;
+    const k = nearestIndex(currentW(), S.view.w_grid);
+    return S.panels.some((p) => !p.meta.ready[k] && !p.meta.pending) ? `${S.structure}@${k}` : false;
+  }
+
+  function clickResample() {
+    const b = document.querySelector("#mnist-resample");
+    const btn = b && (b.tagName === "BUTTON" ? b : b.querySelector("button"));
+    if (btn) btn.click();
+  }
+
+  function resample() {  // on release: ask the server only for a w that is not ready
+    const key = needsServer();
+    if (!key || key === S.requested) return;
+    S.requested = key;
+    clickResample();
+  }
+
+  // ---- the sweep ----
+  function loadSweep(v) {
+    box().innerHTML = `<div class="mn-sweep"><img alt="MNIST sweep curves" src="data:image/png;base64,${v.png}">` +
+      v.axes.map(() => '<div class="mn-wline"></div>').join("") + "</div>";
+    S.view = v;
+    drawSweep();
+  }
+
+  function drawSweep() {
+    if (!S.view) return;
+    const w = currentW(), grid = (window.__cfgMnist && window.__cfgMnist.view && window.__cfgMnist.view.w_grid) || null;
+    const shown = grid ? grid[nearestIndex(w, grid)] : w;
+    box().querySelectorAll(".mn-wline").forEach((line, i) => {
+      const a = S.view.axes[i], f = (shown - a.xlim[0]) / (a.xlim[1] - a.xlim[0]);
+      line.style.left = `${100 * (a.x0 + f * (a.x1 - a.x0))}%`;
+      line.style.top = `${100 * a.top}%`;
+      line.style.height = `${100 * (a.bottom - a.top)}%`;
+    });
+    S.draws += 1;
+  }
+
+  function load() {
+    let v = null;
+    try { v = props.value ? JSON.parse(props.value) : null; } catch (e) { v = null; }
+    if (!v) { S.view = null; box().innerHTML = ""; return; }
+    if (v.kind === "sweep") loadSweep(v); else if (v.kind === "grids") loadGrids(v);
+  }
+
+  // Dragging w: the slider's own events, caught at the document so Gradio's re-renders do not matter.
+  function onInput(e) {
+    if (!e.target || !e.target.closest || !e.target.closest("#mnist-w") || !S.view) return;
+    const t0 = e.timeStamp;
+    if (sweepMode) drawSweep(); else drawGrids();
+    requestAnimationFrame(() => {
+      S.latencies.push(performance.now() - t0);
+      if (S.latencies.length > 2000) S.latencies.shift();
+    });
+  }
+  function onRelease(e) {
+    onInput(e);
+    if (!sweepMode && e.target.closest && e.target.closest("#mnist-w")) setTimeout(resample, 30);
+  }
+  document.addEventListener("input", onInput, true);
+  document.addEventListener("change", onRelease, true);
+  setInterval(() => {  // a w set by other means (a lesson, the language switch) is picked up within 0.3 s
+    if (!S.view) return;
+    const w = currentW();
+    if (sweepMode ? w !== S.w : nearestIndex(w, S.view.w_grid) !== S.k) { S.w = w; if (sweepMode) drawSweep(); else drawGrids(); }
+  }, 300);
+  watch("value", load);
+  load();
+})();
