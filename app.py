@@ -19,6 +19,7 @@ from explainer import warmup  # noqa: E402
 from explainer.i18n import HOW_IT_WORKS, t  # noqa: E402
 from ui.lab import (DEFAULTS, LAB, MAX_UPLOAD_BYTES, on_dataset, restore_from_url, toy, train_custom,  # noqa: E402
                     train_estimate, update_view)
+from ui.own_data import own_data_tab, use_in_lab  # noqa: E402
 from ui.lab_tab import (HEAVY, STATIC, lab_tab, language_switch, lessons_bar, lessons_page,  # noqa: E402
                         wire_lab)
 from ui.mnist import (ATLAS, MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_animation,  # noqa: E402
@@ -63,10 +64,11 @@ def _mnist_tab():
     return inputs, (view, sweep), status, intro
 
 
-def _train_tab(custom_json, controls, lab_out):
+def _train_tab(custom_json, own_points, controls, lab_out):
     intro = gr.Markdown(t("en", "train_intro"))
     with gr.Row():
-        source = gr.Dropdown(["custom", *PRESETS], value="three_gaussians", label="train on")
+        source = gr.Dropdown(["custom", ("your points (raw, from Your data)", "points"), *PRESETS],
+                             value="three_gaussians", label="train on", elem_id="train-source")
         p_uncond = gr.Slider(0.05, 0.5, value=0.1, step=0.05, label="p_uncond (paper: 0.1–0.2 good, 0.5 worse)")
         steps = gr.Slider(200, 4000, value=1500, step=100, label="ε-network steps", elem_id="train-steps")
         csteps = gr.Slider(100, 2000, value=500, step=100, label="classifier steps (each)", elem_id="train-csteps")
@@ -76,7 +78,7 @@ def _train_tab(custom_json, controls, lab_out):
     progress = gr.Markdown(elem_id="train-progress")
     loss_plot = gr.Plot(label="training loss (every 50 steps)", elem_id="train-loss")
     dataset, label = controls[0], controls[2]  # controls: the lab's inputs (the hints box last)
-    knobs = [source, custom_json, p_uncond, steps, csteps]
+    knobs = [source, custom_json, p_uncond, steps, csteps, own_points]
     for comp in (source, p_uncond, steps, csteps):
         comp.change(train_estimate, knobs, estimate, concurrency_limit=1, concurrency_id="estimate",
                     trigger_mode="always_last", api_visibility="undocumented")
@@ -98,15 +100,19 @@ def build_demo() -> gr.Blocks:
             with gr.Column(scale=1, min_width=190):
                 lang = language_switch()
         custom_json = gr.State("")
+        own_points = gr.State("")  # the raw points of Your data (JSON), for training on them
         hints = gr.Textbox('{"lang": "en"}', visible=False, elem_id="lab-hints")
         lesson_buttons, lesson_text = lessons_bar()
         with gr.Tabs() as tabs:
             with gr.Tab("2D guidance lab", id="lab") as lab_tab_item:
                 controls, lab_out, toggled, texts = lab_tab(custom_json, hints)
+            with gr.Tab("Your data", id="own") as own_tab:
+                own_canvas, own_texts = own_data_tab()
             with gr.Tab("MNIST", id="mnist") as mnist_tab:
                 mnist_inputs, mnist_out, mnist_status, mnist_intro = _mnist_tab()
             with gr.Tab("Train your own", id="train") as train_tab:
-                train_knobs, train_estimate_box, train_intro = _train_tab(custom_json, controls + [hints], lab_out)
+                train_knobs, train_estimate_box, train_intro = _train_tab(custom_json, own_points, controls + [hints],
+                                                                          lab_out)
             with gr.Tab("How it works", id="how") as how_tab:
                 how_heading = gr.Markdown(t("en", "how_heading"))
                 page_texts, page_buttons = lessons_page()
@@ -116,13 +122,17 @@ def build_demo() -> gr.Blocks:
         # per-request overhead dominated under 40 users); precomputations stay bounded inside LabViews.
         gr.api(toy, api_name="toy", queue=False)
         gr.api(mnist, api_name="mnist", concurrency_limit=2, concurrency_id="mnist")
-        texts["tabs"] = [lab_tab_item, mnist_tab, train_tab, how_tab]
+        texts["tabs"] = [lab_tab_item, own_tab, mnist_tab, train_tab, how_tab]
+        texts["own"] = own_texts
         texts["mnist"] = mnist_inputs[:4]  # digit, method, w, seed
         texts["pages"] = [mnist_intro, train_intro, how_heading, how_text, *page_texts, *page_buttons]
         relabel = wire_lab(controls, lab_out, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang,
                            page_buttons)
         demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, *toggled],
                   api_visibility="undocumented").then(**relabel).then(update_view, controls + [hints], lab_out, **HEAVY)
+        dataset, label, score = controls[0], controls[2], controls[6]
+        own_canvas.submit(use_in_lab, own_canvas, [custom_json, dataset, label, score, own_points, tabs],
+                          api_visibility="undocumented").then(update_view, controls + [hints], lab_out, **HEAVY)
         train_tab.select(train_estimate, train_knobs, train_estimate_box, concurrency_limit=1,
                          concurrency_id="estimate", api_visibility="undocumented")
         # MNIST renders lazily, when its tab is first opened (page load and start-up stay as fast as before)
