@@ -6,13 +6,15 @@
                               [--classifier {noisy,clean}] [--sampler {ddim,ddpm,pc}] [--noise-scale TAU]
                               [--steps T] [--seed S] [--v V] [--corrector-steps K] [--corrector-w W2]
                               [--corrector-step-scale S] [--interval=LO,HI] [--good-blur G] [--bad-blur B]
-                              [--cfgpp-lambda L]          (what each option means: cfg_core.toy.sampling)
+                              [--cfgpp-lambda L] [--rescale PHI] [--threshold P] [--apg-eta E] [--apg-r R]
+                              [--apg-beta B]              (what each option means: cfg_core.toy.sampling)
     python -m cfg_core sweep  --dataset DATASET --w 0,0.5,1,2,4 --out DIR
     python -m cfg_core fit    --points FILE.csv --out MIXTURE.json [--max-components K] [--seed S] [--rescale]
     python -m cfg_core data   --name {moons,circles,blobs,swiss_roll,classification} --n N [--noise X] [--seed S]
                               --out FILE.csv
 
-METHOD is a name in cfg_core.methods (none, cfg, cg, cg_clean, scaled, reduced, auto, icg, cfgpp).
+METHOD is a name in cfg_core.methods (none, cfg, cg, cg_clean, scaled, reduced, auto, icg, cfgpp, rescale,
+threshold, apg). MNIST takes --interval and the saturation fixes (--rescale, --threshold, apg) too.
 DATASET is a preset (three_gaussians, two_overlapping, ring, near_far, two_squares), a path to a mixture JSON, or mnist;
 for train also a CSV of labelled points (x,y,label), which the networks then learn from directly.
 `fit` fits a Gaussian mixture per class (k by BIC) to a CSV and writes mixture JSON that sample and train take;
@@ -99,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--good-blur", type=float, default=None, help="exact: model covariances + G I (default 0)")
     sa.add_argument("--bad-blur", type=float, default=None, help="exact auto: bad model covariances + B I (0.16)")
     sa.add_argument("--cfgpp-lambda", type=float, default=None, help="cfgpp: l in [0, 1] (default 0.6)")
+    sa.add_argument("--rescale", dest="rescale_phi", type=float, default=None,
+                    help="CFG-rescale with phi in [0, 1] (with --guidance cfg or rescale; default 0.7)")
+    sa.add_argument("--threshold", dest="threshold_p", type=float, default=None,
+                    help="dynamic thresholding at percentile P in (0, 1] (with --guidance cfg or threshold; 0.995)")
+    sa.add_argument("--apg-eta", type=float, default=None, help="apg: weight of the parallel part, [0, 1] (0)")
+    sa.add_argument("--apg-r", type=float, default=None, help="apg: norm cap r > 0 (15)")
+    sa.add_argument("--apg-beta", type=float, default=None, help="apg: momentum beta in [-1, 1] (-0.5)")
     sw = sub.add_parser("sweep", help="metrics and plots over a list of w for every method")
     _common(sw)
     sw.add_argument("--w", type=_w_list, default=[0, 0.1, 0.3, 0.5, 1, 2, 3, 4], help="comma-separated w values")

@@ -13,6 +13,10 @@ here, and its tests.
     auto      (1 + w) eps_good(z, c) - w eps_bad(z, c)    autoguidance (Karras et al. 2024), a weaker cond. model
     icg       (1 + w) eps(z, c) - w eps(z, c^)            ICG (Sadat et al. 2024), c^ random per sample
     cfgpp     x_hat from eps_u + l (eps_c - eps_u), renoised with eps_u   CFG++ (Chung et al. 2024), DDIM only
+    rescale   CFG with eps_hat rescaled to the std of eps(z, c), mixed by phi        (Lin et al. 2023)
+    threshold CFG with x_hat dynamically thresholded at its P-quantile              (Imagen, Saharia et al. 2022)
+    apg       CFG's x_hat update with momentum, a norm cap, the parallel part times eta  (Sadat et al. 2024)
+(the three saturation fixes are cfg_core.saturation's)
 (CG: k = w on the conditional base, w + 1 on the unconditional one; both sample p(x|c) p(c|x)^w.)
 
 GuidanceOptions carries what a method takes beyond w; Method.options names the ones it reads, and
@@ -27,6 +31,8 @@ from dataclasses import dataclass, replace
 from cfg_core.guidance import (CG_BASES, AutoGuidance, ClassifierFree, ClassifierFreePP, ClassifierGuided,
                                IndependentCondition, NoGuidance, ScoreScaled, Weight, check_w)
 from cfg_core.samplers import SamplerConfig
+from cfg_core.saturation import (DEFAULT_APG, DEFAULT_RESCALE_PHI, DEFAULT_THRESHOLD_P, ProjectedGuidance, Rescaled,
+                                 Thresholded)
 from cfg_core.weight_schedule import ScheduledWeight, WeightSchedule
 
 
@@ -47,6 +53,9 @@ class GuidanceOptions:
     schedule: WeightSchedule | None = None  # w * f(lam): guidance interval or ramp; None = every step
     cfgpp_lambda: float | None = None  # CFG++'s l in [0, 1]; None = DEFAULT_CFGPP_LAMBDA
     seed: int = 0  # seeds ICG's random classes c^ (drawn once per sample)
+    rescale_phi: float | None = None  # CFG-rescale's phi in [0, 1]; None = DEFAULT_RESCALE_PHI
+    threshold_p: float | None = None  # dynamic thresholding's percentile P in (0, 1]; None = DEFAULT_THRESHOLD_P
+    apg: tuple[float, float, float] | None = None  # APG's (eta, r, beta); None = DEFAULT_APG
 
 
 DEFAULT_CFGPP_LAMBDA = 0.6  # CFG++'s l when none is given
@@ -100,6 +109,20 @@ def _auto(m: GuidanceModels, c: int, w: Weight, base: str, o: GuidanceOptions) -
     return AutoGuidance(m.eps_model, m.eps_bad, c, w)
 
 
+def _rescale(m: GuidanceModels, c: int, w: Weight, base: str, o: GuidanceOptions) -> Rescaled:
+    phi = DEFAULT_RESCALE_PHI if o.rescale_phi is None else o.rescale_phi
+    return Rescaled(ClassifierFree(m.eps_model, c, w), m.eps_model, c, phi)
+
+
+def _threshold(m: GuidanceModels, c: int, w: Weight, base: str, o: GuidanceOptions) -> Thresholded:
+    p = DEFAULT_THRESHOLD_P if o.threshold_p is None else o.threshold_p
+    return Thresholded(ClassifierFree(m.eps_model, c, w), p)
+
+
+def _apg(m: GuidanceModels, c: int, w: Weight, base: str, o: GuidanceOptions) -> ProjectedGuidance:
+    return ProjectedGuidance(m.eps_model, c, w, *(DEFAULT_APG if o.apg is None else o.apg))
+
+
 def _cfgpp(m: GuidanceModels, c: int, w: Weight, base: str, o: GuidanceOptions) -> ClassifierFreePP:
     return ClassifierFreePP(m.eps_model, c, DEFAULT_CFGPP_LAMBDA if o.cfgpp_lambda is None else o.cfgpp_lambda)
 
@@ -129,6 +152,12 @@ METHODS: dict[str, Method] = {
                   options=("schedule", "seed")),
     "cfgpp": Method("CFG++: x_hat guided, renoised with eps(z)", "CFG++", _cfgpp, "#17becf", "-.",
                     options=("cfgpp_lambda",), samplers=("ddim",)),
+    "rescale": Method("CFG-rescale: eps_hat brought back to the std of eps(z, c)", "CFG-rescale", _rescale,
+                      "#bcbd22", "--", options=("rescale_phi",)),
+    "threshold": Method("CFG with dynamic thresholding of x_hat", "CFG + thresholding", _threshold, "#e377c2", ":",
+                        options=("threshold_p",)),
+    "apg": Method("APG: adaptive projected guidance (momentum, norm cap, parallel part down-weighted)", "APG", _apg,
+                  "#ff7f0e", "-.", options=("apg",), samplers=("ddim", "ddpm")),
 }
 SWEEP_METHODS = ("cfg", "cg", "cg_clean", "scaled", "reduced")  # what the sweeps compare by default
 
@@ -147,14 +176,35 @@ def with_classifier(name: str, classifier: str = "noisy") -> str:
     return "cg_clean" if name == "cg" and classifier == "clean" else name
 
 
+def with_saturation_fix(name: str, rescale_phi=None, threshold_p=None) -> str:
+    """The registry name for CFG given with a saturation flag (the CLI's --rescale PHI / --threshold P)."""
+    if rescale_phi is not None and threshold_p is not None:
+        raise ValueError("--rescale and --threshold are two different fixes: give one")
+    if name == "cfg" and rescale_phi is not None:
+        return "rescale"
+    if name == "cfg" and threshold_p is not None:
+        return "threshold"
+    return name
+
+
+def apg_settings(eta=None, r=None, beta=None) -> tuple[float, float, float] | None:
+    """APG's (eta, r, beta) with the defaults filled in, or None when none is given."""
+    if eta is None and r is None and beta is None:
+        return None
+    return tuple(d if v is None else float(v) for v, d in zip((eta, r, beta), DEFAULT_APG))
+
+
 def check_options(name: str, options: GuidanceOptions) -> None:
     """ValueError when options set something the method does not take."""
     method = get(name)
     given = {"schedule": options.schedule is not None and options.schedule.kind != "constant",
-             "cfgpp_lambda": options.cfgpp_lambda is not None}
+             "cfgpp_lambda": options.cfgpp_lambda is not None, "rescale_phi": options.rescale_phi is not None,
+             "threshold_p": options.threshold_p is not None, "apg": options.apg is not None}
+    words = {"schedule": "guidance interval or weight schedule", "cfgpp_lambda": "CFG++ lambda",
+             "rescale_phi": "rescale phi", "threshold_p": "threshold percentile", "apg": "APG settings"}
     for option, is_set in given.items():
         if is_set and option not in method.options:
-            what = "guidance interval or weight schedule" if option == "schedule" else "CFG++ lambda"
+            what = words[option]
             raise ValueError(f"{name} takes no {what} (methods that do: "
                              f"{', '.join(n for n, m in METHODS.items() if option in m.options)})")
 

@@ -251,7 +251,7 @@ def test_a_checkpoint_without_a_weak_model_refuses_learned_auto(tmp_path):
         run_sample(mix, tm, SampleRequest(label=0, method="auto", w=1.0, n=10))
 
 
-@pytest.mark.parametrize("extra", [["--interval=-1,1"], ["--sampler", "pc"], ["--good-blur", "0.1"]])
+@pytest.mark.parametrize("extra", [["--sampler", "pc"], ["--good-blur", "0.1"]])
 def test_cli_2d_only_options_are_refused_for_mnist(extra, tmp_path, capsys):
     argv = ["sample", "--dataset", "mnist", "--label", "1", "--guidance", "cfg", "--w", "1", "--n", "2",
             "--out", str(tmp_path / "m.npz"), *extra]

@@ -17,7 +17,7 @@ from pathlib import Path
 import gradio as gr
 
 from cfg_core.mixture_json import PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
-from cfg_core.toy.training import estimate_seconds
+from cfg_core.toy.training import estimate_seconds, weak_config
 from explainer import figures
 from explainer.editor import rows_to_spec, spec_to_rows
 from explainer.own_data import points_from_json
@@ -295,9 +295,10 @@ def train_custom(source, custom_json, p_uncond, steps, classifier_steps, points_
     """Train in a worker thread (one at a time per app); stream progress and the loss curve; register the model
     for the lab. Cancelling, or closing the page, stops the training at its next step."""
     key, mix, config, note, data = _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text)
-    curves: dict[str, list[float]] = {"eps_model": [], "classifier_noisy": [], "classifier_clean": []}
-    total = config.steps + 2 * config.classifier_steps
-    done_before = {"eps_model": 0, "classifier_noisy": config.steps, "classifier_clean": config.steps + config.classifier_steps}
+    stages = {**config.stage_steps(), "eps_weak": weak_config(config).steps}  # in training order
+    curves: dict[str, list[float]] = {stage: [] for stage in stages}
+    counts = list(stages.values())
+    total, done_before = sum(counts), {name: sum(counts[:i]) for i, name in enumerate(stages)}
     job, last = TRAINING.start(key, config, data), 0.0
     try:
         for kind, payload in job.updates():

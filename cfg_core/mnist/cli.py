@@ -78,6 +78,19 @@ def train(args) -> int:
     return 0
 
 
+def _method_and_options(args):
+    """The registry method and its options from --guidance, --interval and the saturation flags (checked)."""
+    from cfg_core import methods
+    from cfg_core.toy.sampling import SampleRequest, check_zoo_options, request_options, zoo_options
+
+    # the same request fields and checks as the 2D command (the label is checked by sample_mnist)
+    options = {k: v for k, v in request_options(args).items() if v is not None}
+    req = SampleRequest(label=args.label, method=args.guidance, w=args.w, classifier=args.classifier,
+                        sampler=args.sampler, seed=args.seed, **options)
+    check_zoo_options(req)
+    return methods.with_saturation_fix(req.method, req.rescale_phi, req.threshold_p), zoo_options(req)
+
+
 def sample(args) -> int:
     """python -m cfg_core sample --dataset mnist --label C --guidance G --w W --n N --out FILE.npz."""
     from cfg_core.mnist.metrics import accuracy, judge_outputs
@@ -94,11 +107,12 @@ def sample(args) -> int:
     out = Path(args.out)
     if out.suffix != ".npz":
         raise ValueError(f"--out must name a .npz file, got {args.out!r}")
+    method, options = _method_and_options(args)
     models = load_mnist_models(args.checkpoint, _device(args.device))
     steps = 50 if args.steps is None else args.steps
-    result = sample_mnist(models, label, args.guidance, args.w, args.n, args.seed, steps=steps,
+    result = sample_mnist(models, label, method, args.w, args.n, args.seed, steps=steps,
                           sampler=args.sampler, classifier=args.classifier, cg_base=args.cg_base,
-                          noise_scale=args.noise_scale)
+                          noise_scale=args.noise_scale, options=options)
     with atomic_path(out) as tmp:  # an interrupted write leaves the previous file intact
         np.savez_compressed(tmp, x=result.x.numpy().astype(np.float32),
                             trajectory=result.trajectory.numpy().astype(np.float32),

@@ -70,12 +70,14 @@ def guidance_models(models: MnistModels) -> methods.GuidanceModels:
 
 def sample_mnist(models: MnistModels, label: int, method: str, w: float, n: int, seed: int, steps: int = 50,
                  sampler: str = "ddim", classifier: str = "noisy", cg_base: str = "conditional",
-                 noise_scale: float = 1.0, keep_trajectory: bool = True) -> SampleResult:
-    """n digits of class `label`: x [n, 28, 28] and trajectory [T+1, n, 28, 28], float32 in [0, 1]."""
+                 noise_scale: float = 1.0, keep_trajectory: bool = True,
+                 options: methods.GuidanceOptions = methods.GuidanceOptions()) -> SampleResult:
+    """n digits of class `label`: x [n, 28, 28] and trajectory [T+1, n, 28, 28], float32 in [0, 1].
+    options: the method's extras (a guidance interval, the saturation fixes' settings)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     name = methods.with_classifier(method, classifier)
-    guidance = methods.make_strategy(name, guidance_models(models), check_label(label), w, cg_base)
+    guidance = methods.make_strategy(name, guidance_models(models), check_label(label), w, cg_base, options=options)
     config = methods.get(name).sampler(SamplerConfig(kind=sampler, steps=steps, noise_scale=noise_scale, clip=1.0), w)
     device = next(models.eps_model.parameters()).device
     generator = torch.Generator().manual_seed(int(seed))

@@ -54,6 +54,11 @@ class SampleRequest:
     good_blur: float | None = None  # exact only: every covariance of the model all methods use + G I
     bad_blur: float | None = None  # exact auto only: the bad model's covariances + B I (None = DEFAULT_BAD_BLUR)
     cfgpp_lambda: float | None = None  # cfgpp only: l in [0, 1] (None = methods.DEFAULT_CFGPP_LAMBDA)
+    rescale_phi: float | None = None  # cfg/rescale: CFG-rescale's phi in [0, 1] (cfg + phi = method rescale)
+    threshold_p: float | None = None  # cfg/threshold: dynamic thresholding's percentile P in (0, 1]
+    apg_eta: float | None = None  # apg only: eta in [0, 1], r > 0, beta in [-1, 1] (None = the defaults)
+    apg_r: float | None = None
+    apg_beta: float | None = None
 
 
 def check_request(req: SampleRequest, mix: GaussianMixture) -> SampleRequest:
@@ -70,7 +75,7 @@ def check_request(req: SampleRequest, mix: GaussianMixture) -> SampleRequest:
         raise ValueError(f"seed must be a non-negative integer, got {req.seed!r}")
     if not isinstance(req.noise_scale, (int, float)) or not math.isfinite(req.noise_scale):
         raise ValueError(f"noise scale must be a finite number in [0, 1], got {req.noise_scale!r}")
-    _check_zoo_options(req)
+    check_zoo_options(req)
     return replace(req, w=check_w(req.w))
 
 
@@ -79,7 +84,7 @@ def _number(v, what: str, lo: float, hi: float) -> None:
         raise ValueError(f"{what} must be a number in [{lo:g}, {hi:g}], got {v!r}")
 
 
-def _check_zoo_options(req: SampleRequest) -> None:
+def check_zoo_options(req: SampleRequest) -> None:
     """One-line errors for the sampler and method options: bad values, or options that do not apply."""
     method = methods.get(method_name(req))
     if req.sampler not in SAMPLERS:
@@ -117,18 +122,27 @@ def _check_applies(req: SampleRequest, method: methods.Method) -> None:
         raise ValueError("--good-blur and --bad-blur blur the exact mixture: add --score exact")
     if req.bad_blur is not None and "bad_model" not in method.options:
         raise ValueError(f"--bad-blur sets autoguidance's bad model; {req.method} has none (use --guidance auto)")
+    for field, flag, lo, hi in (("rescale_phi", "rescale", 0.0, 1.0), ("threshold_p", "threshold", 1e-6, 1.0),
+                                ("apg_eta", "apg-eta", 0.0, 1.0), ("apg_r", "apg-r", 1e-9, math.inf),
+                                ("apg_beta", "apg-beta", -1.0, 1.0)):
+        if getattr(req, field) is not None:
+            _number(getattr(req, field), f"--{flag}", lo, hi)
     methods.check_options(method_name(req), zoo_options(req))
 
 
 def zoo_options(req: SampleRequest) -> methods.GuidanceOptions:
-    """The method options a request gives (interval, CFG++ lambda, ICG's seed)."""
+    """The method options a request gives (interval, CFG++ lambda, ICG's seed, the saturation fixes' settings)."""
     schedule = None if req.interval is None else WeightSchedule("interval", *(float(v) for v in req.interval))
-    return methods.GuidanceOptions(schedule=schedule, cfgpp_lambda=req.cfgpp_lambda, seed=req.seed)
+    return methods.GuidanceOptions(schedule=schedule, cfgpp_lambda=req.cfgpp_lambda, seed=req.seed,
+                                   rescale_phi=req.rescale_phi, threshold_p=req.threshold_p,
+                                   apg=methods.apg_settings(req.apg_eta, req.apg_r, req.apg_beta))
 
 
 def method_name(req: SampleRequest) -> str:
-    """The registry name of a request (method "cg" with classifier "clean" is "cg_clean")."""
-    return methods.with_classifier(req.method, req.classifier)
+    """The registry name of a request ("cg" with classifier "clean" is "cg_clean"; "cfg" with --rescale or
+    --threshold is "rescale" or "threshold")."""
+    name = methods.with_saturation_fix(req.method, req.rescale_phi, req.threshold_p)
+    return methods.with_classifier(name, req.classifier)
 
 
 def sampler_config(req: SampleRequest) -> SamplerConfig:
@@ -189,8 +203,9 @@ def run_sample(mix: GaussianMixture, trained: TrainedMixture | None, req: Sample
     return sample(predictor, z, Schedule(), config, generator, keep_trajectory, corrector)
 
 
-ZOO_FLAGS = ("v", "corrector_steps", "corrector_w", "corrector_step_scale", "interval", "good_blur", "bad_blur",
+ZOO_FLAGS = ("v", "corrector_steps", "corrector_w", "corrector_step_scale", "good_blur", "bad_blur",
              "cfgpp_lambda")  # the sample options of the 2D mixtures only
+IMAGE_FLAGS = ("interval", "rescale_phi", "threshold_p", "apg_eta", "apg_r", "apg_beta")  # 2D and MNIST
 
 
 def parse_interval(text: str | None) -> tuple[float, float] | None:
@@ -222,6 +237,6 @@ def reject_zoo_flags(args) -> None:
 
 def request_options(args) -> dict:
     """The SampleRequest fields of the zoo options, from parsed command-line arguments."""
-    options = {f: getattr(args, f, None) for f in ZOO_FLAGS}
+    options = {f: getattr(args, f, None) for f in ZOO_FLAGS + IMAGE_FLAGS}
     options["interval"] = parse_interval(options["interval"])
     return options

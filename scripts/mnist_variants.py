@@ -1,0 +1,110 @@
+"""The modern guidance variants on MNIST (issue 11, part 3), graded by the judge: full CFG, CFG only in a log-SNR
+interval, CFG-rescale, dynamic thresholding and APG, at w in {0, 1, 3, 6, 10}.
+
+For each (variant, w, seed): n digits of each class (DDIM, 50 steps, the app's sampler), then the judge's accuracy,
+confidence, IS, FD against the held-out real digits, diversity, and the ink-mass error: per digit class,
+|mean pixel intensity of the samples - mean intensity of the held-out real digits of that class|, averaged over
+the ten classes (intensities in [0, 1]; over-saturated digits carry too much ink).
+Writes docs/mnist_variants.json and prints a Markdown table (means over the seeds).
+
+    python scripts/mnist_variants.py [--n 100] [--seeds 0,1,2] [--w 0,1,3,6,10] [--out docs/mnist_variants.json]
+The issue's protocol is n >= 100 per digit and 3 seeds; the JSON records what was run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from cfg_core import methods  # noqa: E402
+from cfg_core.mnist.data import load_digits, split, to_unit  # noqa: E402
+from cfg_core.mnist.metrics import all_metrics, judge_outputs  # noqa: E402
+from cfg_core.mnist.models import load_mnist_models, sample_mnist  # noqa: E402
+from cfg_core.weight_schedule import WeightSchedule  # noqa: E402
+
+INTERVAL = (-1.0, 3.3)  # the issue's guidance interval in log-SNR
+VARIANTS = {  # name -> (registry method, options)
+    "cfg": ("cfg", methods.GuidanceOptions()),
+    "cfg, interval [-1, 3.3]": ("cfg", methods.GuidanceOptions(schedule=WeightSchedule("interval", *INTERVAL))),
+    "CFG-rescale (phi 0.7)": ("rescale", methods.GuidanceOptions()),
+    "dynamic thresholding (P 0.995)": ("threshold", methods.GuidanceOptions()),
+    "APG (eta 0, r 15, beta -0.5)": ("apg", methods.GuidanceOptions()),
+}
+
+
+def ink_error(x01: torch.Tensor, labels: np.ndarray, real01: torch.Tensor, real_labels: np.ndarray) -> float:
+    """Mean over classes of |mean intensity of the samples - mean intensity of the real digits| of that class."""
+    errs = []
+    for c in range(10):
+        gen, real = x01[labels == c], real01[real_labels == c]
+        errs.append(abs(float(gen.mean()) - float(real.mean())))
+    return float(np.mean(errs))
+
+
+def run(n: int, seeds: list[int], ws: list[float]) -> dict:
+    torch.set_num_threads(int(os.environ.get("CFG_TORCH_THREADS", "1")))
+    models = load_mnist_models()
+    held = split(load_digits())["held_out"]
+    real01, real_labels = to_unit(held.x[:, 0]), held.c.numpy()
+    real = judge_outputs(models.judge, real01, real_labels)
+    labels = np.repeat(np.arange(10), n)
+    rows = []
+    for w in ws:
+        for name, (method, options) in VARIANTS.items():
+            if w == 0 and name not in ("cfg", "dynamic thresholding (P 0.995)"):
+                continue  # at w = 0 interval, rescale and APG are exactly the conditional model (tested)
+            for seed in seeds:
+                t0 = time.perf_counter()
+                x01 = torch.cat([sample_mnist(models, c, method, w, n=n, seed=1000 * seed + c, keep_trajectory=False,
+                                              options=options).x for c in range(10)])
+                gen = judge_outputs(models.judge, x01, labels)
+                rows.append({"variant": name, "w": w, "seed": seed, **all_metrics(gen, real),
+                             "ink_error": ink_error(x01, labels, real01, real_labels),
+                             "seconds": round(time.perf_counter() - t0, 1)})
+                print(f"w={w:g} {name} seed {seed}: acc {rows[-1]['judge_accuracy']:.3f} fd {rows[-1]['fd']:.2f} "
+                      f"ink {rows[-1]['ink_error']:.4f} ({rows[-1]['seconds']} s)", flush=True)
+    return {"n_per_class": n, "seeds": seeds, "ws": ws, "steps": 50, "sampler": "ddim", "interval": INTERVAL,
+            "real_mean_intensity": float(real01.mean()), "results": rows}
+
+
+def table(result: dict) -> str:
+    """Markdown: means over seeds per (w, variant)."""
+    out = ["| w | variant | judge accuracy | FD | diversity | IS | ink-mass error |", "|---|---|---|---|---|---|---|"]
+    keys = dict.fromkeys((r["w"], r["variant"]) for r in result["results"])
+    for w, name in keys:
+        rs = [r for r in result["results"] if r["w"] == w and r["variant"] == name]
+        mean = {k: float(np.mean([r[k] for r in rs])) for k in ("judge_accuracy", "fd", "diversity",
+                                                                 "inception_score", "ink_error")}
+        out.append(f"| {w:g} | {name} | {mean['judge_accuracy']:.3f} | {mean['fd']:.2f} | {mean['diversity']:.2f} | "
+                   f"{mean['inception_score']:.2f} | {mean['ink_error']:.4f} |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=100, help="samples per digit per (variant, w, seed)")
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--w", default="0,1,3,6,10")
+    ap.add_argument("--out", default=str(ROOT / "docs" / "mnist_variants.json"))
+    args = ap.parse_args()
+    load, t0 = os.getloadavg()[0], time.perf_counter()
+    result = run(args.n, [int(s) for s in args.seeds.split(",")], [float(w) for w in args.w.split(",")])
+    result.update({"date": time.strftime("%Y-%m-%d"), "seconds": round(time.perf_counter() - t0),
+                   "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
+                              f"{torch.get_num_threads()} thread(s)", "load_average_at_start": load,
+                   "command": "python scripts/mnist_variants.py " + " ".join(sys.argv[1:])})
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    print(table(result))
+
+
+if __name__ == "__main__":
+    main()
