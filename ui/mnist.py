@@ -26,7 +26,8 @@ from explainer.selection import SINGLE, SelectionError, check_integer, check_num
 from explainer.views import W_GRID, snap_w
 from ui.lab import CHECKPOINT_DIR, animation_path
 
-MNIST_CHOICES = [(choice_label(c), c) for c in (*SINGLE, "cfg|cg", "cfg|scaled")]
+MNIST_FIXES = ("cfg|rescale", "cfg|threshold", "cfg|apg")  # CFG next to each saturation fix (try w = 6-10)
+MNIST_CHOICES = [(choice_label(c), c) for c in (*SINGLE, "cfg|cg", "cfg|scaled", *MNIST_FIXES)]
 MNIST_METHODS = {v for _, v in MNIST_CHOICES}
 MNIST_DEFAULTS = (3, "cfg|cg", 2.0, 0, "noisy")  # digit, method, w, seed, CG's classifier
 MNIST = MnistService(CHECKPOINT_DIR / "mnist" if CHECKPOINT_DIR is not None else None)
