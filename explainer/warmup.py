@@ -1,7 +1,8 @@
 """No waits in class: compute, in the background after the server is up, every view a lesson or one control change
 can reach, so switching redraws from the cache.
 
-Order: the lessons first (a lecturer clicks them in order), then for every preset, class and method the learned
+Order: the lessons first (a lecturer clicks them in order), then each lesson's view for the other classes (a
+student's first click on a lesson), then for every preset, class and method the learned
 panel at the default sampler, noise level and seed (a dropdown change away from the default view). Panels are
 cached per (mixture, model, spec), so two-panel comparisons are assembled from them at no cost. The thread
 lowers its own scheduling priority, and each computation goes through the lab's bounded semaphore, so a user's
@@ -51,6 +52,9 @@ def lesson_views() -> list[Selection]:
 def plan(lab: Lab) -> list[Selection]:
     """The selections to compute, lessons first."""
     out = list(lesson_views())
+    for sel in lesson_views():  # a class change on a lesson (its method, sampler and score kept)
+        classes = lab.registry.mixture(sel.dataset).num_classes if sel.dataset in PRESETS else 0
+        out.extend(replace(sel, label=label) for label in range(classes) if label != sel.label)
     for dataset in PRESETS:
         mix = lab.registry.mixture(dataset)
         for label in range(mix.num_classes):

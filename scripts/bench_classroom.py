@@ -8,7 +8,8 @@ lesson screenshots (both languages, presenter mode) for docs/ and the How-it-wor
     drag_ms              moving w to arbitrary values (not grid points): one canvas frame per value (median, p95)
 Writes docs/bench_classroom.json and, with --shots, docs/figures/lessons/*.png and ui/static/lessons/*.png.
 Usage: python scripts/bench_classroom.py [--port 7871] [--shots]
-Measure with nothing else running on the machine; the report records the load average.
+Measure with nothing else running on the machine; the report records the load average. The Korean screenshots
+need a CJK font on the machine that takes them (apt-get install -y fonts-noto-cjk); --shots refuses without one.
 """
 from __future__ import annotations
 
@@ -102,8 +103,10 @@ def switches(browser, base) -> list[float]:
         times.append(redraw_after(page, lambda i=i: page.locator("#lessons button").nth(i).click()))
         page.wait_for_function(f"window.__cfgLab.extras.hints.lesson === '{key}'", timeout=60_000)
     names = page.evaluate("window.__cfgLab.view.class_names")
-    for label in (names[0], names[1]):  # class changes on the last lesson's mixture
-        times.append(redraw_after(page, lambda label=label: page.get_by_label(label, exact=True).first.check()))
+    radio = lambda label: page.get_by_label(label, exact=True).first  # noqa: E731
+    others = [label for label in names if not radio(label).is_checked()]  # a checked class would not redraw
+    for label in (others[0], names[0] if others[0] != names[0] else names[1]):  # two class changes
+        times.append(redraw_after(page, lambda label=label: radio(label).check()))
     page.close()
     return times
 
@@ -152,6 +155,8 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=7871)
     ap.add_argument("--shots", action="store_true", help="also write the lesson screenshots")
     args = ap.parse_args()
+    if args.shots and "CJK" not in subprocess.run(["fc-list"], capture_output=True, text=True).stdout:
+        sys.exit("--shots: no CJK font, the Korean screenshots would show boxes (apt-get install -y fonts-noto-cjk)")
     from playwright.sync_api import sync_playwright
 
     log = Path("/tmp/bench_classroom_app.log")
@@ -173,7 +178,8 @@ def main() -> None:
             report["present_1280x720"] = present_geometry(browser, base)
             times = switches(browser, base)
             report["switch_ms"] = {"median": round(statistics.median(times), 1), "max": round(max(times), 1),
-                                   "n": len(times)}
+                                   "n": len(times), "each": [round(t) for t in times],
+                                   "order": [lesson.key for lesson in LESSONS[:6]] + ["class", "class"]}
             report["drag_ms"] = drag(browser, base)
             if args.shots:
                 report["screenshots"] = shots(browser, base)

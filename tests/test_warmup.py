@@ -1,4 +1,4 @@
-"""The warm-up plan covers what lessons and one control change reach; running it fills the cache, errors recorded."""
+"""The warm-up plan covers what lessons, a class change on a lesson and one control change reach; running it fills the cache, errors recorded."""
 from dataclasses import replace
 
 from cfg_core.mixture_json import PRESETS
@@ -13,6 +13,9 @@ def test_plan_starts_with_the_lessons_and_covers_presets_classes_methods():
     plan = warmup.plan(lab)
     lessons = [replace(lesson.selection, w=Selection.w) for lesson in LESSONS if lesson.selection]
     assert plan[: len(lessons)] == lessons
+    for sel in lessons:  # a class change on a lesson is cached too
+        for label in range(lab.registry.mixture(sel.dataset).num_classes):
+            assert replace(sel, label=label) in plan
     for dataset in PRESETS:
         for label in range(lab.registry.mixture(dataset).num_classes):
             assert Selection(dataset=dataset, label=label, method="reduced") in plan
