@@ -32,6 +32,11 @@ TEXT = {
                        "from a preset. When it finishes, the lab switches to mixture **custom**.",
         "how_heading": "## The lessons, one claim each (open any in the lab)", "open_lesson": "Open lesson {n} in the lab →",
         "language": "language", "digit": "digit", "mnist_method": "method", "mnist_w": "w (guidance_scale = 1 + w)",
+        "mnist_precomputing": "Precomputing every w for seed {seed} in the background ({done}/{total} grids); until then "
+                              "a w that is not ready is sampled when you release the slider.",
+        "mnist_release": "Instant w: CFG and CG at seed 0. Here a new w is sampled when you release the slider "
+                         "(~1 s a grid).",
+        "mnist_sampling": "sampling {method}…",
         "reference": "CFG's 'bad' model: (1 + w) ε(z,c) − w ε_bad", "ref_uncond": "unconditional ε(z): CFG",
         "ref_weak": "a weaker model: autoguidance", "ref_random": "a random class: ICG",
         "corrector_steps": "corrector: Langevin steps K per level", "corrector_ratio": "corrector weight w′ / w",
@@ -67,6 +72,11 @@ TEXT = {
                        "패널에서 혼합을 고치거나 프리셋에서 시작하세요. 끝나면 실험실이 **custom** 혼합으로 바뀝니다.",
         "how_heading": "## 수업: 주장 하나씩 (실험실에서 열어 보세요)", "open_lesson": "수업 {n}을 실험실에서 열기 →",
         "language": "언어", "digit": "숫자", "mnist_method": "방법", "mnist_w": "w (guidance_scale = 1 + w)",
+        "mnist_precomputing": "시드 {seed}의 모든 w를 백그라운드에서 미리 계산하는 중입니다({done}/{total} 그리드). 그때까지 "
+                              "준비되지 않은 w는 슬라이더에서 손을 뗄 때 샘플링합니다.",
+        "mnist_release": "즉시 바뀌는 w: 시드 0의 CFG와 CG. 여기서는 슬라이더에서 손을 뗄 때 새 w를 샘플링합니다 "
+                         "(그리드 하나에 약 1초).",
+        "mnist_sampling": "{method} 샘플링 중…",
         "reference": "CFG의 '나쁜' 모델: (1 + w) ε(z,c) − w ε_bad", "ref_uncond": "무조건부 ε(z): CFG",
         "ref_weak": "더 약한 모델: 오토가이던스", "ref_random": "무작위 클래스: ICG",
         "corrector_steps": "보정기: 수준마다 랑주뱅 단계 K", "corrector_ratio": "보정기 가중치 w′ / w",

@@ -61,9 +61,11 @@ def sprite(grids: list[DigitGrid | None]) -> np.ndarray:
     return np.concatenate(cells, axis=0)
 
 
-def panel(label: int, method: str, seed: int, grids: dict[float, DigitGrid | None], pending: str = "") -> dict:
+def panel(label: int, method: str, seed: int, grids: dict[float, DigitGrid | None],
+          pending: str | dict[str, str] = "") -> dict:
     """One method's panel: grids maps every w of W_GRID to its grid (None: not ready). `pending` is the text shown
-    while the main grid is being sampled."""
+    while the main grid is being sampled (one string, or one per language: "pending" gets the English,
+    "pending_<lang>" the others)."""
     ready = tuple(grids.get(w) is not None for w in W_GRID)
     key = (label, method, seed, ready)
 
@@ -75,16 +77,24 @@ def panel(label: int, method: str, seed: int, grids: dict[float, DigitGrid | Non
                 "conf": [None if g is None else [round(g.guide_confidence, 4), round(g.judge_confidence, 4),
                                                  round(g.judge_accuracy, 4)] for g in ordered]}
 
-    return {**_PANELS.get_or_compute(key, build), "pending": pending}
+    return {**_PANELS.get_or_compute(key, build), **by_language("pending", pending)}
 
 
-def view_json(label: int, w: float, seed: int, panels: list[dict], note: str = "", stream: bool = False,
-              source: str = "now") -> str:
+def by_language(key: str, text: str | dict[str, str]) -> dict[str, str]:
+    """{key: English} plus {key_<lang>: text} for the other languages of a {lang: text} (a str is English only)."""
+    if isinstance(text, str):
+        return {key: text}
+    return {key: text.get("en", ""), **{f"{key}_{lang}": v for lang, v in text.items() if lang != "en"}}
+
+
+def view_json(label: int, w: float, seed: int, panels: list[dict], note: str | dict[str, str] = "",
+              stream: bool = False, source: str = "now") -> str:
     """The whole view for the browser; w is the slider's value when the view was made (the browser reads the
     slider itself). stream: some grid is missing and the browser should ask for the streamed completion;
-    source: "now" (answered at once from what is ready) or "stream" (from the sampling stream)."""
+    source: "now" (answered at once from what is ready) or "stream" (from the sampling stream); note: one string or
+    one per language (see by_language)."""
     return json.dumps({"kind": "grids", "label": int(label), "seed": int(seed), "w": float(w), "w_grid": list(W_GRID),
-                       "small_ws": list(SMALL_WS), "panels": panels, "note": note, "stream": bool(stream),
+                       "small_ws": list(SMALL_WS), "panels": panels, **by_language("note", note), "stream": bool(stream),
                        "source": source})
 
 

@@ -1,6 +1,6 @@
 """Benchmark MNIST sampling speed and the judge-accuracy targets of issue 3.
 
-    python scripts/bench_mnist.py [--checkpoint DIR] [--threads 2] [--repeats 5] [--n-acc 20]
+    python scripts/bench_mnist.py [--checkpoint DIR] [--threads 2] [--repeats 5] [--n-acc 20] [--unguided-samplers]
 
 Timing: 16 digits, 50 DDIM steps, median wall time of --repeats runs for none / cfg / cg (noise-aware
 guide, conditional base); CFG's cond + uncond predictions go through the network in ONE batch of 32.
@@ -39,10 +39,11 @@ def time_method(models, method: str, repeats: int, n: int = 16, steps: int = 50)
     return statistics.median(times)
 
 
-def cfg_accuracy(models, w: float, n_per_digit: int) -> tuple[float, list[float]]:
+def cfg_accuracy(models, w: float, n_per_digit: int, steps: int = 50, sampler: str = "ddim"
+                 ) -> tuple[float, list[float]]:
     """Judge accuracy of CFG samples over all ten digits, and per digit."""
-    xs = [sample_mnist(models, c, "cfg", w, n=n_per_digit, seed=100 + c, steps=50, keep_trajectory=False).x
-          for c in range(10)]
+    xs = [sample_mnist(models, c, "cfg", w, n=n_per_digit, seed=100 + c, steps=steps, sampler=sampler,
+                       keep_trajectory=False).x for c in range(10)]
     labels = np.repeat(np.arange(10), n_per_digit)
     out = judge_outputs(models.judge, torch.cat(xs), labels)
     per_digit = [float((out.probs[labels == c].argmax(1) == c).mean()) for c in range(10)]
@@ -66,6 +67,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--n-acc", type=int, default=20, help="CFG samples per digit for the accuracy target")
+    parser.add_argument("--unguided-samplers", action="store_true",
+                        help="also judge accuracy at w = 0 with DDIM 50 / 200 steps and DDPM 200 steps: is the "
+                             "unguided model's weakness the sampler's?")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     models = load_mnist_models(args.checkpoint)
@@ -82,6 +86,10 @@ def main() -> int:
     print(f"judge accuracy of CFG samples ({args.n_acc} per digit): w=0 {acc0:.3f}, w=3 {acc3:.3f} "
           f"(target >= 0.98 {'OK' if acc3 >= 0.98 else 'MISSED'}; w=0 lower: {'yes' if acc0 < acc3 else 'no'})")
     print("per digit at w=3: " + " ".join(f"{c}:{a:.2f}" for c, a in enumerate(per3)))
+    if args.unguided_samplers:
+        for sampler, steps in (("ddim", 50), ("ddim", 200), ("ddpm", 200)):
+            acc, _ = cfg_accuracy(models, 0.0, args.n_acc, steps, sampler)
+            print(f"w=0, {sampler} {steps} steps: judge accuracy {acc:.3f} ({args.n_acc} per digit)")
     return 0
 
 

@@ -12,6 +12,8 @@
                          grid drawn (browser; a change while small grids are still sampled waits for the grid in
                          progress, at most one more)
     cfg_w3               /mnist API, CFG, w = 3, 16 digits at seeds never sampled: client seconds and server seconds
+    reference            before the app starts: CFG, w = 3, 16 digits sampled in one process (this machine's speed on
+                         the work itself); ratio_to_reference divides cfg_w3 and the first grids by it
 Writes docs/bench_mnist_drag.json with the machine, the date and the load average before and after.
 Usage: python scripts/bench_mnist_drag.py [--port 7872] [--users 40] [--cold] [--shots | --shots-only]
     --cold   start the app on a copy of the checkpoint without atlas.npz, so the background warm-up computes it
@@ -257,6 +259,39 @@ def cfg_w3(url: str, repeats: int = 4) -> dict:
             "server_sampling_median_s": round(statistics.median(server), 3)}
 
 
+REFERENCE = """
+import statistics, sys, time, torch
+sys.path.insert(0, sys.argv[1])
+from cfg_core.mnist.models import load_mnist_models, sample_mnist
+models, times = load_mnist_models(), []
+for i in range(4):
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        sample_mnist(models, i, "cfg", 3.0, 16, 9500 + i, keep_trajectory=False)
+    times.append(time.perf_counter() - t0)
+print(round(statistics.median(times[1:]), 3), torch.get_num_threads())
+"""
+
+
+def reference() -> dict:
+    """This machine's speed on the work itself, before the app starts: CFG, w = 3, 16 digits, 50 DDIM steps, in
+    one process with torch's default threads (median of 3 after one warm-up). The app's timings divided by this
+    compare across machines (the shared 2-core machines of this project differ by up to ~2x between days)."""
+    out = subprocess.run([sys.executable, "-c", REFERENCE, str(ROOT)], capture_output=True, text=True, check=True)
+    seconds, threads = out.stdout.split()
+    return {"cfg_w3_16_in_process_s": float(seconds), "torch_threads": int(threads)}
+
+
+def with_ratios(report: dict) -> dict:
+    """The targets' timings as multiples of the reference workload (cfg_w3 and the first grids)."""
+    ref = report["reference"]["cfg_w3_16_in_process_s"]
+    ratios = {"cfg_w3": round(report["cfg_w3"]["median_s"] / ref, 2)} if "cfg_w3" in report else {}
+    for key, row in report.get("new_selection", {}).items():
+        if isinstance(row, dict):
+            ratios[f"first_grid_{key}"] = round(row["first_grid_median_s"] / ref, 2)
+    return {**report, "ratio_to_reference": ratios}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, default=7872)
@@ -276,6 +311,8 @@ def main() -> None:
     report = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}, Python "
                          f"{platform.python_version()}", "date": time.strftime("%Y-%m-%d"),
               "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "cold_atlas": args.cold}
+    if not args.shots_only:
+        report["reference"] = reference()
     proc, t0, serving = start_app(args.port, log, checkpoints)
     url = f"http://127.0.0.1:{args.port}/"
     report["start_to_serving_s"] = round(serving, 2)
@@ -299,6 +336,7 @@ def main() -> None:
         if checkpoints is not None:
             shutil.rmtree(checkpoints, ignore_errors=True)
     report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report = with_ratios(report)
     out = ROOT / "docs" / "bench_mnist_drag.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

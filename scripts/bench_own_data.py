@@ -4,7 +4,8 @@ component on the *Your data* canvas, from the pointer move to the redrawn canvas
     fit_ms     Generate and fit (moons, 600 points): click -> canvas shows the fit (one Gradio event)
     drag_ms    per pointer move while dragging a component's centre: request sent -> samples redrawn (median, p95),
                with the canvas's own one-request-in-flight rule (moves during a request wait; the latest wins)
-Writes docs/bench_own_data.json. Usage: python scripts/bench_own_data.py [--port 7872] [--moves 60]
+Writes docs/bench_own_data.json. Usage: python scripts/bench_own_data.py [--port 7872] [--moves 60] [--shots]
+(--shots: also a screenshot of the tab after the drag, docs/figures/own_data_1280x900.png)
 Measure with nothing else running on the machine; the report records the load average.
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ def to_page(box: dict, p) -> tuple[float, float]:
             box["y"] + (1 - (p[1] - EXT[0]) / (EXT[1] - EXT[0])) * box["height"])
 
 
-def measure(url: str, moves: int) -> dict:
+def measure(url: str, moves: int, shots: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -59,6 +60,8 @@ def measure(url: str, moves: int) -> dict:
         page.mouse.up()
         time.sleep(1.0)
         lat = page.evaluate("window.__cfgOwn.latencies")[before:]
+        if shots:  # the tab after the drag, canvas in view (README)
+            page.screenshot(path=str(ROOT / "docs" / "figures" / "own_data_1280x900.png"))
         browser.close()
     lat = sorted(lat)
     return {"fit_ms": round(fit_ms), "drag_redraws": len(lat), "drag_ms_median": round(statistics.median(lat), 1),
@@ -69,12 +72,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, default=7872)
     ap.add_argument("--moves", type=int, default=60)
+    ap.add_argument("--shots", action="store_true", help="also write docs/figures/own_data_1280x900.png")
     ap.add_argument("--out", default=str(ROOT / "docs" / "bench_own_data.json"))
     args = ap.parse_args()
     log, load = Path("/tmp/bench_own_data_app.log"), os.getloadavg()[0]
     proc, _, _ = start_app(args.port, log)
     try:
-        result = measure(f"http://127.0.0.1:{args.port}/", args.moves)
+        result = measure(f"http://127.0.0.1:{args.port}/", args.moves, args.shots)
     finally:
         proc.kill()
     report = {"date": time.strftime("%Y-%m-%d"), "load_average_at_start": load,

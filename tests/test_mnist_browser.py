@@ -1,5 +1,6 @@
 """The MNIST tab in Debian's Chromium: dragging w swaps the grids in the browser with no request to the server; a w
-that is not ready is sampled on release only; the confidence table never wraps (1280 x 720 and a 390 px phone).
+that is not ready is sampled on release only; the confidence table never wraps (1280 x 720 and a 390 px phone) and
+follows the language switch.
 Skipped without /usr/bin/chromium unless CI=true."""
 from __future__ import annotations
 
@@ -90,6 +91,9 @@ def test_dragging_w_swaps_grids_with_no_server_request(browser, app_url):
     fits = _table_fits(page)
     assert fits["cells"] == 12 and fits["wrapped"] == [] and fits["right"] <= fits["width"]
     assert page.evaluate("window.__cfgMnistSweep && window.__cfgMnistSweep.draws") > 1  # the sweep's w line moved
+    page.get_by_label("한국어").check()  # the language switch reaches the table and its footnote
+    page.wait_for_function("document.querySelector('#mnist-view .mn-foot').innerText.includes('심판')", timeout=30_000)
+    assert "판정" in page.locator("#mnist-view .mn-table").inner_text()
     assert not page.errors, page.errors
     page.close()
 

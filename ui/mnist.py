@@ -20,6 +20,7 @@ import gradio as gr
 
 from cfg_core import methods as registry
 from explainer import figures, mnist_view
+from explainer.i18n import LANGUAGES, t
 from explainer.mnist import MnistService, load_sweep, sweep_curves
 from explainer.mnist_atlas import AtlasStore
 from explainer.selection import SINGLE, SelectionError, check_integer, check_number, choice_label
@@ -82,20 +83,22 @@ def mnist_grids(label, method, w, seed, classifier="noisy", snap=True):
 
 
 # --- the view ----------------------------------------------------------------------------------------------
-def _note(names, seed) -> str:
+def _note(names, seed) -> dict[str, str]:
+    """What the view says about where its grids come from, in every language ("" when all is instant)."""
     atlas = ATLAS.atlas()
     if atlas is not None and seed == atlas.seed and all(m in atlas.methods for m in names) and not atlas.complete:
-        return (f"Precomputing every w for seed {atlas.seed} in the background ({ATLAS.done}/{ATLAS.total} grids); "
-                "until then a w that is not ready is sampled when you release the slider.")
+        return {lang: t(lang, "mnist_precomputing").format(seed=atlas.seed, done=ATLAS.done, total=ATLAS.total)
+                for lang in LANGUAGES}
     if atlas is None or seed != atlas.seed or not all(m in atlas.methods for m in names):
-        return "Instant w: CFG and CG at seed 0. Here a new w is sampled when you release the slider (~1 s a grid)."
-    return ""
+        return {lang: t(lang, "mnist_release") for lang in LANGUAGES}
+    return {lang: "" for lang in LANGUAGES}
 
 
 def mnist_view_json(label, names, w, seed, pending=(), stream=False, source="now") -> str:
     """The view of what is ready now (atlas or cache); panels in `pending` say they are being sampled."""
     panels = [mnist_view.panel(label, m, seed, {gw: ATLAS.grid(label, m, gw, seed) for gw in W_GRID},
-                               f"sampling {registry.METHODS[m].short}…" if m in pending else "") for m in names]
+                               {lang: t(lang, "mnist_sampling").format(method=registry.METHODS[m].short)
+                                for lang in LANGUAGES} if m in pending else "") for m in names]
     return mnist_view.view_json(label, w, seed, panels, _note(names, seed), stream, source)
 
 

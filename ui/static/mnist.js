@@ -19,6 +19,18 @@
     document.head.appendChild(style);
   }
   const fmt = (x) => String(Math.round(x * 100) / 100);
+  const WORDS = {  // the words drawn here; the language is the lab's (window.__cfgLab.lang, set by the switch)
+    en: { foot: "¹ mean softmax of the <b>guide</b>, the noise-aware classifier that steers CG (CFG never uses it)." +
+            "<br>² the <b>judge</b>, an independent classifier trained on other digits: it grades, it never guides.",
+          guide: "guide p(c|x)¹", judge: "judge p(c|x)²", judged: "judged a {d}", release: "release to sample w = {w}" },
+    ko: { foot: "¹ <b>가이드</b>의 평균 softmax: CG를 조종하는 노이즈 인식 분류기(CFG는 쓰지 않음)." +
+            "<br>² <b>심판</b>: 다른 숫자로 학습한 독립 분류기. 채점만 하고 가이드하지 않습니다.",
+          guide: "가이드 p(c|x)¹", judge: "심판 p(c|x)²", judged: "{d}(으)로 판정", release: "손을 떼면 w = {w} 샘플링" },
+  };
+  const lang = () => ((window.__cfgLab && window.__cfgLab.lang) || "en");
+  const inLang = (obj, key) => obj[`${key}_${lang()}`] || obj[key] || "";  // "note", "note_ko", ... (server texts)
+  const T = (k, args = {}) => ((WORDS[lang()] || WORDS.en)[k] || WORDS.en[k])
+    .replace(/\{(\w+)\}/g, (m, a) => (a in args ? String(args[a]) : m));
   const structureOf = (v) => v.panels.map((p) => p.method).join("|") + "/" + v.label + "/" + v.seed;
 
   function slider() { return document.querySelector("#mnist-w input[type=range]"); }
@@ -42,9 +54,8 @@
   function build(v) {  // the DOM for these panels (kept across updates of the same selection)
     const el = box();
     el.innerHTML = `<p class="mn-note"></p><div class="mn-main"><div class="mn-panels"></div>
-      <div class="mn-table-box"><table class="mn-table"></table><p class="mn-foot">¹ mean softmax of the <b>guide</b>,
-      the noise-aware classifier that steers CG (CFG never uses it).<br>² the <b>judge</b>, an independent classifier
-      trained on other digits: it grades, it never guides.</p></div></div>`;
+      <div class="mn-table-box"><table class="mn-table"></table><p class="mn-foot">${T("foot")}</p></div></div>`;
+    S.langShown = lang();
     const panels = el.querySelector(".mn-panels"), C = v.panels.length ? v.panels[0].cell : 122;
     v.panels.forEach(() => {
       const div = document.createElement("div");
@@ -78,7 +89,7 @@
       ` <span class="mn-scale">(guidance_scale ${fmt(1 + gw)})</span>`;
     div.title = p.meta.title;
     if (p.meta.ready[k]) cell(ctx, p, k, W, H);
-    else if (p.meta.pending) placeholder(ctx, p.meta.pending, W, H);
+    else if (p.meta.pending) placeholder(ctx, inLang(p.meta, "pending"), W, H);
     else {
       const ready = p.meta.ready.map((r, i) => (r ? i : -1)).filter((i) => i >= 0);
       placeholder(ctx, "", W, H);
@@ -88,7 +99,7 @@
       }
       ctx.fillStyle = "rgba(255,255,255,0.75)"; ctx.fillRect(0, H / 2 - W / 9, W, W / 4.5);
       ctx.fillStyle = "#222"; ctx.font = `${Math.round(W / 16)}px system-ui, sans-serif`; ctx.textAlign = "center";
-      ctx.fillText(`release to sample w = ${fmt(gw)}`, W / 2, H / 2 + W / 50);
+      ctx.fillText(T("release", { w: fmt(gw) }), W / 2, H / 2 + W / 50);
     }
     div.querySelectorAll(".mn-small-row figure").forEach((fig, i) => {
       const j = v.w_grid.indexOf(v.small_ws[i]), c = fig.querySelector("canvas"), sctx = c.getContext("2d");
@@ -102,8 +113,8 @@
     if (!t) return;
     const head = `<tr><th>w = ${fmt(v.w_grid[k])}</th>` + S.panels.map((p) =>
       `<th style="color:${p.meta.colour}">${p.meta.short}</th>`).join("") + "</tr>";
-    const rows = [["guide p(c|x)¹", 0, (x) => x.toFixed(3)], ["judge p(c|x)²", 1, (x) => x.toFixed(3)],
-      [`judged a ${v.label}`, 2, (x) => `${Math.round(100 * x)} %`]];
+    const rows = [[T("guide"), 0, (x) => x.toFixed(3)], [T("judge"), 1, (x) => x.toFixed(3)],
+      [T("judged", { d: v.label }), 2, (x) => `${Math.round(100 * x)} %`]];
     t.innerHTML = head + rows.map(([name, i, f]) => `<tr><th>${name}</th>` + S.panels.map((p) => {
       const c = p.meta.conf[k];
       return `<td>${c ? f(c[i]) : "…"}</td>`;
@@ -117,7 +128,7 @@
     S.panels.forEach((p, i) => { if (divs[i]) drawPanel(divs[i], p, k); });
     drawTable(k);
     const note = box().querySelector(".mn-note");
-    if (note) { note.textContent = S.view.note || ""; note.style.display = S.view.note ? "" : "none"; }
+    if (note) { note.textContent = inLang(S.view, "note"); note.style.display = S.view.note ? "" : "none"; }
     S.k = k; S.draws += 1;
   }
 
@@ -202,6 +213,12 @@
   document.addEventListener("change", onRelease, true);
   setInterval(() => {  // a w set by other means (a lesson, the language switch) is picked up within 0.3 s
     if (!S.view) return;
+    if (!sweepMode && S.langShown !== lang()) {  // the language switch: the footnote and the table's words
+      S.langShown = lang();
+      const foot = box().querySelector(".mn-foot");
+      if (foot) foot.innerHTML = T("foot");
+      drawGrids();
+    }
     const w = currentW();
     if (sweepMode ? w !== S.w : nearestIndex(w, S.view.w_grid) !== S.k) { S.w = w; if (sweepMode) drawSweep(); else drawGrids(); }
   }, 300);
