@@ -37,6 +37,19 @@ TEXT = {
         "mnist_release": "Instant w: CFG and CG at seed 0. Here a new w is sampled when you release the slider "
                          "(~1 s a grid).",
         "mnist_sampling": "sampling {method}…",
+        "sum_head": "**w = {w}** (diffusers guidance_scale = {scale}) · mixture **{mixture}**, class **{cls}**",
+        "sum_line": "mean p(c|x) {p}, diversity {div}, SW₂ to p(x|c) {swc}, to tilted {swt}",
+        "sum_err": ", learned field error {e} %",
+        "note_tau": "**Reduced sampler noise** runs the ancestral (DDPM) sampler on the plain conditional model with "
+                    "its injected noise multiplied by **tau = 1/(1+w)**, tied to the w slider (w = 0: the normal "
+                    "sampler).",
+        "note_clean": "CG is guided by the **clean-data** classifier: its gradient is wrong at high noise, so samples "
+                      "are pushed to the wrong places (compare with the noise-aware one).",
+        "note_no_model": "No trained model for this mixture yet: showing **exact** scores. Train one in the *Train "
+                         "your own* tab.",
+        "note_no_weak": "Autoguidance needs a weaker model to guide against, and this network has none (train it "
+                        "again: training now makes one). Showing **exact** scores: the bad model is the mixture "
+                        "blurred by B.",
         "reference": "CFG's 'bad' model: (1 + w) ε(z,c) − w ε_bad", "ref_uncond": "unconditional ε(z): CFG",
         "ref_weak": "a weaker model: autoguidance", "ref_random": "a random class: ICG",
         "corrector_steps": "corrector: Langevin steps K per level", "corrector_ratio": "corrector weight w′ / w",
@@ -77,6 +90,17 @@ TEXT = {
         "mnist_release": "즉시 바뀌는 w: 시드 0의 CFG와 CG. 여기서는 슬라이더에서 손을 뗄 때 새 w를 샘플링합니다 "
                          "(그리드 하나에 약 1초).",
         "mnist_sampling": "{method} 샘플링 중…",
+        "sum_head": "**w = {w}** (diffusers guidance_scale = {scale}) · 혼합 **{mixture}**, 클래스 **{cls}**",
+        "sum_line": "정확한 p(c|x) 평균 {p}, 다양성 {div}, p(x|c)까지 SW₂ {swc}, 기울인 목표까지 {swt}",
+        "sum_err": ", 학습된 필드 오차 {e} %",
+        "note_tau": "**샘플러 노이즈 줄이기**는 평범한 조건부 모델에 조상(DDPM) 샘플러를 쓰되, 주입하는 노이즈에 "
+                    "**tau = 1/(1+w)**를 곱합니다. w 슬라이더에 묶여 있습니다(w = 0: 보통 샘플러).",
+        "note_clean": "CG가 **깨끗한 데이터** 분류기로 가이드됩니다. 높은 노이즈에서 기울기가 틀려 샘플이 엉뚱한 곳으로 "
+                      "밀립니다(노이즈 인식 분류기와 비교해 보세요).",
+        "note_no_model": "이 혼합에는 아직 학습된 모델이 없어 **정확한** 스코어를 보여 줍니다. *직접 학습하기* 탭에서 "
+                         "학습하세요.",
+        "note_no_weak": "오토가이던스에는 비교할 더 약한 모델이 필요한데 이 네트워크에는 없습니다(다시 학습하면 "
+                        "만들어집니다). **정확한** 스코어를 보여 줍니다: 나쁜 모델은 B만큼 흐린 혼합입니다.",
         "reference": "CFG의 '나쁜' 모델: (1 + w) ε(z,c) − w ε_bad", "ref_uncond": "무조건부 ε(z): CFG",
         "ref_weak": "더 약한 모델: 오토가이던스", "ref_random": "무작위 클래스: ICG",
         "corrector_steps": "보정기: 수준마다 랑주뱅 단계 K", "corrector_ratio": "보정기 가중치 w′ / w",
@@ -93,6 +117,17 @@ TEXT = {
         "own_csv": "또는 CSV 올리기: x,y,label (최대 100,000줄)",
     },
 }
+
+
+NOTE_KEYS = ("note_tau", "note_clean", "note_no_model", "note_no_weak")  # the lab's notes (English text = key's)
+
+
+def translate_note(note: str, lang: str) -> str:
+    """One of the lab's notes (given in English) in lang; any other text as it is."""
+    for key in NOTE_KEYS:
+        if note == TEXT["en"][key]:
+            return t(lang, key)
+    return note
 
 
 def pick_language(query_lang: str | None, accept_language: str | None) -> str:

@@ -17,18 +17,12 @@ import numpy as np
 from cfg_core.mixture import GaussianMixture
 from cfg_core.mixture_json import parse_mixture_json
 from cfg_core.toy.training import MixtureTrainConfig
+from explainer.i18n import t, translate_note
 from explainer.registry import ModelRegistry
 from explainer.selection import SINGLE, Selection, SelectionError
 from explainer.views import W_GRID, LabView, LabViews, PanelSpec, snap_w, w_neighbours
 
-TAU_NOTE = ("**Reduced sampler noise** runs the ancestral (DDPM) sampler on the plain conditional model with its "
-            "injected noise multiplied by **tau = 1/(1+w)**, tied to the w slider (w = 0: the normal sampler).")
-CLEAN_NOTE = ("CG is guided by the **clean-data** classifier: its gradient is wrong at high noise, "
-              "so samples are pushed to the wrong places (compare with the noise-aware one).")
-NO_MODEL_NOTE = ("No trained model for this mixture yet: showing **exact** scores. "
-                 "Train one in the *Train your own* tab.")
-NO_WEAK_MODEL_NOTE = ("Autoguidance needs a weaker model to guide against, and this network has none (train it again: "
-                      "training now makes one). Showing **exact** scores: the bad model is the mixture blurred by B.")
+NO_MODEL_NOTE, NO_WEAK_MODEL_NOTE = t("en", "note_no_model"), t("en", "note_no_weak")
 
 
 def panel_specs(key: str, sel: Selection, mix) -> list[PanelSpec]:
@@ -95,23 +89,26 @@ class Lab:
         extras = {"tradeoff": self.views.tradeoff(view.mixture, spec, model_key), "hints": hints or {}, "note": note}
         return view.json_text[:-1] + ',"extras":' + json.dumps(extras, separators=(",", ":")) + "}", view, note
 
-    def summary(self, view: LabView, w: float, note: str = "") -> str:
-        """The live numbers at w, interpolated between the neighbouring grid values as the canvas draws them."""
-        i, j, t = w_neighbours(w)
+    def summary(self, view: LabView, w: float, note: str = "", lang: str = "en") -> str:
+        """The live numbers at w, interpolated between the neighbouring grid values as the canvas draws them, in
+        the user's language."""
+        i, j, t_ = w_neighbours(w)
         w = round(float(w), 2)
-        lines = [f"**w = {w:g}** (diffusers guidance_scale = {1 + w:g}) · mixture "
-                 f"**{view.mixture.name}**, class **{view.class_names[view.label]}**"]
+        lines = [t(lang, "sum_head").format(w=f"{w:g}", scale=f"{1 + w:g}", mixture=view.mixture.name,
+                                            cls=view.class_names[view.label])]
         for p in view.panels:
-            n = {k: (1 - t) * p.numbers[i][k] + t * p.numbers[j][k] for k in p.numbers[i]}
-            err = (f", learned field error {100 * ((1 - t) * p.field_error[i] + t * p.field_error[j]):.1f} %"
+            n = {k: (1 - t_) * p.numbers[i][k] + t_ * p.numbers[j][k] for k in p.numbers[i]}
+            err = (t(lang, "sum_err").format(e=f"{100 * ((1 - t_) * p.field_error[i] + t_ * p.field_error[j]):.1f}")
                    if p.field_error else "")
-            lines.append(f"- {p.title}{panel_detail(p.spec) if len(view.panels) > 1 else ''}: mean p(c|x) {n['mean_posterior']:.3f}, diversity {n['diversity']:.3f}, "
-                         f"SW₂ to p(x|c) {n['distance_to_class']:.3f}, to tilted {n['distance_to_tilted']:.3f}{err}")
+            detail = panel_detail(p.spec) if len(view.panels) > 1 else ""
+            lines.append(f"- {p.title}{detail}: " + t(lang, "sum_line").format(
+                p=f"{n['mean_posterior']:.3f}", div=f"{n['diversity']:.3f}", swc=f"{n['distance_to_class']:.3f}",
+                swt=f"{n['distance_to_tilted']:.3f}") + err)
         if any(p.method == "reduced" for p in view.panels):
-            lines.append(TAU_NOTE)
+            lines.append(t(lang, "note_tau"))
         if any(p.method == "cg_clean" for p in view.panels):
-            lines.append(CLEAN_NOTE)
-        return "\n".join(lines + ([note] if note else []))
+            lines.append(t(lang, "note_clean"))
+        return "\n".join(lines + ([translate_note(note, lang)] if note else []))
 
     def toy(self, sel: Selection) -> dict:
         """One method's final samples and numbers at the grid w nearest to sel.w (the /toy endpoint)."""

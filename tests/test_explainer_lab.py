@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from explainer.lab import Lab
+from explainer.lab import NO_MODEL_NOTE, Lab
 from explainer.selection import Selection, SelectionError
 from explainer.views import W_GRID, w_neighbours
 
@@ -24,6 +24,9 @@ def test_payload_has_the_view_tradeoff_and_hints(lab):
     cfg = data["extras"]["tradeoff"]["cfg"]
     assert len(cfg["fidelity"]) == len(W_GRID) and cfg["fidelity"][-1] > cfg["fidelity"][0]
     assert "w = 2" in lab.summary(view, 2.0) and "Score scaling" in lab.summary(view, 2.0)
+    ko = lab.summary(view, 2.0, NO_MODEL_NOTE, "ko")  # the numbers' words and the lab's notes in Korean
+    assert "다양성" in ko and "diversity" not in ko and "학습된 모델이 없어" in ko and NO_MODEL_NOTE not in ko
+    assert lab.summary(view, 2.0, "some other note", "ko").endswith("some other note")
 
 
 def test_interpolation_between_grid_values(lab):

@@ -112,7 +112,7 @@ def update_view(*values, progress=gr.Progress()):
     sel = selection(values)
     with user_errors():
         text, view, note = LAB.payload(sel, hints_of(values[-1]), lambda frac, desc: progress(frac, desc=desc))
-    return text, LAB.summary(view, sel.w, note), sel.to_query()
+    return text, LAB.summary(view, sel.w, note, language(hints_of(values[-1]).get("lang"))), sel.to_query()
 
 
 def on_w(*values):
@@ -120,7 +120,7 @@ def on_w(*values):
     sel = selection(values)
     with user_errors():
         view, note = LAB.view(sel)
-    return LAB.summary(view, sel.w, note), sel.to_query()
+    return LAB.summary(view, sel.w, note, language(hints_of(values[-1]).get("lang"))), sel.to_query()
 
 
 def on_dataset(dataset, custom_json):
