@@ -38,11 +38,11 @@ def _mnist_tab():
             digit = gr.Radio(list(range(10)), value=3, label="digit", elem_id="mnist-digit")
             method = gr.Dropdown(MNIST_CHOICES, value="cfg|cg", label="method", elem_id="mnist-method")
             seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label="seed", elem_id="mnist-seed")
-            classifier = gr.Radio([("noise-aware", "noisy"), ("clean-data", "clean")], value="noisy",
-                                  label="CG's classifier")
+            classifier = gr.Radio([(t("en", "clf_noisy"), "noisy"), (t("en", "clf_clean"), "clean")], value="noisy",
+                                  label=t("en", "classifier"))
             resample = gr.Button("sample this w", elem_id="mnist-resample", visible="hidden")
-            mp4 = gr.Button("⬇ Denoising animation (MP4)", size="sm")
-            gif = gr.Button("⬇ Denoising animation (GIF)", size="sm")
+            mp4 = gr.Button(t("en", "mnist_mp4"), size="sm")
+            gif = gr.Button(t("en", "mnist_gif"), size="sm")
             anim = gr.File(label="animation (MP4 / GIF)", interactive=False, visible=False, elem_id="mnist-anim")
         with gr.Column(scale=4, elem_classes="mnist-main"):  # the slider right above the grids (sticky on phones)
             w = gr.Slider(0, 10, value=2.0, step=0.05, elem_id="mnist-w", label="w (guidance_scale = 1 + w)")
@@ -61,7 +61,7 @@ def _mnist_tab():
                    api_name="mnist_stream", **heavy)
     mp4.click(lambda *a: mnist_animation("mp4", *a), inputs, anim, **heavy)
     gif.click(lambda *a: mnist_animation("gif", *a), inputs, anim, **heavy)
-    return inputs, (view, sweep), status, intro
+    return inputs, (view, sweep), status, intro, [classifier, mp4, gif]
 
 
 def _train_tab(custom_json, own_points, controls, lab_out):
@@ -109,7 +109,7 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Your data", id="own") as own_tab:
                 own_canvas, own_texts = own_data_tab()
             with gr.Tab("MNIST", id="mnist") as mnist_tab:
-                mnist_inputs, mnist_out, mnist_status, mnist_intro = _mnist_tab()
+                mnist_inputs, mnist_out, mnist_status, mnist_intro, mnist_more = _mnist_tab()
             with gr.Tab("Train your own", id="train") as train_tab:
                 train_knobs, train_estimate_box, train_intro = _train_tab(custom_json, own_points, controls + [hints],
                                                                           lab_out)
@@ -125,6 +125,7 @@ def build_demo() -> gr.Blocks:
         texts["tabs"] = [lab_tab_item, own_tab, mnist_tab, train_tab, how_tab]
         texts["own"] = own_texts
         texts["mnist"] = mnist_inputs[:4]  # digit, method, w, seed
+        texts["mnist_more"] = mnist_more  # CG's classifier, the animation buttons
         texts["pages"] = [mnist_intro, train_intro, how_heading, how_text, *page_texts, *page_buttons]
         relabel = wire_lab(controls, lab_out, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang,
                            page_buttons)

@@ -37,6 +37,8 @@ TEXT = {
         "mnist_release": "Instant w: CFG and CG at seed 0. Here a new w is sampled when you release the slider "
                          "(~1 s a grid).",
         "mnist_sampling": "sampling {method}…",
+        "clf_noisy": "noise-aware p(c|z_λ)", "clf_clean": "clean-data p(c|x)",
+        "mnist_mp4": "⬇ Denoising animation (MP4)", "mnist_gif": "⬇ Denoising animation (GIF)",
         "sum_head": "**w = {w}** (diffusers guidance_scale = {scale}) · mixture **{mixture}**, class **{cls}**",
         "sum_line": "mean p(c|x) {p}, diversity {div}, SW₂ to p(x|c) {swc}, to tilted {swt}",
         "sum_err": ", learned field error {e} %",
@@ -90,6 +92,8 @@ TEXT = {
         "mnist_release": "즉시 바뀌는 w: 시드 0의 CFG와 CG. 여기서는 슬라이더에서 손을 뗄 때 새 w를 샘플링합니다 "
                          "(그리드 하나에 약 1초).",
         "mnist_sampling": "{method} 샘플링 중…",
+        "clf_noisy": "노이즈 인식 p(c|z_λ)", "clf_clean": "깨끗한 데이터 p(c|x)",
+        "mnist_mp4": "⬇ 디노이징 애니메이션 (MP4)", "mnist_gif": "⬇ 디노이징 애니메이션 (GIF)",
         "sum_head": "**w = {w}** (diffusers guidance_scale = {scale}) · 혼합 **{mixture}**, 클래스 **{cls}**",
         "sum_line": "정확한 p(c|x) 평균 {p}, 다양성 {div}, p(x|c)까지 SW₂ {swc}, 기울인 목표까지 {swt}",
         "sum_err": ", 학습된 필드 오차 {e} %",

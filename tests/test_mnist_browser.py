@@ -94,6 +94,8 @@ def test_dragging_w_swaps_grids_with_no_server_request(browser, app_url):
     page.get_by_label("한국어").check()  # the language switch reaches the table and its footnote
     page.wait_for_function("document.querySelector('#mnist-view .mn-foot').innerText.includes('심판')", timeout=30_000)
     assert "판정" in page.locator("#mnist-view .mn-table").inner_text()
+    page.locator("label:visible", has_text="노이즈 인식").first.wait_for(timeout=30_000)  # CG's classifier, buttons
+    assert page.get_by_role("button", name="⬇ 디노이징 애니메이션 (MP4)").count() == 1
     assert not page.errors, page.errors
     page.close()
 

@@ -179,10 +179,13 @@ def set_language(lang: str, hints: str):
             (STATIC / HOW_IT_WORKS[lang]).read_text(encoding="utf-8"),
             *[caption(lesson_, lang) for lesson_ in LESSONS],
             *[t(lang, "open_lesson").format(n=i + 1) for i in range(len(LESSONS))],
-            *own_data_texts(lang))
+            *own_data_texts(lang),
+            gr.update(label=t(lang, "classifier"), **_choices(lang, "classifier")),  # the MNIST tab's, and its
+            gr.update(value=t(lang, "mnist_mp4")), gr.update(value=t(lang, "mnist_gif")))          # animation buttons
 
 
-TRANSLATED_CHOICES = {"reference": (("ref_uncond", "uncond"), ("ref_weak", "weak"), ("ref_random", "random")),
+TRANSLATED_CHOICES = {"classifier": (("clf_noisy", "noisy"), ("clf_clean", "clean")),
+                      "reference": (("ref_uncond", "uncond"), ("ref_weak", "weak"), ("ref_random", "random")),
                       "schedule": (("sched_constant", "constant"), ("sched_interval", "interval"), ("sched_ramp", "ramp"))}
 
 

@@ -41,7 +41,7 @@ def lab_tab(custom_json, hints):
                                      (t("en", "ref_random"), "random")], value="uncond", label=t("en", "reference"),
                                     elem_id="lab-reference")
             score = gr.Radio(["learned", "exact"], value="learned", label=t("en", "score"))
-            classifier = gr.Radio([("noise-aware p(c|z_λ)", "noisy"), ("clean-data p(c|x)", "clean")], value="noisy",
+            classifier = gr.Radio([(t("en", "clf_noisy"), "noisy"), (t("en", "clf_clean"), "clean")], value="noisy",
                                   label=t("en", "classifier"))
             with gr.Accordion(t("en", "more"), open=False) as more:
                 cg_base = gr.Radio(["conditional", "unconditional"], value="conditional", label=t("en", "cg_base"))
@@ -133,7 +133,7 @@ def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_te
     relabel = dict(fn=set_language, inputs=[lang, hints], outputs=[hints, lesson_text, title, *texts["labels"],
                                                                    *texts["buttons"], *lesson_buttons, *texts["tabs"],
                                                                    *texts["mnist"], texts["more"], *texts["pages"],
-                                                                   *texts["own"]],
+                                                                   *texts["own"], *texts["mnist_more"]],
                    api_visibility="undocumented", queue=False)
     lang.input(**relabel).then(update_view, inputs, outputs, **HEAVY)
     return relabel
