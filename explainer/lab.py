@@ -92,14 +92,14 @@ class Lab:
     def summary(self, view: LabView, w: float, note: str = "", lang: str = "en") -> str:
         """The live numbers at w, interpolated between the neighbouring grid values as the canvas draws them, in
         the user's language."""
-        i, j, t_ = w_neighbours(w)
+        i, j, frac = w_neighbours(w)  # w lies at fraction frac between grid values i and j
         w = round(float(w), 2)
         lines = [t(lang, "sum_head").format(w=f"{w:g}", scale=f"{1 + w:g}", mixture=view.mixture.name,
                                             cls=view.class_names[view.label])]
         for p in view.panels:
-            n = {k: (1 - t_) * p.numbers[i][k] + t_ * p.numbers[j][k] for k in p.numbers[i]}
-            err = (t(lang, "sum_err").format(e=f"{100 * ((1 - t_) * p.field_error[i] + t_ * p.field_error[j]):.1f}")
-                   if p.field_error else "")
+            n = {k: (1 - frac) * p.numbers[i][k] + frac * p.numbers[j][k] for k in p.numbers[i]}
+            error = (1 - frac) * p.field_error[i] + frac * p.field_error[j] if p.field_error else None
+            err = t(lang, "sum_err").format(e=f"{100 * error:.1f}") if error is not None else ""
             detail = panel_detail(p.spec) if len(view.panels) > 1 else ""
             lines.append(f"- {p.title}{detail}: " + t(lang, "sum_line").format(
                 p=f"{n['mean_posterior']:.3f}", div=f"{n['diversity']:.3f}", swc=f"{n['distance_to_class']:.3f}",

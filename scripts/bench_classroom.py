@@ -104,8 +104,9 @@ def switches(browser, base) -> list[float]:
         page.wait_for_function(f"window.__cfgLab.extras.hints.lesson === '{key}'", timeout=60_000)
     names = page.evaluate("window.__cfgLab.view.class_names")
     radio = lambda label: page.get_by_label(label, exact=True).first  # noqa: E731
-    others = [label for label in names if not radio(label).is_checked()]  # a checked class would not redraw
-    for label in (others[0], names[0] if others[0] != names[0] else names[1]):  # two class changes
+    checked = next(label for label in names if radio(label).is_checked())  # checking it again would not redraw
+    other = next(label for label in names if label != checked)
+    for label in (other, checked):  # two class changes: away from the lesson's class, and back
         times.append(redraw_after(page, lambda label=label: radio(label).check()))
     page.close()
     return times

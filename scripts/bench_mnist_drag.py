@@ -12,8 +12,8 @@
                          grid drawn (browser; a change while small grids are still sampled waits for the grid in
                          progress, at most one more)
     cfg_w3               /mnist API, CFG, w = 3, 16 digits at seeds never sampled: client seconds and server seconds
-    reference            before the app starts: CFG, w = 3, 16 digits sampled in one process (this machine's speed on
-                         the work itself); ratio_to_reference divides cfg_w3 and the first grids by it
+    reference            before the app starts: CFG, w = 3, 16 digits sampled in this process (this machine's speed
+                         on the work itself); ratio_to_reference divides cfg_w3 and the first grids by it
 Writes docs/bench_mnist_drag.json with the machine, the date and the load average before and after.
 Usage: python scripts/bench_mnist_drag.py [--port 7872] [--users 40] [--cold] [--shots | --shots-only]
     --cold   start the app on a copy of the checkpoint without atlas.npz, so the background warm-up computes it
@@ -259,27 +259,18 @@ def cfg_w3(url: str, repeats: int = 4) -> dict:
             "server_sampling_median_s": round(statistics.median(server), 3)}
 
 
-REFERENCE = """
-import statistics, sys, time, torch
-sys.path.insert(0, sys.argv[1])
-from cfg_core.mnist.models import load_mnist_models, sample_mnist
-models, times = load_mnist_models(), []
-for i in range(4):
-    t0 = time.perf_counter()
-    with torch.inference_mode():
-        sample_mnist(models, i, "cfg", 3.0, 16, 9500 + i, keep_trajectory=False)
-    times.append(time.perf_counter() - t0)
-print(round(statistics.median(times[1:]), 3), torch.get_num_threads())
-"""
-
-
 def reference() -> dict:
     """This machine's speed on the work itself, before the app starts: CFG, w = 3, 16 digits, 50 DDIM steps, in
-    one process with torch's default threads (median of 3 after one warm-up). The app's timings divided by this
-    compare across machines (the shared 2-core machines of this project differ by up to ~2x between days)."""
-    out = subprocess.run([sys.executable, "-c", REFERENCE, str(ROOT)], capture_output=True, text=True, check=True)
-    seconds, threads = out.stdout.split()
-    return {"cfg_w3_16_in_process_s": float(seconds), "torch_threads": int(threads)}
+    this process with torch's default threads (bench_mnist.time_method: median of 3 after one warm-up). The app's
+    timings divided by this compare across machines (the shared 2-core machines of this project differ by up to
+    ~2x between days)."""
+    import torch
+    from bench_mnist import time_method
+    from cfg_core.mnist.models import load_mnist_models
+
+    with torch.inference_mode():
+        seconds = time_method(load_mnist_models(), "cfg", repeats=3)
+    return {"cfg_w3_16_in_process_s": round(seconds, 3), "torch_threads": torch.get_num_threads()}
 
 
 def with_ratios(report: dict) -> dict:

@@ -86,8 +86,8 @@ def run(n: int, seeds: list[int], ws: list[float], targets_only: bool = False) -
                              "seconds": round(time.perf_counter() - t0, 1)})
                 print(f"w={w:g} {name} seed {seed}: acc {rows[-1]['judge_accuracy']:.3f} fd {rows[-1]['fd']:.2f} "
                       f"ink {rows[-1]['ink_error']:.4f} ({rows[-1]['seconds']} s)", flush=True)
-    return {"n_per_class": n, "seeds": seeds, "ws": ws, "targets_only": targets_only, "steps": 50, "sampler": "ddim", "interval": INTERVAL,
-            "real_mean_intensity": float(real01.mean()), "results": rows}
+    return {"n_per_class": n, "seeds": seeds, "ws": ws, "targets_only": targets_only, "steps": 50, "sampler": "ddim",
+            "interval": INTERVAL, "real_mean_intensity": float(real01.mean()), "results": rows}
 
 
 def table(result: dict) -> str:

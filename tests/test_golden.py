@@ -1,6 +1,7 @@
 """Same seed, same output: the CLI's samples for the shipped checkpoints match files saved before the layered
-redesign (tests/golden/, made from tests/golden/cases.json), bit for bit in 2D and to float32 rounding on MNIST. (The lab's views were checked the same way through
-the redesign, commit 7990bc9; the classroom issue then changed their w grid on purpose.)"""
+redesign (tests/golden/, made from tests/golden/cases.json), bit for bit in 2D and to float32 rounding on MNIST.
+(The lab's views were checked the same way through the redesign, commit 7990bc9; the classroom issue then changed
+their w grid on purpose.)"""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
-"""The warm-up plan covers what lessons, a class change on a lesson and one control change reach; running it fills the cache, errors recorded."""
+"""The warm-up plan covers what lessons, a class change on a lesson and one control change reach; running it fills
+the cache, errors recorded."""
 from dataclasses import replace
 
 from cfg_core.mixture_json import PRESETS

@@ -109,10 +109,10 @@ def visibility_of(sel: Selection) -> tuple:
 # --- lab events -----------------------------------------------------------------------------------
 def update_view(*values, progress=gr.Progress()):
     """A new view for the controls (the last value is the canvas hints); progress shows a retraining checkpoint."""
-    sel = selection(values)
+    sel, hints = selection(values), hints_of(values[-1])
     with user_errors():
-        text, view, note = LAB.payload(sel, hints_of(values[-1]), lambda frac, desc: progress(frac, desc=desc))
-    return text, LAB.summary(view, sel.w, note, language(hints_of(values[-1]).get("lang"))), sel.to_query()
+        text, view, note = LAB.payload(sel, hints, lambda frac, desc: progress(frac, desc=desc))
+    return text, LAB.summary(view, sel.w, note, language(hints.get("lang"))), sel.to_query()
 
 
 def on_w(*values):
