@@ -155,6 +155,7 @@ def save_animation(frames: list[np.ndarray], path: str | Path, fps: int = 6) -> 
 
 METRIC_TITLES = {"judge_accuracy": "judge accuracy (↑ more class-like)", "judge_confidence": "judge p(c|x)",
                  "diversity": "diversity (↓ = less varied)", "fd": "FD to held-out digits (↓ better)",
+                 "ink_error": "ink-mass error (↓ better)",
                  "CG: guide vs judge p(c|x)": "CG: guide (dashed) vs judge p(c|x)"}
 
 

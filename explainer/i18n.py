@@ -145,6 +145,17 @@ def pick_language(query_lang: str | None, accept_language: str | None) -> str:
 HOW_IT_WORKS = {"en": "how_it_works.md", "ko": "how_it_works.ko.md"}  # the How-it-works page, in ui/static/
 
 
+METHOD_SHORT = {"ko": {  # the registry's short method names (cfg_core.methods, cfg_core.mnist.variants) in words
+    "no guidance": "가이던스 없음", "score scaling": "점수 스케일링", "reduced noise": "샘플러 노이즈 축소",
+    "autoguidance": "오토가이던스", "CFG, interval": "CFG, 구간", "CG (clean classifier)": "CG (깨끗한 데이터 분류기)",
+    "CFG + thresholding": "CFG + 동적 임계값"}}
+
+
+def method_short(lang: str, short: str) -> str:
+    """A method's short name in lang (names that are acronyms, CFG, CG, APG, stay as they are)."""
+    return METHOD_SHORT.get(lang, {}).get(short, short)
+
+
 def t(lang: str, key: str) -> str:
     """The word for key in lang (English when the language is unknown)."""
     return TEXT.get(lang, TEXT["en"])[key]

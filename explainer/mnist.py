@@ -21,6 +21,7 @@ import torch
 
 from cfg_core import methods
 from cfg_core.guidance import check_w
+from cfg_core.mnist import variants
 from cfg_core.mnist.metrics import accuracy, classifier_confidence, judge_outputs
 from cfg_core.mnist.metrics import confidence as judge_confidence
 from cfg_core.paths import MNIST_SWEEP
@@ -45,7 +46,7 @@ def check_grid_request(label, method: str, w, seed) -> tuple[int, str, float, in
     """The request, checked, or ValueError with one line."""
     if isinstance(label, bool) or not isinstance(label, (int, float)) or int(label) != label or not 0 <= label <= 9:
         raise ValueError(f"label must be a digit 0..9, got {label!r}")
-    methods.get(method)
+    variants.info(method)
     w = check_w(w)
     if w > MAX_W:
         raise ValueError(f"the MNIST tab shows w in [0, {MAX_W:g}], got {w:g}")
@@ -121,17 +122,20 @@ def load_sweep(path: Path | None = MNIST_SWEEP) -> dict | None:
         return None
 
 
-def sweep_curves(sweep: dict, metrics=("judge_accuracy", "judge_confidence", "diversity", "fd")) -> dict:
-    """{metric: {method: values over w}, 'w': {'w': ws}} for the methods of the sweep (sorted by w)."""
+def sweep_curves(sweep: dict, metrics=("judge_accuracy", "fd", "diversity", "ink_error")) -> dict:
+    """{metric: {method: values over w}, 'w': {'w': ws}} for the methods of the sweep (sorted by w); a metric no
+    method has at every w (an older sweep without the ink error) is left out."""
     rows = sweep["results"]
     ws = sorted({r["w"] for r in rows})
     curves: dict = {"w": {"w": ws}}
     for metric in metrics:
-        curves[metric] = {}
+        series = {}
         for method in dict.fromkeys(r["method"] for r in rows):
             by_w = {r["w"]: r.get(metric) for r in rows if r["method"] == method}
             if all(by_w.get(w) is not None for w in ws):
-                curves[metric][_title(method)] = [by_w[w] for w in ws]
+                series[_title(method)] = [by_w[w] for w in ws]
+        if series:
+            curves[metric] = series
     guide = {_title(m) + " (guide)": [] for m in ("cg", "cg_clean")}
     for m in ("cg", "cg_clean"):
         by_w = {r["w"]: r.get("guide_confidence") for r in rows if r["method"] == m}
@@ -144,4 +148,8 @@ def sweep_curves(sweep: dict, metrics=("judge_accuracy", "judge_confidence", "di
 
 
 def _title(method: str) -> str:
-    return methods.METHODS[method].title if method in methods.METHODS else method
+    """A method's short name for the sweep's legend (ten methods share it)."""
+    try:
+        return variants.info(method).short
+    except ValueError:  # a sweep JSON may name a method this version does not know
+        return method

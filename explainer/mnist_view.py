@@ -19,9 +19,10 @@ import json
 
 import numpy as np
 
-from cfg_core import methods
+from cfg_core.mnist import variants
 from explainer import figures
 from explainer.cache import LruCache
+from explainer.i18n import LANGUAGES, method_short
 from explainer.mnist_atlas import DigitGrid
 from explainer.views import W_GRID
 
@@ -71,8 +72,9 @@ def panel(label: int, method: str, seed: int, grids: dict[float, DigitGrid | Non
 
     def build() -> dict:
         ordered = [grids.get(w) for w in W_GRID]
-        info = methods.METHODS[method]
-        return {"method": method, "title": info.title, "short": info.short, "colour": info.colour,
+        info = variants.info(method)
+        return {"method": method, "title": info.title, "colour": info.colour,
+                **by_language("short", {lang: method_short(lang, info.short) for lang in LANGUAGES}),
                 "ready": list(ready), "cell": CELL, "sprite": grey16_png_base64(sprite(ordered)),
                 "conf": [None if g is None else [round(g.guide_confidence, 4), round(g.judge_confidence, 4),
                                                  round(g.judge_accuracy, 4)] for g in ordered]}

@@ -1,5 +1,6 @@
 """The modern guidance variants on MNIST (issue 11, part 3), graded by the judge: full CFG, CFG only in a log-SNR
-interval, CFG-rescale, dynamic thresholding and APG, at w in {0, 1, 3, 6, 10}.
+interval, autoguidance (the weak model: the same run's EMA at 1/8 of its steps), CFG-rescale, dynamic thresholding
+and APG, at w in {0, 1, 3, 6, 10}.
 
 For each (variant, w, seed): n digits of each class (DDIM, 50 steps, the app's sampler), then the judge's accuracy,
 confidence, IS, FD against the held-out real digits, diversity, and the ink-mass error: per digit class,
@@ -8,8 +9,8 @@ the ten classes (intensities in [0, 1]; over-saturated digits carry too much ink
 Writes docs/mnist_variants.json and prints a Markdown table (means over the seeds).
 
     python scripts/mnist_variants.py [--n 100] [--seeds 0,1,2] [--w 0,1,3,6,10] [--targets] [--out FILE.json]
---targets runs only what the targets compare: CFG at w = 0; CFG and the interval at w = 3; CFG and the three
-saturation fixes at w = 6 and 10 (about a third of the full grid's time).
+--targets runs only what the targets compare: CFG at w = 0; CFG and autoguidance at w = 1; CFG, the interval and
+autoguidance at w = 3; CFG and the three saturation fixes at w = 6 and 10 (about a third of the full grid's time).
 The issue's protocol is n >= 100 per digit and 3 seeds; the JSON records what was run.
 """
 from __future__ import annotations
@@ -27,37 +28,30 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from cfg_core import methods  # noqa: E402
 from cfg_core.mnist.data import load_digits, split, to_unit  # noqa: E402
-from cfg_core.mnist.metrics import all_metrics, judge_outputs  # noqa: E402
+from cfg_core.mnist.metrics import all_metrics, ink_error, judge_outputs  # noqa: E402
 from cfg_core.mnist.models import load_mnist_models, sample_mnist  # noqa: E402
-from cfg_core.weight_schedule import WeightSchedule  # noqa: E402
+from cfg_core.mnist.variants import INTERVAL  # noqa: E402
 
-INTERVAL = (-1.0, 3.3)  # the issue's guidance interval in log-SNR
-VARIANTS = {  # name -> (registry method, options)
-    "cfg": ("cfg", methods.GuidanceOptions()),
-    "cfg, interval [-1, 3.3]": ("cfg", methods.GuidanceOptions(schedule=WeightSchedule("interval", *INTERVAL))),
-    "CFG-rescale (phi 0.7)": ("rescale", methods.GuidanceOptions()),
-    "dynamic thresholding (P 0.995)": ("threshold", methods.GuidanceOptions()),
-    "APG (eta 0, r 15, beta -0.5)": ("apg", methods.GuidanceOptions()),
+VARIANTS = {  # row label -> a name of cfg_core.methods or cfg_core.mnist.variants
+    "cfg": "cfg",
+    f"cfg, interval [{INTERVAL[0]:g}, {INTERVAL[1]:g}]": "cfg_interval",
+    "autoguidance (the run's 1/8-step EMA)": "auto",
+    "CFG-rescale (phi 0.7)": "rescale",
+    "dynamic thresholding (P 0.995)": "threshold",
+    "APG (eta 0, r 15, beta -0.5)": "apg",
 }
+FIXES = ("CFG-rescale (phi 0.7)", "dynamic thresholding (P 0.995)", "APG (eta 0, r 15, beta -0.5)")
+INTERVAL_ROW, AUTO_ROW = list(VARIANTS)[1:3]
 
 
-def ink_error(x01: torch.Tensor, labels: np.ndarray, real01: torch.Tensor, real_labels: np.ndarray) -> float:
-    """Mean over classes of |mean intensity of the samples - mean intensity of the real digits| of that class."""
-    errs = []
-    for c in range(10):
-        gen, real = x01[labels == c], real01[real_labels == c]
-        errs.append(abs(float(gen.mean()) - float(real.mean())))
-    return float(np.mean(errs))
-
-
-TARGET_RUNS = {0: ("cfg",), 3: ("cfg", "cfg, interval [-1, 3.3]"),  # what the issue's targets compare
-               6: ("cfg", *list(VARIANTS)[2:]), 10: ("cfg", *list(VARIANTS)[2:])}
+TARGET_RUNS = {0: ("cfg",), 1: ("cfg", AUTO_ROW), 3: ("cfg", INTERVAL_ROW, AUTO_ROW),  # what the targets compare
+               6: ("cfg", *FIXES), 10: ("cfg", *FIXES)}
 
 
 def wanted(w: float, name: str, targets_only: bool) -> bool:
-    """Whether to run a (w, variant): at w = 0 interval, rescale and APG are exactly the conditional model (tested);
+    """Whether to run a (w, variant): at w = 0 interval, autoguidance, rescale and APG are exactly the conditional
+    model (tested);
     with targets_only, only the pairs the issue's targets compare (TARGET_RUNS)."""
     if targets_only:
         return name in TARGET_RUNS.get(w, ())
@@ -73,13 +67,13 @@ def run(n: int, seeds: list[int], ws: list[float], targets_only: bool = False) -
     labels = np.repeat(np.arange(10), n)
     rows = []
     for w in ws:
-        for name, (method, options) in VARIANTS.items():
+        for name, method in VARIANTS.items():
             if not wanted(w, name, targets_only):
                 continue
             for seed in seeds:
                 t0 = time.perf_counter()
-                x01 = torch.cat([sample_mnist(models, c, method, w, n=n, seed=1000 * seed + c, keep_trajectory=False,
-                                              options=options).x for c in range(10)])
+                x01 = torch.cat([sample_mnist(models, c, method, w, n=n, seed=1000 * seed + c,
+                                              keep_trajectory=False).x for c in range(10)])
                 gen = judge_outputs(models.judge, x01, labels)
                 rows.append({"variant": name, "w": w, "seed": seed, **all_metrics(gen, real),
                              "ink_error": ink_error(x01, labels, real01, real_labels),

@@ -79,15 +79,16 @@ def test_sweep_writes_json_and_figures(tmp_path):
                               steps=3, sampler="ddim", device="cpu")
     assert mnist_cli.sweep(args) == 0
     data = json.loads((tmp_path / "mnist_sweep.json").read_text())
-    assert len(data["results"]) == 2 * 5
+    assert len(data["results"]) == 2 * 10  # the paper's five and the five later variants, at each w
     at0 = {r["method"]: r for r in data["results"] if r["w"] == 0.0}
-    # at w = 0 CFG, CG and score scaling are all the plain conditional sampler: the same numbers up to
-    # float rounding (CFG runs the network on a batch of 2N, which rounds differently)
-    for method in ("cg", "cg_clean", "scaled"):
+    # at w = 0 CFG, CG, score scaling and the variants are all the plain conditional sampler: the same numbers up
+    # to float rounding (CFG runs the network on a batch of 2N, which rounds differently)
+    for method in ("cg", "cg_clean", "scaled", "auto", "cfg_interval", "rescale", "apg"):
         assert at0[method]["fd"] == pytest.approx(at0["cfg"]["fd"], rel=1e-3)
         assert at0[method]["judge_accuracy"] == at0["cfg"]["judge_accuracy"]
     assert at0["reduced"]["fd"] != pytest.approx(at0["cfg"]["fd"], rel=1e-3)  # another sampler
     assert at0["cg_clean"]["guide_confidence"] is not None and at0["cfg"]["guide_confidence"] is None
+    assert all(0 <= r["ink_error"] < 1 for r in data["results"])
     for name in ("mnist_fd_vs_is.png", "mnist_metrics_vs_w.png", "mnist_guide_vs_judge.png",
                  "mnist_cfg_grid_w2.png", "mnist_methods_w0.png"):
         assert (tmp_path / name).stat().st_size > 1000

@@ -114,11 +114,16 @@ def test_train_writes_checkpoint_and_resumes(tmp_path):
     assert set(record["losses"]) == set(STAGES) and record["seed"] == 3 and record["command"] == "cmd"
     models = load_mnist_models(tmp_path)
     assert models.eps_model.num_classes == 10
+    # autoguidance's bad model: the EMA of this run after 1/8 of its eps steps (here step 1 of 2)
+    assert record["weak_step"] == 1 and models.eps_weak is not None
+    final, weak = models.eps_model.state_dict(), models.eps_weak.state_dict()
+    assert final.keys() == weak.keys() and any(not torch.equal(final[k], weak[k]) for k in final)
     from dataclasses import replace
     record = train_mnist(splits, replace(config, eps_steps=4), tmp_path, seed=3, command="cmd", resume=True)
     assert record["steps"]["eps_model"] == 4 and record["steps"]["judge"] == 2
     saved = json.loads((tmp_path / "model.json").read_text())
     assert saved["steps"]["eps_model"] == 4 and saved["seconds"] > 0
+    assert torch.equal(load_mnist_models(tmp_path).eps_weak.stem.weight, weak["stem.weight"])  # resume keeps it
     assert saved["command"] == "cmd" and saved["resumed_by"] == ["cmd"]
 
 
@@ -169,6 +174,14 @@ def test_bad_checkpoints(tmp_path):
     shutil.copytree(DEFAULT_CHECKPOINT, d)
     rec = json.loads((d / "model.json").read_text())
     del rec["modules"]
-    (d / "model.json").write_text(json.dumps(rec))
+    text = json.dumps(rec)
+    (d / "model.json").write_text(text)
+    with pytest.raises(CheckpointError, match="does not belong to"):  # an edited record: the weights say so
+        load_mnist_models(d)
+    import hashlib
+
+    from safetensors.torch import load_file, save_file
+    save_file(load_file(d / "model.safetensors"), str(d / "model.safetensors"),  # re-signed: read as such
+              metadata={"record_sha256": hashlib.sha256(text.encode()).hexdigest()})
     with pytest.raises(CheckpointError, match="not an MNIST checkpoint"):
         load_mnist_models(d)

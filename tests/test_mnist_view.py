@@ -30,7 +30,15 @@ def test_panel_sprite_holds_every_ready_w_in_grid_order():
     k = W_GRID.index(6.0)
     assert abs(int(sprite[k * 122 + 10, 10]) - 200) <= 8 and sprite[122 + 10, 10] == 255  # a digit; white when missing
     assert p["conf"][k] == [0.91, 0.82, 0.75] and p["conf"][1] is None
-    assert p["short"] == "CFG" and p["colour"].startswith("#")
+    assert p["short"] == "CFG" and p["short_ko"] == "CFG" and p["colour"].startswith("#")
+
+
+def test_panel_names_the_method_in_every_language():
+    grids = {w: None for w in W_GRID}
+    p = mnist_view.panel(3, "auto", 5, grids)
+    assert p["short"] == "autoguidance" and p["short_ko"] == "오토가이던스"
+    q = mnist_view.panel(3, "cfg_interval", 5, grids)
+    assert q["short"] == "CFG, interval" and q["short_ko"] == "CFG, 구간" and q["title"].startswith("CFG only for lam")
 
 
 def test_panel_is_cached_per_readiness_and_pending_is_not():

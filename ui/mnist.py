@@ -19,6 +19,7 @@ import time
 import gradio as gr
 
 from cfg_core import methods as registry
+from cfg_core.mnist import variants
 from explainer import figures, mnist_view
 from explainer.i18n import LANGUAGES, t
 from explainer.mnist import MnistService, load_sweep, sweep_curves
@@ -28,7 +29,17 @@ from explainer.views import W_GRID, snap_w
 from ui.lab import CHECKPOINT_DIR, animation_path
 
 MNIST_FIXES = ("cfg|rescale", "cfg|threshold", "cfg|apg")  # CFG next to each saturation fix (try w = 6-10)
-MNIST_CHOICES = [(choice_label(c), c) for c in (*SINGLE, "cfg|cg", "cfg|scaled", *MNIST_FIXES)]
+MNIST_LATER = ("cfg|auto", "cfg|cfg_interval")  # CFG next to autoguidance and next to a guidance interval
+
+
+def _choice_label(choice: str) -> str:
+    """The lab's label of a choice, or 'CFG vs <variant>' for one with an MNIST variant (cfg_core.mnist.variants)."""
+    if not any(m in variants.VARIANTS for m in choice.split("|")):
+        return choice_label(choice)
+    return " vs ".join(variants.info(m).short for m in choice.split("|"))
+
+
+MNIST_CHOICES = [(_choice_label(c), c) for c in (*SINGLE, "cfg|cg", "cfg|scaled", *MNIST_LATER, *MNIST_FIXES)]
 MNIST_METHODS = {v for _, v in MNIST_CHOICES}
 MNIST_DEFAULTS = (3, "cfg|cg", 2.0, 0, "noisy")  # digit, method, w, seed, CG's classifier
 MNIST = MnistService(CHECKPOINT_DIR / "mnist" if CHECKPOINT_DIR is not None else None)
@@ -46,7 +57,7 @@ def _mnist_missing() -> str:
     return (f"⚠️ **No digits: the MNIST models could not be loaded** from `{where}`: {MNIST.problem}. "
             "The rest of the app keeps working, and the sweep curves below are from the shipped sweep. To enable "
             "the digits, restore the checkpoint or train it with `python -m cfg_core train --dataset mnist "
-            "--out checkpoints/mnist` (about 40 min on 2 CPU cores; see docs/MNIST.md).")
+            "--out checkpoints/mnist` (about an hour on 2 CPU cores; see docs/MNIST.md).")
 
 
 def _mnist_request(label, method, w, seed, classifier="noisy", snap=True) -> tuple[int, list[str], float, int]:
@@ -97,7 +108,7 @@ def _note(names, seed) -> dict[str, str]:
 def mnist_view_json(label, names, w, seed, pending=(), stream=False, source="now") -> str:
     """The view of what is ready now (atlas or cache); panels in `pending` say they are being sampled."""
     panels = [mnist_view.panel(label, m, seed, {gw: ATLAS.grid(label, m, gw, seed) for gw in W_GRID},
-                               {lang: t(lang, "mnist_sampling").format(method=registry.METHODS[m].short)
+                               {lang: t(lang, "mnist_sampling").format(method=variants.info(m).short)
                                 for lang in LANGUAGES} if m in pending else "") for m in names]
     return mnist_view.view_json(label, w, seed, panels, _note(names, seed), stream, source)
 

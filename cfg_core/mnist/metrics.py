@@ -8,6 +8,8 @@
                  B(r_i, d_k(r_i)) with d_k the distance to the k-th nearest real neighbour (k = 3);
     recall       the same with real and generated swapped                (Kynkaenniemi et al. 2019)
     diversity    mean pairwise feature distance between samples of the same class, averaged over classes
+    ink error    per class |mean pixel intensity of the samples - that of the real digits|, averaged over classes
+                 (pixels, not judge features: over-saturated digits carry too much ink)
 """
 from __future__ import annotations
 
@@ -108,6 +110,15 @@ def diversity(out: JudgeOutputs) -> float:
             d = np.linalg.norm(f[:, None] - f[None], axis=-1)
             per_class.append(d.sum() / (len(f) * (len(f) - 1)))
     return float(np.mean(per_class)) if per_class else 0.0
+
+
+def ink_error(x01: torch.Tensor, labels, real01: torch.Tensor, real_labels) -> float:
+    """Mean over the classes present of |mean intensity of the samples - mean intensity of the real digits| of that
+    class; intensities in [0, 1] (x01 [N, 28, 28], real01 [M, 28, 28])."""
+    labels, real_labels = np.asarray(labels), np.asarray(real_labels)
+    errs = [abs(float(x01[torch.as_tensor(labels == c)].mean()) - float(real01[torch.as_tensor(real_labels == c)].mean()))
+            for c in np.unique(labels)]
+    return float(np.mean(errs))
 
 
 def all_metrics(gen: JudgeOutputs, real: JudgeOutputs) -> dict[str, float]:

@@ -4,7 +4,8 @@
     to [-1, 1]; outputs mapped from the model's [-1, 1] to display [0, 1]:  x01 = (x + 1) / 2.
 
 Methods: any name of cfg_core.methods (cg guided by the noise-aware p_phi(c | z_lam, lam), cg_clean by
-the classifier trained on clean digits only). The judge is returned for grading, never used as a guide.
+the classifier trained on clean digits only, auto by eps_weak: the same run's eps-network at 1/8 of its
+steps). The judge is returned for grading, never used as a guide.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from cfg_core import methods
 from cfg_core.samplers import SampleResult, SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
 from cfg_core.mnist.data import to_unit
+from cfg_core.mnist.variants import resolve
 from cfg_core.paths import MNIST_CHECKPOINT as DEFAULT_CHECKPOINT
 
 MODULES = ("eps_model", "classifier_noisy", "classifier_clean", "judge")
@@ -33,6 +35,7 @@ class MnistModels:
     classifier_clean: torch.nn.Module  # p_phi(c | x), guide trained on clean digits only
     judge: torch.nn.Module  # grader, trained on the judge split
     record: dict  # model.json
+    eps_weak: torch.nn.Module | None = None  # autoguidance's bad model (None in checkpoints made before it)
 
 
 def load_mnist_models(checkpoint_dir: str | Path | None = None, device: str = "cpu") -> MnistModels:
@@ -46,15 +49,17 @@ def load_mnist_models(checkpoint_dir: str | Path | None = None, device: str = "c
         raise CheckpointError(f"{directory}/model.json lacks the 'modules' constructor record; "
                               "it is not an MNIST checkpoint (train one with --dataset mnist)")
     nets = {}
-    for name in MODULES:
+    weak = ("eps_model_weak",) if "eps_model_weak" in states else ()
+    for name in MODULES + weak:
         try:
-            net = build_module(name, kwargs[name])
+            net = build_module(name, kwargs["eps_model" if name == "eps_model_weak" else name])
         except (TypeError, KeyError, ValueError) as err:
             raise CheckpointError(f"{directory}/model.json: bad constructor record for {name} ({err})") from None
         for p in load_module(net, states[name], f"{directory}:{name}").to(device).parameters():
             p.requires_grad_(False)
         nets[name] = net
-    return MnistModels(**nets, record=record)
+    weak_net = nets.pop("eps_model_weak", None)
+    return MnistModels(**nets, record=record, eps_weak=weak_net)
 
 
 def check_label(label) -> int:
@@ -65,7 +70,7 @@ def check_label(label) -> int:
 
 def guidance_models(models: MnistModels) -> methods.GuidanceModels:
     """The networks a guidance strategy may use (the judge is not among them)."""
-    return methods.GuidanceModels(models.eps_model, models.classifier_noisy, models.classifier_clean)
+    return methods.GuidanceModels(models.eps_model, models.classifier_noisy, models.classifier_clean, models.eps_weak)
 
 
 def sample_mnist(models: MnistModels, label: int, method: str, w: float, n: int, seed: int, steps: int = 50,
@@ -73,10 +78,14 @@ def sample_mnist(models: MnistModels, label: int, method: str, w: float, n: int,
                  noise_scale: float = 1.0, keep_trajectory: bool = True,
                  options: methods.GuidanceOptions = methods.GuidanceOptions()) -> SampleResult:
     """n digits of class `label`: x [n, 28, 28] and trajectory [T+1, n, 28, 28], float32 in [0, 1].
-    options: the method's extras (a guidance interval, the saturation fixes' settings)."""
+    method: a registry name or a variant's (cfg_core.mnist.variants); options: the method's extras (a guidance
+    interval, the saturation fixes' settings)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
-    name = methods.with_classifier(method, classifier)
+    name, options = resolve(methods.with_classifier(method, classifier), options)  # a variant name runs its method
+    if name == "auto" and models.eps_weak is None:
+        raise ValueError("autoguidance needs the weak eps-network (eps_model_weak), and this MNIST checkpoint "
+                         "has none: retrain it with python -m cfg_core train --dataset mnist (it keeps one)")
     guidance = methods.make_strategy(name, guidance_models(models), check_label(label), w, cg_base, options=options)
     config = methods.get(name).sampler(SamplerConfig(kind=sampler, steps=steps, noise_scale=noise_scale, clip=1.0), w)
     device = next(models.eps_model.parameters()).device

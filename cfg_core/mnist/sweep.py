@@ -1,7 +1,9 @@
 """The guidance-weight sweep on MNIST: every method at every w, graded by the judge.
 
-Methods: names of cfg_core.methods (default SWEEP_METHODS: cfg, cg, cg_clean, scaled, reduced), all at the
+Methods: names of cfg_core.methods or cfg_core.mnist.variants (default MNIST_SWEEP_METHODS: the paper's cfg,
+cg, cg_clean, scaled, reduced, then the later variants auto, cfg_interval, rescale, threshold, apg), all at the
 same w and seeds, n samples for each of the ten digits.
+Each row also has the ink-mass error against the real digits (saturation: CFG's digits grow thicker with w).
 For CG we also record how confident the GUIDE is on its own samples next to the judge: a guide far
 more confident than the judge has been fooled (adversarial gradients instead of better digits).
 extend_sweep adds weights to an existing sweep JSON (same methods, n, steps and seeds as a full rerun would use),
@@ -19,8 +21,11 @@ import torch
 from tqdm import tqdm
 
 from cfg_core import methods as registry
-from cfg_core.mnist.metrics import JudgeOutputs, all_metrics, classifier_confidence, judge_outputs
+from cfg_core.mnist.metrics import JudgeOutputs, all_metrics, classifier_confidence, ink_error, judge_outputs
 from cfg_core.mnist.models import MnistModels, sample_mnist
+from cfg_core.mnist.variants import info
+
+MNIST_SWEEP_METHODS = (*registry.SWEEP_METHODS, "auto", "cfg_interval", "rescale", "threshold", "apg")
 
 @dataclass(frozen=True)
 class SweepConfig:
@@ -31,13 +36,13 @@ class SweepConfig:
     steps: int = 50  # sampler steps T
     sampler: str = "ddim"  # sampler of every method but "reduced" (always ancestral)
     seed: int = 0  # seed of digit c is seed + c, the same for every method and w
-    methods: tuple[str, ...] = registry.SWEEP_METHODS  # which methods to run
+    methods: tuple[str, ...] = MNIST_SWEEP_METHODS  # which methods (and variants) to run
 
 
 @torch.no_grad()
 def guide_confidence(models: MnistModels, method: str, x01: torch.Tensor, labels: np.ndarray) -> float | None:
     """Mean p_guide(c | x) of the guiding classifier on the final samples (CG methods only)."""
-    kind = registry.get(method).classifier
+    kind = info(method).classifier
     if kind is None:
         return None
     guide = models.classifier_noisy if kind == "noisy" else models.classifier_clean
@@ -58,7 +63,7 @@ def run_sweep(models: MnistModels, real01: torch.Tensor, real_labels, config: Sw
     labels = np.repeat(np.arange(10), config.n_per_class)
     results, grids = [], {}
     for m in config.methods:
-        registry.get(m)  # unknown names fail before any work
+        info(m)  # unknown names fail before any work
     jobs = [(m, w) for w in config.ws for m in config.methods]
     for method, w in tqdm(jobs, desc="sweep", disable=not progress, dynamic_ncols=True):
         t0 = time.perf_counter()
@@ -66,6 +71,7 @@ def run_sweep(models: MnistModels, real01: torch.Tensor, real_labels, config: Sw
         seconds = time.perf_counter() - t0
         gen = judge_outputs(models.judge, x01, labels)
         results.append({"method": method, "w": w, **all_metrics(gen, real), "seconds": seconds,
+                        "ink_error": ink_error(x01, labels, real01, real_labels),
                         "guide_confidence": guide_confidence(models, method, x01, labels)})
         grids[(method, w)] = x01.reshape(10, config.n_per_class, 28, 28)[:, :8].numpy()
     real_metrics = _real_reference(real)

@@ -11,6 +11,9 @@ judge             cross-entropy on clean JUDGE digits (never seen by any guide);
 Stages run in the order judge, classifier_clean, classifier_noisy, eps_model; a checkpoint (all
 modules, record with per-stage progress) is written every `checkpoint_every` steps and at the end
 of each stage, so an interrupted run resumes where it stopped (fresh optimiser state on resume).
+
+eps_model_weak   autoguidance's bad model (Karras et al. 2024): the EMA eps-network of this same run as it
+                 stood after 1/8 of its steps (`weak_step`), kept in the checkpoint beside the final one.
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ STAGES = ("judge", "classifier_clean", "classifier_noisy", "eps_model")
 class MnistTrainConfig:
     """Steps and sizes; the defaults are what the shipped checkpoint was trained with."""
 
-    eps_steps: int = 5000  # Adam steps of the eps U-Net (most of the wall time)
+    eps_steps: int = 7500  # Adam steps of the eps U-Net (most of the wall time; ~40 min at 2 threads)
     noisy_steps: int = 2500  # steps of the noise-aware guide classifier
     clean_steps: int = 800  # steps of the clean guide classifier
     judge_steps: int = 1200  # steps of the judge
@@ -69,6 +72,11 @@ CONFIGS = {"default": MnistTrainConfig(),
                                     checkpoint_every=1, eps_channels=(8, 8, 8), guide_ch=8, judge_ch=8)}
 
 
+def weak_step(config: MnistTrainConfig) -> int:
+    """The eps-step after which the EMA weights are kept as autoguidance's bad model (1/8 of the run)."""
+    return max(1, config.eps_steps // 8)
+
+
 def module_kwargs(config: MnistTrainConfig) -> dict[str, dict]:
     """Constructor kwargs per module name (stored in the record so loading can rebuild)."""
     return {"eps_model": {"channels": list(config.eps_channels)},
@@ -97,7 +105,7 @@ def _check_widths(kwargs, name: str) -> dict:
 def build_module(name: str, kwargs: dict) -> nn.Module:
     """The network for a module name from its stored kwargs (checked, so a broken record is a ValueError)."""
     kwargs = _check_widths(kwargs, name)
-    if name in ("eps_model", "eps_model_raw"):
+    if name in ("eps_model", "eps_model_raw", "eps_model_weak"):
         return EpsUNet(**{**kwargs, "channels": tuple(kwargs["channels"])})
     if name in ("classifier_noisy", "classifier_clean", "judge"):
         return DigitClassifier(**kwargs)
@@ -157,7 +165,8 @@ def cosine_schedule(opt: torch.optim.Optimizer, config: MnistTrainConfig, start:
 class TrainState:
     """Everything a checkpoint holds (mutable while training)."""
 
-    modules: dict[str, nn.Module]  # eps_model (EMA), eps_model_raw, classifier_noisy, classifier_clean, judge
+    modules: dict[str, nn.Module]  # eps_model (EMA), eps_model_raw, classifier_noisy, classifier_clean, judge,
+    # and eps_model_weak once the eps stage has passed weak_step
     record: dict  # the JSON record: progress, losses, seconds, ...
 
 
@@ -179,8 +188,8 @@ def resume_state(directory, config: MnistTrainConfig, device: str) -> TrainState
         raise ValueError(f"cannot resume {directory}: its networks {record.get('modules')} differ from "
                          f"this run's {module_kwargs(config)}")
     modules = {}
-    for name in STAGES + ("eps_model_raw",):
-        kw = record["modules"]["eps_model" if name == "eps_model_raw" else name]
+    for name in STAGES + ("eps_model_raw",) + (("eps_model_weak",) if "eps_model_weak" in states else ()):
+        kw = record["modules"]["eps_model" if name.startswith("eps_model") else name]
         modules[name] = load_module(build_module(name, kw), states[name], f"{directory}:{name}").to(device)
     record["config"] = asdict(config)
     return TrainState(modules, record)
@@ -217,6 +226,9 @@ def run_stage(stage: str, state: TrainState, splits: dict[str, Digits], config: 
         sched.step()
         if ema is not None:
             ema.update_parameters(model)
+            if step + 1 == weak_step(config):  # autoguidance's bad model: this run's EMA at 1/8 of its steps
+                state.modules["eps_model_weak"] = copy.deepcopy(state.modules["eps_model"]).eval()
+                state.record["weak_step"] = step + 1
         window.append(loss.item())
         state.record["steps"][stage] = step + 1
         if (step + 1) % config.checkpoint_every == 0 or step + 1 == total:

@@ -229,8 +229,6 @@ def reject_zoo_flags(args) -> None:
     given = [f"--{f.replace('_', '-')}" for f in ZOO_FLAGS if getattr(args, f, None) is not None]
     if getattr(args, "sampler", None) == "pc":
         given.append("--sampler pc")
-    if getattr(args, "guidance", None) == "auto":
-        given.append("--guidance auto")
     if given:
         raise ValueError(f"{', '.join(given)}: for the 2D mixtures only, not {args.dataset}")
 

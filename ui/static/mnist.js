@@ -85,7 +85,7 @@
     const v = S.view, gw = v.w_grid[k], big = div.querySelector(".mn-big"), ctx = big.getContext("2d");
     const W = big.width, H = big.height;
     div.querySelector(".mn-title").innerHTML =
-      `<span class="mn-dot" style="background:${p.meta.colour}"></span><b>${p.meta.short}</b> · w = ${fmt(gw)}` +
+      `<span class="mn-dot" style="background:${p.meta.colour}"></span><b>${inLang(p.meta, "short")}</b> · w = ${fmt(gw)}` +
       ` <span class="mn-scale">(guidance_scale ${fmt(1 + gw)})</span>`;
     div.title = p.meta.title;
     if (p.meta.ready[k]) cell(ctx, p, k, W, H);
@@ -112,7 +112,7 @@
     const v = S.view, t = box().querySelector(".mn-table");
     if (!t) return;
     const head = `<tr><th>w = ${fmt(v.w_grid[k])}</th>` + S.panels.map((p) =>
-      `<th style="color:${p.meta.colour}">${p.meta.short}</th>`).join("") + "</tr>";
+      `<th style="color:${p.meta.colour}">${inLang(p.meta, "short")}</th>`).join("") + "</tr>";
     const rows = [[T("guide"), 0, (x) => x.toFixed(3)], [T("judge"), 1, (x) => x.toFixed(3)],
       [T("judged", { d: v.label }), 2, (x) => `${Math.round(100 * x)} %`]];
     t.innerHTML = head + rows.map(([name, i, f]) => `<tr><th>${name}</th>` + S.panels.map((p) => {
