@@ -18,7 +18,8 @@ Writes docs/bench_mnist_drag.json with the machine, the date and the load averag
 Usage: python scripts/bench_mnist_drag.py [--port 7872] [--users 40] [--cold] [--shots | --shots-only]
     --cold   start the app on a copy of the checkpoint without atlas.npz, so the background warm-up computes it
              (measures the warm-up; ~5-15 min on 2 cores)
-    --shots  also write docs/figures/mnist_tab_1280x720.png and mnist_tab_390x844.png (digit 8, w = 6)
+    --shots  also write docs/figures/mnist_tab_1280x720.png and mnist_tab_390x844.png (digit 8, w = 6), and
+             mnist_tab_auto_ko_1280x720.png (in Korean, digit 8, CFG vs autoguidance at w = 3)
 Measure with nothing else running on the machine.
 """
 from __future__ import annotations
@@ -122,7 +123,30 @@ def shots(browser, url: str) -> list[str]:
         page.screenshot(path=str(ROOT / "docs" / "figures" / name))
         written.append(name)
         page.close()
+    written.append(shot_autoguidance_ko(browser, url))
     return written
+
+
+def shot_autoguidance_ko(browser, url: str) -> str:
+    """docs/figures/mnist_tab_auto_ko_1280x720.png: the tab in Korean, digit 8, CFG next to autoguidance at w = 3
+    (not in the atlas: sampled on release, then the small grids)."""
+    page = open_tab(browser, url + "?lang=ko", 1280, 720)
+    page.get_by_label("8", exact=True).check()
+    page.wait_for_function("window.__cfgMnist.view.label === 8", timeout=120_000)
+    _pick_method(page, "CFG vs autoguidance")
+    page.wait_for_function("window.__cfgMnist.panels.length === 2 && window.__cfgMnist.panels[1].meta.method === "
+                           "'auto'", timeout=120_000)
+    page.evaluate("(() => { const el = document.querySelector('#mnist-w input[type=range]'); el.value = '3'; "
+                  "el.dispatchEvent(new Event('input', {bubbles: true})); "
+                  "el.dispatchEvent(new Event('change', {bubbles: true})); })()")
+    page.wait_for_function("window.__cfgMnist.panels.every(p => p.meta.ready[window.__cfgMnist.k])", timeout=300_000)
+    page.wait_for_function(SETTLED, timeout=300_000)
+    page.evaluate("document.querySelector('#mnist-w').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(800)
+    name = "mnist_tab_auto_ko_1280x720.png"
+    page.screenshot(path=str(ROOT / "docs" / "figures" / name))
+    page.close()
+    return name
 
 
 def drag(browser, url: str, passes: int = 3, moves: int = 40) -> dict:

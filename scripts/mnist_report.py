@@ -8,7 +8,7 @@ import json
 import sys
 
 KEYS = (("judge_accuracy", "acc", 3), ("judge_confidence", "conf", 3), ("inception_score", "IS", 2),
-        ("fd", "FD", 2), ("precision", "P", 2), ("recall", "R", 2), ("diversity", "div", 2))
+        ("fd", "FD", 2), ("precision", "P", 2), ("recall", "R", 2), ("diversity", "div", 2), ("ink_error", "ink", 3))
 
 
 def table(results: list[dict], method: str) -> list[str]:
@@ -38,12 +38,12 @@ def main(path: str) -> int:
     methods = list(dict.fromkeys(r["method"] for r in data["results"]))
     real = data["real_held_out"]
     print("Held-out real digits, half against half: "
-          + ", ".join(f"{label} {real[k]:.{d}f}" for k, label, d in KEYS))
+          + ", ".join(f"{label} {real[k]:.{d}f}" for k, label, d in KEYS if k in real))
     conf = real.get("confidence_on_all_real", {})
     if conf:
         print("\nMean p(c | x) on all held-out real digits: "
               + ", ".join(f"{name} {value:.3f}" for name, value in conf.items()))
-    for key, label, digits in KEYS[:1] + KEYS[2:4]:
+    for key, label, digits in KEYS[:1] + KEYS[2:4] + KEYS[-2:]:
         print(f"\n**{label} ({key}) by method**\n")
         print("\n".join(pivot(data["results"], key, digits)))
     for method in methods:

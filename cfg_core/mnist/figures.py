@@ -74,7 +74,9 @@ def metrics_vs_w(sweep: dict) -> Figure:
         if key == "fd":
             ax.set_yscale("log")
         ax.set(xlabel="w", title=key.replace("_", " "))
-    fig.axes[0].legend(fontsize=6)
+    spare = fig.add_subplot(2, 4, 8)  # the eighth axes holds the legend, clear of every curve
+    spare.axis("off")
+    spare.legend(*fig.axes[0].get_legend_handles_labels(), loc="center", fontsize=7, frameon=False)
     fig.suptitle("Judge metrics against w (dotted: held-out real digits, half against half)", fontsize=9)
     fig.tight_layout()
     return fig
