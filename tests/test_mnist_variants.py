@@ -107,3 +107,15 @@ def test_sweep_curves_leave_out_a_metric_an_older_sweep_lacks():
     assert "ink_error" not in curves and set(curves["fd"]) == {"CFG", "CFG, interval"}
     rows[0]["ink_error"] = rows[1]["ink_error"] = 0.01
     assert set(sweep_curves({"results": rows})["ink_error"]) == {"CFG"}
+
+
+def test_api_samples_a_later_method_and_refuses_a_pair():
+    um = pytest.importorskip("ui.mnist")
+    if um.MNIST.models() is None:
+        pytest.skip("MNIST models not available")
+    import gradio as gr
+
+    out = um.mnist(label=1, method="auto", w=1.0, seed=11)
+    assert out["method"] == "auto" and 0 <= out["judge_accuracy"] <= 1 and out["grid_png_base64"]
+    with pytest.raises(gr.Error, match="method must be one of apg, auto, cfg, cfg_interval"):
+        um.mnist(label=1, method="cfg|auto", w=1.0, seed=11)

@@ -41,7 +41,7 @@ STAGES = ("judge", "classifier_clean", "classifier_noisy", "eps_model")
 class MnistTrainConfig:
     """Steps and sizes; the defaults are what the shipped checkpoint was trained with."""
 
-    eps_steps: int = 7500  # Adam steps of the eps U-Net (most of the wall time; ~40 min at 2 threads)
+    eps_steps: int = 7500  # Adam steps of the eps U-Net (most of the wall time: 46 min at 2 threads)
     noisy_steps: int = 2500  # steps of the noise-aware guide classifier
     clean_steps: int = 800  # steps of the clean guide classifier
     judge_steps: int = 1200  # steps of the judge
