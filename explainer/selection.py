@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from cfg_core import methods
 from cfg_core.guidance import CG_BASES
 from cfg_core.mixture_json import PRESETS
+from cfg_core.mnist import variants
 
 W_MAX = 10.0  # the lab's w range (its precomputed grid ends here)
 MAX_SEED = 2**31 - 1
@@ -49,9 +50,9 @@ def choice_label(choice: str) -> str:
         return "CFG: DDIM vs ancestral (DDPM)"
     if choice == "cfg:corrector":
         return "CFG: DDIM vs predictor-corrector"
-    shorts = [methods.get(m).short for m in choice.split("|")]
+    shorts = [variants.info(m).short for m in choice.split("|")]  # registry methods and MNIST's named variants
     label = " vs ".join(shorts)
-    single_baseline = "|" not in choice and methods.get(choice).baseline
+    single_baseline = "|" not in choice and getattr(variants.info(choice), "baseline", False)
     return label[0].upper() + label[1:] + (" (baseline)" if single_baseline else "")
 
 

@@ -32,14 +32,7 @@ MNIST_FIXES = ("cfg|rescale", "cfg|threshold", "cfg|apg")  # CFG next to each sa
 MNIST_LATER = ("cfg|auto", "cfg|cfg_interval")  # CFG next to autoguidance and next to a guidance interval
 
 
-def _choice_label(choice: str) -> str:
-    """The lab's label of a choice, or 'CFG vs <variant>' for one with an MNIST variant (cfg_core.mnist.variants)."""
-    if not any(m in variants.VARIANTS for m in choice.split("|")):
-        return choice_label(choice)
-    return " vs ".join(variants.info(m).short for m in choice.split("|"))
-
-
-MNIST_CHOICES = [(_choice_label(c), c) for c in (*SINGLE, "cfg|cg", "cfg|scaled", *MNIST_LATER, *MNIST_FIXES)]
+MNIST_CHOICES = [(choice_label(c), c) for c in (*SINGLE, "cfg|cg", "cfg|scaled", *MNIST_LATER, *MNIST_FIXES)]
 MNIST_METHODS = {v for _, v in MNIST_CHOICES}
 MNIST_NAMES = sorted({m for choice in MNIST_METHODS for m in choice.split("|")})  # every method the tab shows
 MNIST_DEFAULTS = (3, "cfg|cg", 2.0, 0, "noisy")  # digit, method, w, seed, CG's classifier
