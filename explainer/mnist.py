@@ -7,13 +7,14 @@
                                    lam = Schedule().lam_max on x in [-1, 1]
     sweep_curves(sweep, methods)   the sweep JSON (cfg_core.mnist.sweep) as {metric: {series: values}}
 Method names are cfg_core.methods' registry names (reduced: ancestral sampler, tau = 1/(1+w)).
-Nothing here imports gradio; models load lazily (never at import).
+Nothing here imports gradio; models load lazily (never at import), their eps-networks split over both cores
+(split_eps_models).
 """
 from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from cfg_core.mnist.metrics import accuracy, classifier_confidence, judge_output
 from cfg_core.mnist.metrics import confidence as judge_confidence
 from cfg_core.paths import MNIST_SWEEP
 from explainer.cache import LruCache
+from explainer.split_batch import SplitBatch
 
 MAX_W = 10.0  # the tab's slider range
 N_GRID = 16
@@ -76,7 +78,7 @@ class MnistService:
                 try:
                     from cfg_core.mnist.models import load_mnist_models
 
-                    self._models = load_mnist_models(self.checkpoint_dir)
+                    self._models = split_eps_models(load_mnist_models(self.checkpoint_dir))
                 except Exception as err:  # missing module, missing or corrupt checkpoint: explain, keep serving
                     self.problem = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
             return self._models
@@ -109,6 +111,13 @@ class MnistService:
         res = sample_mnist(models, label, method, w, n=n, seed=seed, steps=steps, keep_trajectory=keep_trajectory)
         guide, judge, acc = grid_confidence(models, res.x, label)
         return MnistGrid(res.x.numpy(), res.trajectory.numpy(), guide, judge, acc, time.perf_counter() - t0)
+
+
+def split_eps_models(models):
+    """The models with each eps-network computing its batch on both cores (explainer.split_batch): same samples,
+    about half the wait. The classifiers stay as they are (CG's gradient is a small part of its time)."""
+    weak = None if models.eps_weak is None else SplitBatch(models.eps_weak)
+    return replace(models, eps_model=SplitBatch(models.eps_model), eps_weak=weak)
 
 
 def load_sweep(path: Path | None = MNIST_SWEEP) -> dict | None:

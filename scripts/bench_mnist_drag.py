@@ -7,6 +7,9 @@
     users                N users at once, each opening the tab (mnist_open: the grids of every w and the sweep) and
                          picking 3 other digits (mnist_view), as the browser sends them -- dragging itself sends
                          nothing, so this is all a dragging class asks of the server: p50 / p95 / max s, errors, KiB
+                         (as sent, brotli allowed); each request carries its page's session hash, as browsers do
+    users_without_session  the same without session hashes (as before 2026-12-01: every request then pays for a
+                         new Gradio session state, which a browser pays once, at page load)
     new_selection        a new seed, then a new digit and a new method (score scaling) at that seed, each from rest
                          (the previous view's small grids done): control change -> first grid drawn, -> every main
                          grid drawn (browser; a change while small grids are still sampled waits for the grid in
@@ -173,32 +176,43 @@ def drag(browser, url: str, passes: int = 3, moves: int = 40) -> dict:
             "requests_during_drag": len(requests)}
 
 
-def post(url: str, api_name: str, data: list, timeout: float = 120) -> int:
-    """One queue-free event as the browser sends it; returns the bytes of the reply."""
-    req = urllib.request.Request(f"{url}gradio_api/run/{api_name}", data=json.dumps({"data": data}).encode(),
-                                 headers={"Content-Type": "application/json"})
+def post(url: str, api_name: str, data: list, session: str | None = None, timeout: float = 120) -> int:
+    """One queue-free event as the browser sends it (with the page's session hash, unless session is None);
+    returns the bytes of the reply."""
+    body = {"data": data} if session is None else {"data": data, "session_hash": session}
+    req = urllib.request.Request(f"{url}gradio_api/run/{api_name}", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json", "Accept-Encoding": "gzip, br"})
     body = urllib.request.urlopen(req, timeout=timeout).read()
     if b'"error"' in body[:200]:
         raise RuntimeError(body[:200].decode(errors="replace"))
     return len(body)
 
 
-def users(url: str, n: int, changes: int = 3) -> dict:
+def users(url: str, n: int, changes: int = 3, sessions: bool = True) -> dict:
     """n users released together; each opens the tab (mnist_open: the view and the sweep) and then picks `changes`
-    other digits (mnist_view), all at the default seed (precomputed): every byte the class fetches while it drags."""
+    other digits (mnist_view), all at the default seed (precomputed): every byte the class fetches while it drags.
+
+    sessions=True is what browsers do: each user's page is already open, so its Gradio session exists (the page load
+    creates it; here one untimed mnist_view before the start) and every request carries its session hash.
+    sessions=False sends no session hash, so Gradio builds a session state for every request (an API client's
+    cost, ~20 ms each with this app's ~200 components)."""
     post(url, "mnist_open", [False, *DEFAULT])  # models, atlas and sweep loaded, as after the warm-up
     barrier, lock, opens, picks, sizes, errors = threading.Barrier(n), threading.Lock(), [], [], [], []
+    run = f"{time.time_ns():x}"  # fresh sessions on every run (the tab-open state is per session)
 
     def user(i):
+        session = f"bench-{run}-{i}" if sessions else None
+        if sessions:  # the page load (untimed)
+            post(url, "mnist_view", [(i + 5) % 10, "cfg|cg", 2.0, 0, "noisy"], session)
         barrier.wait()
         try:
             t0 = time.perf_counter()
-            size = post(url, "mnist_open", [False, i % 10, "cfg|cg", 2.0, 0, "noisy"])
+            size = post(url, "mnist_open", [False, i % 10, "cfg|cg", 2.0, 0, "noisy"], session)
             with lock:
                 opens.append(time.perf_counter() - t0)
             for k in range(changes):
                 t0 = time.perf_counter()
-                size += post(url, "mnist_view", [(i + k + 1) % 10, "cfg|cg", 2.0, 0, "noisy"])
+                size += post(url, "mnist_view", [(i + k + 1) % 10, "cfg|cg", 2.0, 0, "noisy"], session)
                 with lock:
                     picks.append(time.perf_counter() - t0)
             with lock:
@@ -216,8 +230,9 @@ def users(url: str, n: int, changes: int = 3) -> dict:
     both = opens + picks
     summary = lambda v: {"n": len(v), "p50_s": round(pct(v, 0.5), 3), "p95_s": round(pct(v, 0.95), 3),  # noqa: E731
                          "max_s": round(max(v), 3)} if v else {"n": 0}
-    return {"users": n, "errors": len(errors), "open_tab": summary(opens), "new_digit": summary(picks),
-            "all_requests": summary(both), "kib_per_user": round(statistics.median(sizes) / 1024, 1) if sizes else None,
+    return {"users": n, "sessions": sessions, "errors": len(errors), "open_tab": summary(opens),
+            "new_digit": summary(picks), "all_requests": summary(both),
+            "kib_per_user": round(statistics.median(sizes) / 1024, 1) if sizes else None,
             "wall_s": round(time.perf_counter() - t0, 2), "first_errors": errors[:3]}
 
 
@@ -340,6 +355,7 @@ def main() -> None:
                 return
             report["drag"] = drag(browser, url)
             report["users"] = users(url, args.users)
+            report["users_without_session"] = users(url, args.users, sessions=False)
             report["new_selection"] = new_selection(browser, url)
             if args.shots:
                 report["screenshots"] = shots(browser, url)

@@ -3,7 +3,10 @@ plain conditional model) and at w = 3 with the app's sampler (DDIM, 50 steps), a
 sampler (DDPM, v = 0.3, 100 steps; --ancestral-w3 adds w = 3), for one or more checkpoints, so a training lever is
 measured against the one before.
 
-    python scripts/mnist_strength.py [--checkpoint DIR ...] [--n 50] [--seeds 0,1] [--ancestral-w3] [--out FILE]
+    python scripts/mnist_strength.py [--checkpoint DIR ...] [--n 50] [--seeds 0,1] [--ancestral-w3]
+                                     [--cells SAMPLER:STEPS:W,...] [--out FILE]
+
+--cells replaces the default cells, e.g. --cells ddpm:256:0,ddim:25:0,ddim:25:3 (the paper samples with 256 steps).
 
 Targets: w = 0 accuracy >= 0.90 and w = 3 accuracy >= 0.985 (the judge and its digits are those of each checkpoint's
 own record; the judge is trained by the same recipe and seed in every run). Digit c of seed s is drawn with sampler
@@ -53,11 +56,22 @@ def table(results: list[dict]) -> str:
     out = ["| checkpoint | eps steps | training | sampler | w = 0 | w = 3 |", "|---|---|---|---|---|---|"]
     for r in results:
         for sampler, steps in dict.fromkeys((row["sampler"], row["steps"]) for row in r["rows"]):
-            acc = {row["w"]: row["accuracy"] for row in r["rows"] if row["sampler"] == sampler}
+            acc = {row["w"]: row["accuracy"] for row in r["rows"] if (row["sampler"], row["steps"]) == (sampler, steps)}
             cells = [f"{acc[w]:.3f}" + ("" if acc[w] >= TARGETS[w] else " (missed)") if w in acc else "-" for w in WS]
             out.append(f"| {r['checkpoint']} | {r['eps_steps']} | {r['train_seconds'] / 60:.0f} min, "
                        f"{r['threads']} thread(s) | {sampler} {steps} | {cells[0]} | {cells[1]} |")
     return "\n".join(out)
+
+
+def parse_cells(text: str) -> tuple[tuple[str, int, float], ...]:
+    """"ddpm:256:0,ddim:25:3" -> (("ddpm", 256, 0.0), ("ddim", 25, 3.0)); ValueError names a bad cell."""
+    cells = []
+    for cell in text.split(","):
+        sampler, steps, w = (cell.split(":") + ["", ""])[:3]
+        if sampler not in ("ddim", "ddpm") or not steps.isdigit() or int(steps) < 1:
+            raise ValueError(f"a cell is SAMPLER:STEPS:W with SAMPLER ddim or ddpm, got {cell!r}")
+        cells.append((sampler, int(steps), float(w)))
+    return tuple(cells)
 
 
 def main() -> None:
@@ -67,12 +81,14 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ancestral-w3", action="store_true", help="also the ancestral sampler at w = 3")
+    ap.add_argument("--cells", default=None, help="SAMPLER:STEPS:W,... in place of the default cells")
     ap.add_argument("--out", default=str(ROOT / "docs" / "mnist_strength.json"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     load = os.getloadavg()[0]
     seeds = [int(s) for s in args.seeds.split(",")]
-    cells = CELLS + ((("ddpm", 100, 3.0),) if args.ancestral_w3 else ())
+    cells = parse_cells(args.cells) if args.cells else CELLS
+    cells += (("ddpm", 100, 3.0),) if args.ancestral_w3 else ()
     results = [measure(c, args.n, seeds, cells) for c in (args.checkpoint or [None])]
     Path(args.out).write_text(json.dumps({
         "date": time.strftime("%Y-%m-%d"), "machine": f"{cpu_name()}, {os.cpu_count()} cores, torch "

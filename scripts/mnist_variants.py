@@ -9,6 +9,8 @@ the ten classes (intensities in [0, 1]; over-saturated digits carry too much ink
 Writes docs/mnist_variants.json and prints a Markdown table (means over the seeds).
 
     python scripts/mnist_variants.py [--n 100] [--seeds 0,1,2] [--w 0,1,3,6,10] [--targets] [--out FILE.json]
+    python scripts/mnist_variants.py --merge A.json B.json ... [--out FILE.json]
+--merge joins runs made separately (other seeds or other w, same n and sampler) into one JSON and table.
 --targets runs only what the targets compare: CFG at w = 0; CFG and autoguidance at w = 1; CFG, the interval and
 autoguidance at w = 3; CFG and the three saturation fixes at w = 6 and 10 (about a third of the full grid's time).
 The issue's protocol is n >= 100 per digit and 3 seeds; the JSON records what was run.
@@ -85,16 +87,42 @@ def run(n: int, seeds: list[int], ws: list[float], targets_only: bool = False) -
 
 
 def table(result: dict) -> str:
-    """Markdown: means over seeds per (w, variant)."""
-    out = ["| w | variant | judge accuracy | FD | diversity | IS | ink-mass error |", "|---|---|---|---|---|---|---|"]
-    keys = dict.fromkeys((r["w"], r["variant"]) for r in result["results"])
+    """Markdown: means over seeds per (w, variant), in order of w and of VARIANTS; with several seeds, accuracy and
+    FD carry +- their standard deviation over the seeds."""
+    out = ["| w | variant | seeds | judge accuracy | FD | diversity | IS | ink-mass error |",
+           "|---|---|---|---|---|---|---|---|"]
+    order = list(VARIANTS)
+    keys = sorted(dict.fromkeys((r["w"], r["variant"]) for r in result["results"]),
+                  key=lambda k: (k[0], order.index(k[1]) if k[1] in order else len(order)))
     for w, name in keys:
         rs = [r for r in result["results"] if r["w"] == w and r["variant"] == name]
         mean = {k: float(np.mean([r[k] for r in rs])) for k in ("judge_accuracy", "fd", "diversity",
                                                                  "inception_score", "ink_error")}
-        out.append(f"| {w:g} | {name} | {mean['judge_accuracy']:.3f} | {mean['fd']:.2f} | {mean['diversity']:.2f} | "
-                   f"{mean['inception_score']:.2f} | {mean['ink_error']:.4f} |")
+        sd = {k: f" ± {np.std([r[k] for r in rs], ddof=1):.{d}f}" if len(rs) > 1 else ""
+              for k, d in (("judge_accuracy", 3), ("fd", 2))}
+        out.append(f"| {w:g} | {name} | {len(rs)} | {mean['judge_accuracy']:.3f}{sd['judge_accuracy']} | "
+                   f"{mean['fd']:.2f}{sd['fd']} | {mean['diversity']:.2f} | {mean['inception_score']:.2f} | "
+                   f"{mean['ink_error']:.4f} |")
     return "\n".join(out)
+
+
+def merge(paths: list[str]) -> dict:
+    """Runs made separately (e.g. one seed per session) as one result: their rows, seeds and w joined; ValueError when
+    they differ in n, sampler, steps or interval, or repeat a (variant, w, seed)."""
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    same = ("n_per_class", "steps", "sampler", "interval")
+    for path, other in zip(paths[1:], runs[1:]):
+        if any(other[k] != runs[0][k] for k in same):
+            raise ValueError(f"{path} differs from {paths[0]} in one of {', '.join(same)}")
+    rows = [r for run_ in runs for r in run_["results"]]
+    keys = [(r["variant"], r["w"], r["seed"]) for r in rows]
+    if len(set(keys)) != len(keys):
+        raise ValueError("the runs repeat a (variant, w, seed)")
+    return {**{k: runs[0][k] for k in same}, "seeds": sorted({r["seed"] for r in rows}),
+            "ws": sorted({r["w"] for r in rows}), "targets_only": all(run_["targets_only"] for run_ in runs),
+            "real_mean_intensity": runs[0]["real_mean_intensity"], "results": rows,
+            "merged_from": [{"file": Path(p).name, "date": run_["date"], "command": run_["command"],
+                             "machine": run_["machine"], "seconds": run_["seconds"]} for p, run_ in zip(paths, runs)]}
 
 
 def main() -> None:
@@ -104,8 +132,14 @@ def main() -> None:
     ap.add_argument("--w", default="0,1,3,6,10")
     ap.add_argument("--targets", action="store_true",
                     help="only the (w, variant) pairs the issue's targets compare (w in 0, 3, 6, 10)")
+    ap.add_argument("--merge", nargs="+", default=None, metavar="JSON", help="join earlier runs (no sampling)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "mnist_variants.json"))
     args = ap.parse_args()
+    if args.merge:
+        result = merge(args.merge)
+        Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+        print(table(result))
+        return
     load, t0 = os.getloadavg()[0], time.perf_counter()
     result = run(args.n, [int(s) for s in args.seeds.split(",")], [float(w) for w in args.w.split(",")],
                  args.targets)
