@@ -18,7 +18,7 @@ split_eps (CFG++) defines x_hat with one eps and renoises the DDIM step with ano
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -142,10 +142,13 @@ def initial_noise(n: int, shape: tuple[int, ...], generator: torch.Generator | N
 
 def sample(guidance, z: torch.Tensor, schedule: Schedule, config: SamplerConfig,
            generator: torch.Generator | None = None, keep_trajectory: bool = True,
-           corrector=None) -> SampleResult:
-    """Run the loop to the end; the trajectory holds z_1..z_T and the final x.  # [T+1, N, ...]"""
+           corrector=None, on_step: Callable[[SamplerStep], None] | None = None) -> SampleResult:
+    """Run the loop to the end; the trajectory holds z_1..z_T and the final x.  # [T+1, N, ...]
+    on_step, if given, sees every step as it is made (the app shows x_hat while a grid is sampled)."""
     zs, x = [], None
     for step in sample_steps(guidance, z, schedule, config, generator, corrector):
+        if on_step is not None:
+            on_step(step)
         if keep_trajectory:
             zs.append(step.z)
         x = step.x_hat

@@ -83,11 +83,13 @@ class MnistService:
                     self.problem = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
             return self._models
 
-    def grid(self, label, method, w, seed, classifier: str = "noisy", n: int = N_GRID, steps: int = STEPS) -> MnistGrid:
-        """The grid with its trajectory (for animations), sampled once per request and cached."""
+    def grid(self, label, method, w, seed, classifier: str = "noisy", n: int = N_GRID, steps: int = STEPS,
+             on_step=None) -> MnistGrid:
+        """The grid with its trajectory (for animations), sampled once per request and cached; on_step(t, x_hat01)
+        sees each step of a grid sampled now (sample_mnist's; not called for a cached grid)."""
         label, method, w, seed = check_grid_request(label, methods.with_classifier(method, classifier), w, seed)
         key = (label, method, w, seed, n, steps)
-        return self.cache.get_or_compute(key, lambda: self._sample(label, method, w, seed, n, steps))
+        return self.cache.get_or_compute(key, lambda: self._sample(label, method, w, seed, n, steps, on_step=on_step))
 
     def cached(self, label, method, w, seed, classifier: str = "noisy") -> MnistGrid | None:
         """The grid if it is in the cache (never samples, never waits)."""
@@ -99,7 +101,7 @@ class MnistService:
         label, method, w, seed = check_grid_request(label, method, w, seed)
         return self._sample(label, method, w, seed, N_GRID, STEPS, keep_trajectory)
 
-    def _sample(self, label, method, w, seed, n, steps, keep_trajectory: bool = True) -> MnistGrid:
+    def _sample(self, label, method, w, seed, n, steps, keep_trajectory: bool = True, on_step=None) -> MnistGrid:
         import time
 
         from cfg_core.mnist.models import sample_mnist
@@ -108,7 +110,8 @@ class MnistService:
         if models is None:
             raise ValueError(f"the MNIST models are not available ({self.problem})")
         t0 = time.perf_counter()
-        res = sample_mnist(models, label, method, w, n=n, seed=seed, steps=steps, keep_trajectory=keep_trajectory)
+        res = sample_mnist(models, label, method, w, n=n, seed=seed, steps=steps, keep_trajectory=keep_trajectory,
+                           on_step=on_step)
         guide, judge, acc = grid_confidence(models, res.x, label)
         return MnistGrid(res.x.numpy(), res.trajectory.numpy(), guide, judge, acc, time.perf_counter() - t0)
 

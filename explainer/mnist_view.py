@@ -6,7 +6,8 @@ that are ready, and each grid's confidences (~27 KB a panel). Dragging w then on
 Grids come from the atlas (default seed, CFG and CG) or from the MnistService cache; nothing here samples.
 
     view_json(label, w, seed, panels, ...)    {"kind": "grids", "w_grid", "small_ws", "panels": [...]} as text
-    panel(label, method, seed, grids, pending) one method's sprite, readiness and confidences (cached)
+    panel(label, method, seed, grids, pending, progress)  one method's sprite, readiness and confidences (cached),
+                                               and while its main grid is sampled, the latest x_hat (preview)
     sweep_json(sweep)                          the sweep curves as a PNG plus where each axes lies in it, so the
                                                browser draws the current-w line itself
 Nothing here imports gradio.
@@ -62,11 +63,18 @@ def sprite(grids: list[DigitGrid | None]) -> np.ndarray:
     return np.concatenate(cells, axis=0)
 
 
+def preview(x01: np.ndarray, step: int, steps: int) -> dict:
+    """What a panel shows while its main grid is sampled: x_hat at `step` of `steps` (the network's current guess of
+    the clean digits, x01 [16, 28, 28] in [0, 1]) as one 4 x 4 grid PNG."""
+    return {"preview": grey16_png_base64(figures.mnist_grid(np.asarray(x01), upscale=1)),
+            "preview_step": [int(step), int(steps)]}
+
+
 def panel(label: int, method: str, seed: int, grids: dict[float, DigitGrid | None],
-          pending: str | dict[str, str] = "") -> dict:
+          pending: str | dict[str, str] = "", progress: dict | None = None) -> dict:
     """One method's panel: grids maps every w of W_GRID to its grid (None: not ready). `pending` is the text shown
     while the main grid is being sampled (one string, or one per language: "pending" gets the English,
-    "pending_<lang>" the others)."""
+    "pending_<lang>" the others); `progress` (preview()) the sampling's latest x_hat."""
     ready = tuple(grids.get(w) is not None for w in W_GRID)
     key = (label, method, seed, ready)
 
@@ -79,7 +87,7 @@ def panel(label: int, method: str, seed: int, grids: dict[float, DigitGrid | Non
                 "conf": [None if g is None else [round(g.guide_confidence, 4), round(g.judge_confidence, 4),
                                                  round(g.judge_accuracy, 4)] for g in ordered]}
 
-    return {**_PANELS.get_or_compute(key, build), **by_language("pending", pending)}
+    return {**_PANELS.get_or_compute(key, build), **by_language("pending", pending), **(progress or {})}
 
 
 def by_language(key: str, text: str | dict[str, str]) -> dict[str, str]:

@@ -8,8 +8,9 @@ confidence, IS, FD against the held-out real digits, diversity, and the ink-mass
 the ten classes (intensities in [0, 1]; over-saturated digits carry too much ink).
 Writes docs/mnist_variants.json and prints a Markdown table (means over the seeds).
 
-    python scripts/mnist_variants.py [--n 100] [--seeds 0,1,2] [--w 0,1,3,6,10] [--targets] [--out FILE.json]
+    python scripts/mnist_variants.py [--n 100] [--seeds 0,1,2] [--w 0,1,3,6,10] [--targets] [--resume] [--out FILE.json]
     python scripts/mnist_variants.py --merge A.json B.json ... [--out FILE.json]
+--resume continues a run stopped part-way (the JSON is written after every row, "complete": false until the end).
 --merge joins runs made separately (other seeds or other w, same n and sampler) into one JSON and table.
 --targets runs only what the targets compare: CFG at w = 0; CFG and autoguidance at w = 1; CFG, the interval and
 autoguidance at w = 3; CFG and the three saturation fixes at w = 6 and 10 (about a third of the full grid's time).
@@ -60,19 +61,27 @@ def wanted(w: float, name: str, targets_only: bool) -> bool:
     return w != 0 or name in ("cfg", "dynamic thresholding (P 0.995)")
 
 
-def run(n: int, seeds: list[int], ws: list[float], targets_only: bool = False) -> dict:
+def run(n: int, seeds: list[int], ws: list[float], targets_only: bool = False, rows: list[dict] | None = None,
+        save=None) -> dict:
+    """Every wanted (w, variant, seed) not already in `rows` (a resumed run); save(result) after each row."""
     torch.set_num_threads(int(os.environ.get("CFG_TORCH_THREADS", "1")))
     models = load_mnist_models()
     held = split(load_digits())["held_out"]
     real01, real_labels = to_unit(held.x[:, 0]), held.c.numpy()
     real = judge_outputs(models.judge, real01, real_labels)
     labels = np.repeat(np.arange(10), n)
-    rows = []
+    rows = list(rows or [])
+    done = {(r["variant"], r["w"], r["seed"]) for r in rows}
+    result = lambda: {"n_per_class": n, "seeds": seeds, "ws": ws, "targets_only": targets_only,  # noqa: E731
+                      "steps": 50, "sampler": "ddim", "interval": INTERVAL,
+                      "real_mean_intensity": float(real01.mean()), "results": rows}
     for w in ws:
         for name, method in VARIANTS.items():
             if not wanted(w, name, targets_only):
                 continue
             for seed in seeds:
+                if (name, w, seed) in done:
+                    continue
                 t0 = time.perf_counter()
                 x01 = torch.cat([sample_mnist(models, c, method, w, n=n, seed=1000 * seed + c,
                                               keep_trajectory=False).x for c in range(10)])
@@ -82,8 +91,9 @@ def run(n: int, seeds: list[int], ws: list[float], targets_only: bool = False) -
                              "seconds": round(time.perf_counter() - t0, 1)})
                 print(f"w={w:g} {name} seed {seed}: acc {rows[-1]['judge_accuracy']:.3f} fd {rows[-1]['fd']:.2f} "
                       f"ink {rows[-1]['ink_error']:.4f} ({rows[-1]['seconds']} s)", flush=True)
-    return {"n_per_class": n, "seeds": seeds, "ws": ws, "targets_only": targets_only, "steps": 50, "sampler": "ddim",
-            "interval": INTERVAL, "real_mean_intensity": float(real01.mean()), "results": rows}
+                if save is not None:
+                    save(result())
+    return result()
 
 
 def table(result: dict) -> str:
@@ -132,6 +142,8 @@ def main() -> None:
     ap.add_argument("--w", default="0,1,3,6,10")
     ap.add_argument("--targets", action="store_true",
                     help="only the (w, variant) pairs the issue's targets compare (w in 0, 3, 6, 10)")
+    ap.add_argument("--resume", action="store_true", help="keep the rows already in --out and run the rest "
+                    "(the file is written after every row)")
     ap.add_argument("--merge", nargs="+", default=None, metavar="JSON", help="join earlier runs (no sampling)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "mnist_variants.json"))
     args = ap.parse_args()
@@ -141,14 +153,21 @@ def main() -> None:
         print(table(result))
         return
     load, t0 = os.getloadavg()[0], time.perf_counter()
+    out = Path(args.out)
+    earlier = json.loads(out.read_text()) if args.resume and out.exists() else {}
+    before = earlier.get("seconds", 0)
+
+    def save(result: dict, complete: bool = False) -> dict:
+        result.update({"date": time.strftime("%Y-%m-%d"), "seconds": before + round(time.perf_counter() - t0),
+                       "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
+                                  f"{torch.get_num_threads()} thread(s)", "load_average_at_start": load,
+                       "complete": complete, "command": "python scripts/mnist_variants.py " + " ".join(sys.argv[1:])})
+        out.write_text(json.dumps(result, indent=1) + "\n")
+        return result
+
     result = run(args.n, [int(s) for s in args.seeds.split(",")], [float(w) for w in args.w.split(",")],
-                 args.targets)
-    result.update({"date": time.strftime("%Y-%m-%d"), "seconds": round(time.perf_counter() - t0),
-                   "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-                              f"{torch.get_num_threads()} thread(s)", "load_average_at_start": load,
-                   "command": "python scripts/mnist_variants.py " + " ".join(sys.argv[1:])})
-    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
-    print(table(result))
+                 args.targets, earlier.get("results"), save)
+    print(table(save(result, complete=True)))
 
 
 if __name__ == "__main__":

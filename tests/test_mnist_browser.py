@@ -1,5 +1,5 @@
 """The MNIST tab in Debian's Chromium: dragging w swaps the grids in the browser with no request to the server; a w
-that is not ready is sampled on release only; the confidence table never wraps (1280 x 720 and a 390 px phone) and
+that is not ready is sampled on release only, the grids being sampled showing their x_hat as they form; the confidence table never wraps (1280 x 720 and a 390 px phone) and
 follows the language switch.
 Skipped without /usr/bin/chromium unless CI=true."""
 from __future__ import annotations
@@ -110,6 +110,9 @@ def test_phone_table_fits_and_a_new_seed_samples_on_release_only(browser, app_ur
     seed.press("Enter")
     page.wait_for_function("window.__cfgMnist.view.seed === 77 && window.__cfgMnist.panels.every(p => "
                            "!p.meta.pending)", timeout=180_000)  # streamed: CFG first, then CG
+    previews = page.evaluate("window.__cfgMnist.previews")  # x_hat drawn while each grid formed
+    methods = [p.split("@")[0] for p in previews]
+    assert "cfg" in methods and "cg" in methods and methods == sorted(methods, key=["cfg", "cg"].index), previews
     ready = page.evaluate("window.__cfgMnist.panels[0].meta.ready")
     sent = len(page.requests)
     slider = page.locator("#mnist-w input[type=range]")

@@ -150,8 +150,12 @@ def test_sample_mnist_shapes_and_range(shipped):
     assert res.x.shape == (3, 28, 28) and res.trajectory.shape == (5, 3, 28, 28)
     assert res.x.dtype == torch.float32 and 0 <= float(res.x.min()) and float(res.x.max()) <= 1
     assert torch.equal(res.trajectory[-1], res.x)
-    again = sample_mnist(shipped, 2, "cg", 1.0, n=3, seed=0, steps=4, sampler="ddpm", noise_scale=0.5)
-    assert torch.equal(res.x, again.x)  # seeded
+    seen = []
+    again = sample_mnist(shipped, 2, "cg", 1.0, n=3, seed=0, steps=4, sampler="ddpm", noise_scale=0.5,
+                         on_step=lambda t, x01: seen.append((t, x01)))
+    assert torch.equal(res.x, again.x)  # seeded, and on_step changes nothing
+    assert [t for t, _ in seen] == [1, 2, 3, 4] and torch.equal(seen[-1][1], res.x)
+    assert all(x01.shape == (3, 28, 28) and 0 <= float(x01.min()) and float(x01.max()) <= 1 for _, x01 in seen)
     with pytest.raises(ValueError, match="digit 0..9"):
         sample_mnist(shipped, 10, "cfg", 1.0, n=1, seed=0)
     with pytest.raises(ValueError, match="classifier must be one of"):

@@ -104,6 +104,16 @@ def test_sample_steps_yields_every_step_with_x_hat():
     assert torch.allclose(s.x_hat, (s.z - sigma * s.eps_hat) / alpha)
 
 
+def test_on_step_sees_every_step_and_changes_nothing():
+    eps = ExactEps(load_mixture("three_gaussians"))
+    z = initial_noise(10, (2,), torch.Generator().manual_seed(0), torch.float64)
+    seen = []
+    res = sample(NoGuidance(eps, 0), z, Schedule(), SamplerConfig(steps=20), on_step=seen.append)
+    plain = sample(NoGuidance(eps, 0), z, Schedule(), SamplerConfig(steps=20))
+    assert [s.index for s in seen] == list(range(20)) and torch.equal(seen[-1].x_hat, res.x)
+    assert torch.equal(res.x, plain.x) and torch.equal(res.trajectory, plain.trajectory)
+
+
 def test_clip_keeps_x_hat_in_range():
     mix = load_mixture("ring")
     z = initial_noise(50, (2,), torch.Generator().manual_seed(0), torch.float64)

@@ -1,16 +1,22 @@
 """The MNIST tab's handlers in-process: a new selection is answered at once (mnist_view_now), whole from the atlas
 without sampling on the default seed; otherwise the ready part says stream and mnist_update streams the rest (the
-first method's grid, then the second); w snaps to the grid; a newer request stops the small grids; bad input is
+first method's grid, each after previews of its x_hat, then the second); w snaps to the grid; a newer request stops the small grids; bad input is
 one clear error."""
+import base64
+import io
 import json
 import math
 import time
 from types import SimpleNamespace
 
 import gradio as gr
+import numpy as np
 import pytest
+from PIL import Image
 
 import ui.mnist as um
+from explainer import mnist_view
+from explainer.mnist import STEPS
 from explainer.views import W_GRID
 
 pytestmark = pytest.mark.skipif(um.MNIST.models() is None, reason="MNIST models not available")
@@ -39,14 +45,26 @@ def test_new_seed_streams_the_first_grid_then_the_second():
     first = json.loads(um.mnist_view_now(5, "cfg|cg", 2.3, 4321, "noisy"))  # w 2.3 snaps to 2
     assert [p["pending"] for p in first["panels"]] == ["sampling CFG…", "sampling CG…"] and first["stream"]
     assert not any(any(p["ready"]) for p in first["panels"]) and "release the slider" in first["note"]
+    assert not any("preview" in p for p in first["panels"])
     gen = um.mnist_update(5, "cfg|cg", 2.3, 4321, "noisy")
-    second = json.loads(next(gen))
-    assert second["source"] == "stream"
-    assert second["panels"][0]["ready"][k] and not second["panels"][0]["pending"]
-    assert second["panels"][1]["pending"] == "sampling CG…" and not second["panels"][1]["ready"][k]
-    third = json.loads(next(gen))
-    assert all(p["ready"][k] and not p["pending"] for p in third["panels"]) and third["w"] == 2.0
+    views = []
+    while not (views and all(p["ready"][k] for p in views[-1]["panels"])):
+        views.append(json.loads(next(gen)))
     gen.close()  # the small grids (w = 0, 1, 3, 6) would follow
+    assert all(v["source"] == "stream" and v["w"] == 2.0 for v in views)
+    steps = list(range(um.PREVIEW_EVERY, STEPS, um.PREVIEW_EVERY))  # 10, 20, 30, 40 of 50
+    for i, method in enumerate(["cfg", "cg"]):  # CFG's previews, CFG ready, then CG's previews, CG ready
+        block = views[i * (len(steps) + 1):(i + 1) * (len(steps) + 1)]
+        for step, view in zip(steps, block):
+            p = view["panels"][i]
+            assert p["method"] == method and p["pending"] and not p["ready"][k] and p["preview_step"] == [step, STEPS]
+            assert Image.open(io.BytesIO(base64.b64decode(p["preview"]))).size == (mnist_view.CELL, mnist_view.CELL)
+            assert "preview" not in view["panels"][1 - i]
+        done = block[-1]["panels"][i]
+        assert done["ready"][k] and not done["pending"] and "preview" not in done
+    assert len(views) == 2 * (len(steps) + 1)
+    previews = [np.asarray(Image.open(io.BytesIO(base64.b64decode(v["panels"][0]["preview"])))) for v in views[:4]]
+    assert len({p.tobytes() for p in previews}) == 4  # the guess changes as the noise goes
 
 
 def test_a_newer_request_stops_the_small_grids():

@@ -6,15 +6,17 @@ CG at every w come from the atlas (explainer.mnist_atlas), so nothing is sampled
     mnist_view_now   a new selection, queue-free and instant: what is ready (all of it, on the atlas)
     mnist_update     the queued stream the browser asks for (the hidden #mnist-resample button) when a view lacks
                      grids or w is released on a grid that is not ready: each main grid as it is sampled (the
-                     first method first), then the small grids at w = 0, 1, 3, 6; a newer request from the same
-                     browser stops the small grids early.
+                     first method first; every PREVIEW_EVERY steps its x_hat so far), then the small grids at
+                     w = 0, 1, 3, 6; a newer request from the same browser stops the small grids early.
 """
 from __future__ import annotations
 
 import base64
 import io
+import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 
@@ -22,7 +24,7 @@ from cfg_core import methods as registry
 from cfg_core.mnist import variants
 from explainer import figures, mnist_view
 from explainer.i18n import LANGUAGES, t
-from explainer.mnist import MnistService, load_sweep, sweep_curves
+from explainer.mnist import STEPS, MnistService, load_sweep, sweep_curves
 from explainer.mnist_atlas import AtlasStore
 from explainer.selection import SINGLE, SelectionError, check_integer, check_number, choice_label
 from explainer.views import W_GRID, snap_w
@@ -38,6 +40,8 @@ MNIST_NAMES = sorted({m for choice in MNIST_METHODS for m in choice.split("|")})
 MNIST_DEFAULTS = (3, "cfg|cg", 2.0, 0, "noisy")  # digit, method, w, seed, CG's classifier
 MNIST = MnistService(CHECKPOINT_DIR / "mnist" if CHECKPOINT_DIR is not None else None)
 ATLAS = AtlasStore(MNIST)
+PREVIEW_EVERY = 10  # a main grid being sampled shows its x_hat every 10 of its 50 steps (~0.4 s apart)
+_SAMPLING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mnist-grid")  # the stream's grids (2 at once)
 _LATEST: dict[str, float] = {}  # browser session -> when it last asked for a new view (mnist_mark)
 _LATEST_LOCK = threading.Lock()
 
@@ -73,11 +77,29 @@ def _mnist_request(label, method, w, seed, classifier="noisy", snap=True) -> tup
     return label, names, snap_w(w) if snap else w, seed
 
 
-def _mnist_grid(label, name, w, seed):
+def _mnist_grid(label, name, w, seed, on_step=None):
     try:
-        return MNIST.grid(label, name, w, seed)
+        return MNIST.grid(label, name, w, seed, on_step=on_step)
     except ValueError as err:
         raise gr.Error(str(err).splitlines()[0]) from None
+
+
+def _sample_with_previews(label, name, w, seed):
+    """Sample a grid on a worker thread and yield (t, x_hat01) every PREVIEW_EVERY steps while it runs, so the
+    student watches the digits form instead of a "sampling…" box; the grid itself lands in MNIST's cache."""
+    previews = queue.SimpleQueue()
+
+    def on_step(t, x01):
+        if t % PREVIEW_EVERY == 0 and t < STEPS:
+            previews.put((t, x01.numpy()))
+
+    job = _SAMPLING.submit(_mnist_grid, label, name, w, seed, on_step)
+    while not job.done() or not previews.empty():
+        try:
+            yield previews.get(timeout=0.05)
+        except queue.Empty:
+            pass
+    job.result()  # its error (gr.Error), if any
 
 
 def mnist_grids(label, method, w, seed, classifier="noisy", snap=True):
@@ -99,11 +121,13 @@ def _note(names, seed) -> dict[str, str]:
     return {lang: "" for lang in LANGUAGES}
 
 
-def mnist_view_json(label, names, w, seed, pending=(), stream=False, source="now") -> str:
-    """The view of what is ready now (atlas or cache); panels in `pending` say they are being sampled."""
+def mnist_view_json(label, names, w, seed, pending=(), stream=False, source="now", progress=None) -> str:
+    """The view of what is ready now (atlas or cache); panels in `pending` say they are being sampled, and
+    progress {method: mnist_view.preview(...)} adds the x_hat of a grid being sampled."""
     panels = [mnist_view.panel(label, m, seed, {gw: ATLAS.grid(label, m, gw, seed) for gw in W_GRID},
                                {lang: t(lang, "mnist_sampling").format(method=variants.info(m).short)
-                                for lang in LANGUAGES} if m in pending else "") for m in names]
+                                for lang in LANGUAGES} if m in pending else "", (progress or {}).get(m))
+              for m in names]
     return mnist_view.view_json(label, w, seed, panels, _note(names, seed), stream, source)
 
 
@@ -149,9 +173,13 @@ def mnist_update(label, method, w, seed, classifier, request: gr.Request = None)
             if k == 0:
                 yield gr.skip()
             return  # the browser has moved on: the small grids can wait for a later request
-        _mnist_grid(label, m, x, seed)
-        if x == w:
+        if x == w:  # a main grid: show its x_hat as it forms
+            for step, x01 in _sample_with_previews(label, m, x, seed):
+                yield mnist_view_json(label, names, w, seed, pending, source="stream",
+                                      progress={m: mnist_view.preview(x01, step, STEPS)})
             pending.discard(m)
+        else:
+            _mnist_grid(label, m, x, seed)
         last_of_row = k + 1 == len(todo) or todo[k + 1][0] != m or todo[k + 1][1] == w
         if x == w or last_of_row:
             yield mnist_view_json(label, names, w, seed, pending, source="stream")

@@ -9,6 +9,7 @@ steps). The judge is returned for grading, never used as a guide.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,10 +77,12 @@ def guidance_models(models: MnistModels) -> methods.GuidanceModels:
 def sample_mnist(models: MnistModels, label: int, method: str, w: float, n: int, seed: int, steps: int = 50,
                  sampler: str = "ddim", classifier: str = "noisy", cg_base: str = "conditional",
                  noise_scale: float = 1.0, keep_trajectory: bool = True,
-                 options: methods.GuidanceOptions = methods.GuidanceOptions()) -> SampleResult:
+                 options: methods.GuidanceOptions = methods.GuidanceOptions(),
+                 on_step: Callable[[int, torch.Tensor], None] | None = None) -> SampleResult:
     """n digits of class `label`: x [n, 28, 28] and trajectory [T+1, n, 28, 28], float32 in [0, 1].
     method: a registry name or a variant's (cfg_core.mnist.variants); options: the method's extras (a guidance
-    interval, the saturation fixes' settings)."""
+    interval, the saturation fixes' settings); on_step(t, x_hat [n, 28, 28] in [0, 1]) sees each step's clean
+    estimate, t = 1..steps (the last one is x)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     name, options = resolve(methods.with_classifier(method, classifier), options)  # a variant name runs its method
@@ -91,7 +94,9 @@ def sample_mnist(models: MnistModels, label: int, method: str, w: float, n: int,
     device = next(models.eps_model.parameters()).device
     generator = torch.Generator().manual_seed(int(seed))
     z = initial_noise(n, SHAPE, generator).to(device)  # [n, 1, 28, 28]
+    see = None if on_step is None else lambda step: on_step(step.index + 1,
+                                                          to_unit(step.x_hat[:, 0].detach().float().cpu()))
     result = sample(guidance, z, Schedule(), config, generator if device.type == "cpu" else None,
-                    keep_trajectory)
+                    keep_trajectory, on_step=see)
     return SampleResult(x=to_unit(result.x[..., 0, :, :].float().cpu()),
                         trajectory=to_unit(result.trajectory[..., 0, :, :].float().cpu()))

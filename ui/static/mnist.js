@@ -1,12 +1,12 @@
 // The MNIST tab in the browser. Runs as gr.HTML js_on_load (`element`, `props`, `watch` come from Gradio) for two
 // components: #mnist-view (kind "grids": per method one sprite PNG holding the 4x4 grid of every w of the grid
-// W_GRID that is ready, see explainer/mnist_view.py) and #mnist-sweep (kind "sweep": the sweep PNG and where its
+// W_GRID that is ready, see explainer/mnist_view.py; a grid being sampled shows its latest x_hat, "preview") and #mnist-sweep (kind "sweep": the sweep PNG and where its
 // axes lie, so the dashed current-w line is drawn here). Dragging #mnist-w redraws both here, with no server call;
 // the hidden #mnist-resample button asks the server for the sampling stream only when a view says grids are missing
 // (stream = true) or w is released on a grid that is not ready.
 (function () {
   const root = element;
-  const S = { view: null, panels: [], draws: 0, latencies: [], loads: 0, k: -1, requested: "" };
+  const S = { view: null, panels: [], draws: 0, previews: [], latencies: [], loads: 0, k: -1, requested: "" };
   const sweepMode = !!(root.closest && root.closest("#mnist-sweep"));
   if (sweepMode) window.__cfgMnistSweep = S; else window.__cfgMnist = S;  // for tests and the benchmark
   const box = () => root.querySelector(".mnist-root") || root;
@@ -22,10 +22,12 @@
   const WORDS = {  // the words drawn here; the language is the lab's (window.__cfgLab.lang, set by the switch)
     en: { foot: "¹ mean softmax of the <b>guide</b>, the noise-aware classifier that steers CG (CFG never uses it)." +
             "<br>² the <b>judge</b>, an independent classifier trained on other digits: it grades, it never guides.",
-          guide: "guide p(c|x)¹", judge: "judge p(c|x)²", judged: "judged a {d}", release: "release to sample w = {w}" },
+          guide: "guide p(c|x)¹", judge: "judge p(c|x)²", judged: "judged a {d}", release: "release to sample w = {w}",
+          preview: "step {k}/{n}: x̂, the network's guess so far" },
     ko: { foot: "¹ <b>가이드</b>의 평균 softmax: CG를 조종하는 노이즈 인식 분류기(CFG는 쓰지 않음)." +
             "<br>² <b>심판</b>: 다른 숫자로 학습한 독립 분류기. 채점만 하고 가이드하지 않습니다.",
-          guide: "가이드 p(c|x)¹", judge: "심판 p(c|x)²", judged: "{d}(으)로 판정", release: "손을 떼면 w = {w} 샘플링" },
+          guide: "가이드 p(c|x)¹", judge: "심판 p(c|x)²", judged: "{d}(으)로 판정", release: "손을 떼면 w = {w} 샘플링",
+          preview: "{k}/{n} 단계: x̂, 지금까지 네트워크의 추측" },
   };
   const lang = () => ((window.__cfgLab && window.__cfgLab.lang) || "en");
   const inLang = (obj, key) => obj[`${key}_${lang()}`] || obj[key] || "";  // "note", "note_ko", ... (server texts)
@@ -81,6 +83,20 @@
     ctx.drawImage(p.img, 0, k * p.meta.cell, p.meta.cell, p.meta.cell, 0, 0, W, H);
   }
 
+  function preview(ctx, p, W, H) {  // a grid being sampled: its latest x_hat, and how far the sampler is
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(p.prev, 0, 0, p.meta.cell, p.meta.cell, 0, 0, W, H);
+    const [step, steps] = p.meta.preview_step, band = Math.round(W / 7.5);
+    if (S.previews[S.previews.length - 1] !== `${p.meta.method}@${step}`) S.previews.push(`${p.meta.method}@${step}`);
+    ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(0, 0, W, band);
+    ctx.fillStyle = "#4a90d9"; ctx.fillRect(0, band - 4, W * step / steps, 4);
+    ctx.fillStyle = "#222"; ctx.textAlign = "center";
+    ctx.font = `${Math.round(W / 19)}px system-ui, sans-serif`;
+    ctx.fillText(inLang(p.meta, "pending"), W / 2, band * 0.42);
+    ctx.font = `${Math.round(W / 24)}px system-ui, sans-serif`;
+    ctx.fillText(T("preview", { k: step, n: steps }), W / 2, band * 0.8);
+  }
+
   function drawPanel(div, p, k) {
     const v = S.view, gw = v.w_grid[k], big = div.querySelector(".mn-big"), ctx = big.getContext("2d");
     const W = big.width, H = big.height;
@@ -89,6 +105,7 @@
       ` <span class="mn-scale">(guidance_scale ${fmt(1 + gw)})</span>`;
     div.title = p.meta.title;
     if (p.meta.ready[k]) cell(ctx, p, k, W, H);
+    else if (p.meta.pending && p.prev) preview(ctx, p, W, H);
     else if (p.meta.pending) placeholder(ctx, inLang(p.meta, "pending"), W, H);
     else {
       const ready = p.meta.ready.map((r, i) => (r ? i : -1)).filter((i) => i >= 0);
@@ -138,11 +155,12 @@
     if (v.source === "now") S.want = structureOf(v);
     else if (S.want && structureOf(v) !== S.want) return;
     const n = ++S.loads;
-    Promise.all(v.panels.map((p) => decode(p.sprite))).then((imgs) => {
+    const images = (p) => Promise.all([decode(p.sprite), p.preview ? decode(p.preview) : null]);
+    Promise.all(v.panels.map(images)).then((imgs) => {
       if (n !== S.loads) return;  // a newer view arrived meanwhile
       if (structureOf(v) !== S.structure || !box().querySelector(".mn-panel")) build(v);
       S.view = v; S.requested = "";
-      S.panels = v.panels.map((p, i) => ({ meta: p, img: imgs[i] }));
+      S.panels = v.panels.map((p, i) => ({ meta: p, img: imgs[i][0], prev: imgs[i][1] }));
       drawGrids();
       if (v.stream) { S.requested = `${S.structure}@stream`; clickResample(); }  // sample what is missing
     });
