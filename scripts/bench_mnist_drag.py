@@ -11,8 +11,8 @@
     users_without_session  the same without session hashes (as before 2026-12-01: every request then pays for a
                          new Gradio session state, which a browser pays once, at page load)
     new_selection        a new seed, then a new digit and a new method (score scaling) at that seed, each from rest
-                         (the previous view's small grids done): control change -> first grid drawn, -> every main
-                         grid drawn (browser; a change while small grids are still sampled waits for the grid in
+                         (the previous view's small grids done): control change -> first picture in the first panel
+                         (x_hat at step 10 of 50 while it samples), -> first grid drawn, -> every main grid drawn (browser; a change while small grids are still sampled waits for the grid in
                          progress, at most one more)
     cfg_w3               /mnist API, CFG, w = 3, 16 digits at seeds never sampled: client seconds and server seconds
     reference            before the app starts: CFG, w = 3, 16 digits sampled in this process (this machine's speed
@@ -22,7 +22,8 @@ Usage: python scripts/bench_mnist_drag.py [--port 7872] [--users 40] [--cold] [-
     --cold   start the app on a copy of the checkpoint without atlas.npz, so the background warm-up computes it
              (measures the warm-up; ~5-15 min on 2 cores)
     --shots  also write docs/figures/mnist_tab_1280x720.png and mnist_tab_390x844.png (digit 8, w = 6), and
-             mnist_tab_auto_ko_1280x720.png (in Korean, digit 8, CFG vs autoguidance at w = 3)
+             mnist_tab_auto_ko_1280x720.png (in Korean, digit 8, CFG vs autoguidance at w = 3) and
+             mnist_tab_preview_1280x720.png (a new seed: CFG's x_hat at step 30 of 50 while it samples)
 Measure with nothing else running on the machine.
 """
 from __future__ import annotations
@@ -127,7 +128,24 @@ def shots(browser, url: str) -> list[str]:
         written.append(name)
         page.close()
     written.append(shot_autoguidance_ko(browser, url))
+    written.append(shot_preview(browser, url))
     return written
+
+
+def shot_preview(browser, url: str, seed: int = 4242) -> str:
+    """docs/figures/mnist_tab_preview_1280x720.png: a new seed, CFG's grid being sampled (x_hat at step 30 of 50)."""
+    page = open_tab(browser, url, 1280, 720)
+    seed_box = page.locator("#mnist-seed input")
+    seed_box.fill(str(seed))
+    seed_box.press("Enter")
+    page.evaluate("document.querySelector('#mnist-w').scrollIntoView({block: 'start'})")
+    page.wait_for_function(f"window.__cfgMnist.view.seed === {seed} && window.__cfgMnist.panels[0].prev && "
+                           "window.__cfgMnist.panels[0].meta.preview_step[0] >= 30", timeout=120_000)
+    name = "mnist_tab_preview_1280x720.png"
+    page.screenshot(path=str(ROOT / "docs" / "figures" / name))
+    page.wait_for_function(SETTLED, timeout=300_000)
+    page.close()
+    return name
 
 
 def shot_autoguidance_ko(browser, url: str) -> str:
@@ -236,20 +254,23 @@ def users(url: str, n: int, changes: int = 3, sessions: bool = True) -> dict:
             "wall_s": round(time.perf_counter() - t0, 2), "first_errors": errors[:3]}
 
 
-def _time_change(page, action, check: str) -> tuple[float, float]:
-    """Seconds from an action to the first main grid drawn, and to every main grid drawn."""
+def _time_change(page, action, check: str) -> tuple[float, float, float]:
+    """Seconds from an action to the first picture in the first panel (its x_hat while sampling, or the grid), to
+    the first main grid drawn, and to every main grid drawn."""
     page.evaluate("window.__cfgMnist.__old = window.__cfgMnist.view")
     t0 = time.perf_counter()
     action()
-    first_js = (f"window.__cfgMnist.view !== window.__cfgMnist.__old && {check} && "
-                "window.__cfgMnist.panels[0].meta.ready[window.__cfgMnist.k]")
-    page.wait_for_function(first_js, timeout=120_000)
+    new = f"window.__cfgMnist.view !== window.__cfgMnist.__old && {check}"
+    page.wait_for_function(f"{new} && (window.__cfgMnist.panels[0].prev || "
+                           "window.__cfgMnist.panels[0].meta.ready[window.__cfgMnist.k])", timeout=120_000)
+    picture = time.perf_counter() - t0
+    page.wait_for_function(f"{new} && window.__cfgMnist.panels[0].meta.ready[window.__cfgMnist.k]", timeout=120_000)
     first = time.perf_counter() - t0
     page.wait_for_function(f"{check} && window.__cfgMnist.panels.every(p => p.meta.ready[window.__cfgMnist.k])",
                            timeout=120_000)
     both = time.perf_counter() - t0
     page.wait_for_function(SETTLED, timeout=300_000)  # the small grids too: the next change starts from rest
-    return first, both
+    return picture, first, both
 
 
 def _pick_method(page, label: str) -> None:
@@ -277,9 +298,10 @@ def new_selection(browser, url: str, rounds: int = 3) -> dict:
         _pick_method(page, "CFG vs CG")  # back (ready: no sampling)
         page.wait_for_function("window.__cfgMnist.panels.length === 2", timeout=60_000)
     page.close()
-    return {k: {"first_grid_median_s": round(statistics.median(t[0] for t in v), 3),
-                "first_grid_max_s": round(max(t[0] for t in v), 3),
-                "all_grids_median_s": round(statistics.median(t[1] for t in v), 3), "n": len(v)}
+    return {k: {"first_picture_median_s": round(statistics.median(t[0] for t in v), 3),
+                "first_grid_median_s": round(statistics.median(t[1] for t in v), 3),
+                "first_grid_max_s": round(max(t[1] for t in v), 3),
+                "all_grids_median_s": round(statistics.median(t[2] for t in v), 3), "n": len(v)}
             for k, v in out.items()} | {"note": "seed and digit with CFG vs CG (CFG is the first grid); method: "
                                                 "score scaling alone"}
 
