@@ -12,7 +12,8 @@
                          new Gradio session state, which a browser pays once, at page load)
     new_selection        a new seed, then a new digit and a new method (score scaling) at that seed, each from rest
                          (the previous view's small grids done): control change -> first picture in the first panel
-                         (x_hat at step 10 of 50 while it samples), -> first grid drawn, -> every main grid drawn (browser; a change while small grids are still sampled waits for the grid in
+                         (x_hat at step 10 of 50 while it samples), -> first grid drawn, -> every main grid drawn
+                         (browser; a change while small grids are still sampled waits for the grid in
                          progress, at most one more)
     cfg_w3               /mnist API, CFG, w = 3, 16 digits at seeds never sampled: client seconds and server seconds
     reference            before the app starts: CFG, w = 3, 16 digits sampled in this process (this machine's speed

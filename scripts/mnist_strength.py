@@ -68,9 +68,13 @@ def parse_cells(text: str) -> tuple[tuple[str, int, float], ...]:
     cells = []
     for cell in text.split(","):
         sampler, steps, w = (cell.split(":") + ["", ""])[:3]
-        if sampler not in ("ddim", "ddpm") or not steps.isdigit() or int(steps) < 1:
+        try:
+            w = float(w)
+        except ValueError:
+            w = None
+        if sampler not in ("ddim", "ddpm") or not steps.isdigit() or int(steps) < 1 or w is None:
             raise ValueError(f"a cell is SAMPLER:STEPS:W with SAMPLER ddim or ddpm, got {cell!r}")
-        cells.append((sampler, int(steps), float(w)))
+        cells.append((sampler, int(steps), w))
     return tuple(cells)
 
 

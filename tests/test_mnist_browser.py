@@ -1,6 +1,6 @@
 """The MNIST tab in Debian's Chromium: dragging w swaps the grids in the browser with no request to the server; a w
-that is not ready is sampled on release only, the grids being sampled showing their x_hat as they form; the confidence table never wraps (1280 x 720 and a 390 px phone) and
-follows the language switch.
+that is not ready is sampled on release only, the grids being sampled showing their x_hat as they form; the
+confidence table never wraps (1280 x 720 and a 390 px phone) and follows the language switch.
 Skipped without /usr/bin/chromium unless CI=true."""
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The MNIST tab's handlers in-process: a new selection is answered at once (mnist_view_now), whole from the atlas
 without sampling on the default seed; otherwise the ready part says stream and mnist_update streams the rest (the
-first method's grid, each after previews of its x_hat, then the second); w snaps to the grid; a newer request stops the small grids; bad input is
-one clear error."""
+first method's grid, each after previews of its x_hat, then the second); w snaps to the grid; a newer request
+stops the small grids; bad input is one clear error."""
 import base64
 import io
 import json

@@ -1,7 +1,7 @@
 // The MNIST tab in the browser. Runs as gr.HTML js_on_load (`element`, `props`, `watch` come from Gradio) for two
 // components: #mnist-view (kind "grids": per method one sprite PNG holding the 4x4 grid of every w of the grid
-// W_GRID that is ready, see explainer/mnist_view.py; a grid being sampled shows its latest x_hat, "preview") and #mnist-sweep (kind "sweep": the sweep PNG and where its
-// axes lie, so the dashed current-w line is drawn here). Dragging #mnist-w redraws both here, with no server call;
+// W_GRID that is ready, see explainer/mnist_view.py; a grid being sampled shows its latest x_hat, "preview") and
+// #mnist-sweep (kind "sweep": the sweep PNG and where its axes lie, so the dashed current-w line is drawn here). Dragging #mnist-w redraws both here, with no server call;
 // the hidden #mnist-resample button asks the server for the sampling stream only when a view says grids are missing
 // (stream = true) or w is released on a grid that is not ready.
 (function () {

@@ -1,0 +1,53 @@
+"""The result scripts' bookkeeping (no sampling): mnist_variants joins runs made separately and tabulates means over
+seeds; mnist_strength reads its --cells."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scripts.mnist_strength import parse_cells
+from scripts.mnist_variants import VARIANTS, merge, table
+
+AUTO, INTERVAL = list(VARIANTS)[2], list(VARIANTS)[1]
+
+
+def _row(variant, w, seed, acc):
+    return {"variant": variant, "w": w, "seed": seed, "judge_accuracy": acc, "fd": 10 * (1 - acc), "diversity": 1.0,
+            "inception_score": 9.0, "ink_error": 0.01}
+
+
+def _run(path, rows, n=100, **extra):
+    path.write_text(json.dumps({"n_per_class": n, "steps": 50, "sampler": "ddim", "interval": [-1, 3.3],
+                                "seeds": sorted({r["seed"] for r in rows}), "ws": sorted({r["w"] for r in rows}),
+                                "targets_only": True, "real_mean_intensity": 0.13, "results": rows,
+                                "date": "2026-12-01", "command": "python scripts/mnist_variants.py", "machine": "m",
+                                "seconds": 5, **extra}))
+    return str(path)
+
+
+def test_merge_joins_seeds_and_the_table_gives_means_and_spread(tmp_path):
+    a = _run(tmp_path / "a.json", [_row(AUTO, 3.0, 0, 0.90), _row("cfg", 3.0, 0, 0.99), _row("cfg", 0.0, 0, 0.80)])
+    b = _run(tmp_path / "b.json", [_row("cfg", 3.0, 1, 0.97), _row(AUTO, 3.0, 1, 0.94), _row(INTERVAL, 3.0, 1, 0.93)])
+    merged = merge([a, b])
+    assert merged["seeds"] == [0, 1] and merged["ws"] == [0.0, 3.0] and len(merged["results"]) == 6
+    assert [m["file"] for m in merged["merged_from"]] == ["a.json", "b.json"]
+    lines = table(merged).splitlines()[2:]
+    assert [line.split(" | ")[1] for line in lines] == ["cfg", "cfg", INTERVAL, AUTO]  # by w, then VARIANTS order
+    assert lines[1].startswith("| 3 | cfg | 2 | 0.980 ± 0.014 |")
+    assert lines[2].startswith(f"| 3 | {INTERVAL} | 1 | 0.930 |")  # one seed: no spread
+
+
+def test_merge_refuses_other_settings_and_repeated_rows(tmp_path):
+    a = _run(tmp_path / "a.json", [_row("cfg", 3.0, 0, 0.99)])
+    with pytest.raises(ValueError, match="differs"):
+        merge([a, _run(tmp_path / "b.json", [_row("cfg", 3.0, 1, 0.99)], n=50)])
+    with pytest.raises(ValueError, match="repeat"):
+        merge([a, _run(tmp_path / "c.json", [_row("cfg", 3.0, 0, 0.98)])])
+
+
+def test_parse_cells():
+    assert parse_cells("ddpm:256:0,ddim:25:3") == (("ddpm", 256, 0.0), ("ddim", 25, 3.0))
+    for bad in ("ddpm:256", "pc:10:1", "ddim:x:1", "ddim:0:1"):
+        with pytest.raises(ValueError, match="SAMPLER:STEPS:W"):
+            parse_cells(bad)
