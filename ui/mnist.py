@@ -94,11 +94,8 @@ def _sample_with_previews(label, name, w, seed):
             previews.put((t, x01.numpy()))
 
     job = _SAMPLING.submit(_mnist_grid, label, name, w, seed, on_step)
-    while not job.done() or not previews.empty():
-        try:
-            yield previews.get(timeout=0.05)
-        except queue.Empty:
-            pass
+    job.add_done_callback(lambda _: previews.put(None))  # queued after the last preview: the grid is done
+    yield from iter(previews.get, None)
     job.result()  # its error (gr.Error), if any
 
 
@@ -161,8 +158,8 @@ def mnist_view_now(label, method, w, seed, classifier, request: gr.Request = Non
 
 
 def mnist_update(label, method, w, seed, classifier, request: gr.Request = None):
-    """Stream what the view lacks: a yield after each sampled main grid (the first method first) and after each
-    method's small grids; stops early (before a small grid) when the browser has asked for something newer."""
+    """Stream what the view lacks: a yield after each sampled main grid (the first method first; before it, one per
+    preview of its x_hat) and after each method's small grids; stops early (before a small grid) when the browser has asked for something newer."""
     label, names, w, seed = _mnist_request(label, method, w, seed, classifier)
     start, todo = time.monotonic(), _todo(label, names, w, seed)
     pending = {m for m, x in todo if x == w}
