@@ -57,7 +57,7 @@ def _mnist_tab():
     gr.on(new_selection, mnist_view_now, inputs, view, queue=False, show_progress="hidden", api_name="mnist_view",
           api_visibility="undocumented")  # instant, from what is ready; the browser then streams what is missing
     resample.click(mnist_mark, None, None, queue=False, show_progress="hidden", api_visibility="undocumented")
-    resample.click(mnist_update, inputs, view, trigger_mode="always_last", show_progress="minimal",
+    resample.click(mnist_update, inputs, view, trigger_mode="always_last", show_progress="hidden",
                    api_name="mnist_stream", **heavy)
     mp4.click(lambda *a: mnist_animation("mp4", *a), inputs, anim, **heavy)
     gif.click(lambda *a: mnist_animation("gif", *a), inputs, anim, **heavy)

@@ -8,7 +8,8 @@
                               [--corrector-step-scale S] [--interval=LO,HI] [--good-blur G] [--bad-blur B]
                               [--cfgpp-lambda L] [--rescale PHI] [--threshold P] [--apg-eta E] [--apg-r R]
                               [--apg-beta B]              (what each option means: cfg_core.toy.sampling)
-    python -m cfg_core sweep  --dataset DATASET --w 0,0.5,1,2,4 --out DIR
+    python -m cfg_core sweep  --dataset DATASET --w 0,0.5,1,2,4 --out DIR   # MNIST: [--sampler S] [--steps T]
+                              [--n N] [--steps-for METHOD=T,...]
     python -m cfg_core fit    --points FILE.csv --out MIXTURE.json [--max-components K] [--seed S] [--rescale]
     python -m cfg_core data   --name {moons,circles,blobs,swiss_roll,classification} --n N [--noise X] [--seed S]
                               --out FILE.csv
@@ -116,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--score", choices=SCORES, default="learned")
     sw.add_argument("--sampler", choices=SAMPLERS, default="ddim")
     sw.add_argument("--steps", type=int, default=None)
+    sw.add_argument("--steps-for", default=None, metavar="METHOD=T,...",
+                    help="MNIST: methods sampled with other steps than --steps, e.g. apg=50")
     _own_data_parsers(sub)
     return parser
 

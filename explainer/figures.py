@@ -163,44 +163,79 @@ SWEEP_FONT = {"title": 15, "label": 13, "ticks": 12, "legend": 13, "suptitle": 1
 # on a 1280 x 720 projector where the figure is drawn ~1200 px wide
 
 
-def sweep_figure(curves: dict[str, dict[str, list[float]]], w: float | None, title: str = "", ncols: int = 3) -> Figure:
+GUIDE_DASHED = "dashed: the guide's own p(c|x)"  # the legend's entry for the CG guide's dashed lines
+
+
+def _series_base(series: str) -> tuple[str, str]:
+    """("CG", "guide") for "CG (guide)"; (series, "") for a plain method."""
+    if series.endswith(("(guide)", "(judge)")):
+        base, role = series.rsplit(" (", 1)
+        return base, role
+    return series, ""
+
+
+def sweep_legend(curves: dict[str, dict[str, list[float]]]) -> list[tuple[str, str, bool]]:
+    """(label, colour as #rrggbb, dashed) of the sweep figure's legend, in its order: one colour per method in
+    every panel, "X (guide)" dashed and "X (judge)" solid in X's colour, and one grey dashed entry for the guides."""
+    from matplotlib.colors import to_hex
+
+    colours: dict[str, str] = {}
+    entries: dict[str, tuple[str, str, bool]] = {}
+    for metric, series in curves.items():
+        if metric == "w":
+            continue
+        for name in series:
+            base, role = _series_base(name)
+            colour = colours.setdefault(base, to_hex(f"C{len(colours) % 10}"))
+            if not role:
+                entries.setdefault(base, (base, colour, False))
+            elif role.startswith("guide"):
+                entries.setdefault(GUIDE_DASHED, (GUIDE_DASHED, "#555555", True))
+    return list(entries.values())
+
+
+def sweep_figure(curves: dict[str, dict[str, list[float]]], w: float | None, title: str = "", ncols: int = 3,
+                 labels: bool = True) -> Figure:
     """curves: {metric: {series: values}} plus curves['w'] = {'w': [...]}; a grid of axes (ncols wide), w marked
     by a dashed line (none when w is None: the browser draws it), one shared legend (in the spare axes when
-    there is one). x runs over [0, max(10, last w)], the w slider's range."""
+    there is one). x runs over [0, max(10, last w)], the w slider's range. labels=False draws the titles and x labels
+    invisibly and leaves the legend out (the spare axes stay empty): the same layout, with room for the browser to
+    write every word in the reader's language (explainer.mnist_view.sweep_json)."""
     ws = curves["w"]["w"]
     metrics = [m for m in curves if m != "w"]
     ncols = max(1, min(ncols, len(metrics)))
     nrows = max(1, math.ceil(len(metrics) / ncols))
     fig = Figure(figsize=(4.6 * ncols, 3.3 * nrows + (0.6 if title else 0.2)), dpi=100)
+    colour = {label: c for label, c, _ in sweep_legend(curves)}
     handles: dict = {}
-    colors: dict = {}  # one colour per method in every panel; "X (guide)" dashed, "X (judge)" solid in X's colour
     for k, metric in enumerate(metrics):
         ax = fig.add_subplot(nrows, ncols, k + 1)
         for series, values in curves[metric].items():
-            base, role = (series.rsplit(" (", 1) + [""])[:2] if series.endswith(("(guide)", "(judge)")) else (series, "")
-            color = colors.setdefault(base, f"C{len(colors) % 10}")
-            (line,) = ax.plot(ws[: len(values)], values, marker="o", ms=5, lw=2, color=color,
+            base, role = _series_base(series)
+            (line,) = ax.plot(ws[: len(values)], values, marker="o", ms=5, lw=2, color=colour[base],
                               ls="--" if role.startswith("guide") else "-", label=base)
             if not role:
                 handles.setdefault(base, line)
             elif role.startswith("guide"):
-                handles.setdefault("dashed: the guide's own p(c|x)", ax.plot([], [], color="#555", ls="--")[0])
+                handles.setdefault(GUIDE_DASHED, ax.plot([], [], color="#555", ls="--")[0])
         if w is not None:
             ax.axvline(w, color="k", ls="--", lw=1.5)
         ax.set_xlim(-0.2, max(10.0, max(ws, default=0)) + 0.2)
         ax.set_xticks([t for t in (0, 1, 2, 3, 4, 6, 8, 10) if t <= max(10.0, max(ws, default=0))])
-        ax.set_xlabel("w (paper)", fontsize=SWEEP_FONT["label"])
-        ax.set_title(METRIC_TITLES.get(metric, metric), fontsize=SWEEP_FONT["title"])
+        ink = {} if labels else {"color": "none"}
+        ax.set_xlabel("w (paper)", fontsize=SWEEP_FONT["label"], **ink)
+        ax.set_title(METRIC_TITLES.get(metric, metric), fontsize=SWEEP_FONT["title"], **ink)
         ax.tick_params(labelsize=SWEEP_FONT["ticks"])
         ax.grid(alpha=0.3)
     if nrows * ncols > len(metrics):  # the spare axes hold the legend
         spare = fig.add_subplot(nrows, ncols, len(metrics) + 1)
         spare.axis("off")
-        spare.legend(handles.values(), handles.keys(), loc="center", fontsize=SWEEP_FONT["legend"], frameon=False)
-    elif handles:
+        if labels:
+            spare.legend(handles.values(), handles.keys(), loc="center", fontsize=SWEEP_FONT["legend"], frameon=False)
+    elif handles and labels:
         fig.axes[0].legend(fontsize=SWEEP_FONT["legend"] - 2)
     if title:
-        fig.suptitle(title, fontsize=SWEEP_FONT["suptitle"])
+        fig.suptitle(title, fontsize=SWEEP_FONT["suptitle"], **({} if labels else {"color": "none"}))
     fig.tight_layout()
     return fig
 

@@ -24,8 +24,8 @@ TEXT = {
         "mp4": "⬇ Animation (MP4)", "gif": "⬇ Animation (GIF)", "link": "Link to this view",
         "mnist_intro": "Guided samples of one digit from a small class-conditional U-Net (trained with p_uncond = 0.1). "
                        "The **judge** is an independent classifier trained on a separate split: it grades, it never "
-                       "guides. DDIM, 50 steps (as in docs/MNIST.md and the sweep). **Reduced sampler noise** runs the "
-                       "ancestral sampler with its noise multiplied by tau = 1/(1+w).",
+                       "guides. The paper's ancestral sampler, 16 steps (as the sweep below; CFG++ runs DDIM, 50 steps). "
+                       "**Reduced sampler noise** multiplies the ancestral sampler's noise by tau = 1/(1+w).",
         "train_intro": "Train the three networks of the lab (the joint conditional/unconditional ε-network with label "
                        "dropout p_uncond, a noise-aware classifier and a clean-data classifier) on a mixture, here, on "
                        "the server's CPU. Edit a mixture in the lab's *Edit or upload a mixture* panel first, or start "
@@ -37,6 +37,14 @@ TEXT = {
         "mnist_release": "Instant w: CFG and CG at seed 0. Here a new w is sampled when you release the slider "
                          "(a few seconds a grid: watch the digits form).",
         "mnist_sampling": "sampling {method}…",
+        "sweep_title": "MNIST sweep ({sampler}, {steps} steps, {n} digits per class per point; the judge's numbers); "
+                       "dashed line: current w",
+        "sampler_ddim": "DDIM", "sampler_ddpm": "ancestral sampler", "sweep_xlabel": "w (paper)",
+        "metric_judge_accuracy": "judge accuracy (↑ more class-like)", "metric_judge_confidence": "judge p(c|x)",
+        "metric_diversity": "diversity (↓ = less varied)", "metric_fd": "FD to held-out digits (↓ better)",
+        "metric_ink_error": "ink-mass error (↓ better)", "metric_guide_judge": "CG: guide (dashed) vs judge p(c|x)",
+        "guide_dashed": "dashed: the guide's p(c|x)",
+        "panel_steps": "{steps} steps", "panel_ddim": "DDIM, {steps} steps",
         "clf_noisy": "noise-aware p(c|z_λ)", "clf_clean": "clean-data p(c|x)",
         "mnist_mp4": "⬇ Denoising animation (MP4)", "mnist_gif": "⬇ Denoising animation (GIF)",
         "sum_head": "**w = {w}** (diffusers guidance_scale = {scale}) · mixture **{mixture}**, class **{cls}**",
@@ -80,8 +88,9 @@ TEXT = {
         "lam": "화살표를 그릴 노이즈 수준 λ (log-SNR)", "seed": "시드",
         "mp4": "⬇ 애니메이션 (MP4)", "gif": "⬇ 애니메이션 (GIF)", "link": "이 화면의 링크",
         "mnist_intro": "작은 클래스 조건부 U-Net(p_uncond = 0.1로 학습)이 만든 한 숫자의 가이드된 샘플입니다. **심판**은 다른 "
-                       "데이터로 학습한 독립적인 분류기로, 채점만 하고 가이드하지 않습니다. DDIM 50단계 (docs/MNIST.md와 "
-                       "sweep과 같음). **샘플러 노이즈 줄이기**는 조상 샘플러의 노이즈에 tau = 1/(1+w)를 곱합니다.",
+                       "데이터로 학습한 독립적인 분류기로, 채점만 하고 가이드하지 않습니다. 논문의 조상(ancestral) 샘플러, "
+                       "16단계 (아래 sweep과 같음; CFG++는 DDIM 50단계). **샘플러 노이즈 줄이기**는 조상 샘플러의 노이즈에 "
+                       "tau = 1/(1+w)를 곱합니다.",
         "train_intro": "실험실의 세 네트워크(레이블 드롭아웃 p_uncond로 조건부/무조건부를 함께 배우는 ε-네트워크, 노이즈 인식 "
                        "분류기, 깨끗한 데이터 분류기)를 이 서버의 CPU에서 혼합 분포로 학습합니다. 먼저 실험실의 *혼합 편집/업로드* "
                        "패널에서 혼합을 고치거나 프리셋에서 시작하세요. 끝나면 실험실이 **custom** 혼합으로 바뀝니다.",
@@ -92,6 +101,13 @@ TEXT = {
         "mnist_release": "즉시 바뀌는 w: 시드 0의 CFG와 CG. 여기서는 슬라이더에서 손을 뗄 때 새 w를 샘플링합니다 "
                          "(그리드 하나에 몇 초: 숫자가 만들어지는 과정이 보입니다).",
         "mnist_sampling": "{method} 샘플링 중…",
+        "sweep_title": "MNIST sweep ({sampler}, {steps}단계, 점마다 클래스당 숫자 {n}개; 심판의 수치); 점선: 현재 w",
+        "sampler_ddim": "DDIM", "sampler_ddpm": "조상 샘플러", "sweep_xlabel": "w (논문)",
+        "metric_judge_accuracy": "심판 정확도 (↑ 클래스다움)", "metric_judge_confidence": "심판 p(c|x)",
+        "metric_diversity": "다양성 (↓ = 덜 다양함)", "metric_fd": "보류한 숫자까지의 FD (↓ 좋음)",
+        "metric_ink_error": "잉크 양 오차 (↓ 좋음)", "metric_guide_judge": "CG: 가이드(점선) vs 심판 p(c|x)",
+        "guide_dashed": "점선: 가이드 자신의 p(c|x)",
+        "panel_steps": "{steps}단계", "panel_ddim": "DDIM, {steps}단계",
         "clf_noisy": "노이즈 인식 p(c|z_λ)", "clf_clean": "깨끗한 데이터 p(c|x)",
         "mnist_mp4": "⬇ 디노이징 애니메이션 (MP4)", "mnist_gif": "⬇ 디노이징 애니메이션 (GIF)",
         "sum_head": "**w = {w}** (diffusers guidance_scale = {scale}) · 혼합 **{mixture}**, 클래스 **{cls}**",

@@ -2,7 +2,8 @@
 anyone asks, so dragging w on the MNIST tab swaps pictures in the browser instead of sampling.
 
     x[digit, method, k]     16 digits (uint8, 0..255 = (x01 * 255).round()) of MnistService.grid(digit, method,
-                            W_GRID[k], seed=SEED): the same DDIM 50-step samples the tab would draw
+                            W_GRID[k], seed=SEED): the same samples the tab would draw (its sampler: SAMPLER at
+                            STEPS, recorded in the file)
     conf[digit, method, k]  (guide p(c|x), judge p(c|x), judge accuracy) of those digits
 
 Shipped as checkpoints/mnist/atlas.npz (~1.5 MB, made by scripts/build_mnist_atlas.py) and trusted only when its
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explainer.mnist import N_GRID, STEPS, MnistGrid, MnistService
+from explainer.mnist import N_GRID, SAMPLER, STEPS, MnistGrid, MnistService
 from explainer.views import W_GRID
 
 METHODS = ("cfg", "cg")  # the default view's two panels; CG with the noise-aware guide
@@ -63,9 +64,9 @@ class Atlas:
     """The [digit, method, w] grids of one checkpoint at SEED, filled in any order, thread-safe."""
 
     def __init__(self, checkpoint_sha: str, ws=W_GRID, methods=METHODS, seed: int = SEED, n: int = N_GRID,
-                 steps: int = STEPS):
+                 steps: int = STEPS, sampler: str = SAMPLER):
         self.checkpoint_sha, self.ws, self.methods = checkpoint_sha, tuple(float(w) for w in ws), tuple(methods)
-        self.seed, self.n, self.steps = seed, n, steps
+        self.seed, self.n, self.steps, self.sampler = seed, n, steps, sampler
         self.x = np.zeros((10, len(self.methods), len(self.ws), n, SIDE, SIDE), np.uint8)
         self.conf = np.full((10, len(self.methods), len(self.ws), 3), np.nan, np.float32)
         self.filled = np.zeros((10, len(self.methods), len(self.ws)), bool)
@@ -109,7 +110,7 @@ class Atlas:
         with atomic_path(Path(path)) as tmp, open(tmp, "wb") as f:
             np.savez_compressed(f, x=self.x, conf=self.conf, filled=self.filled, ws=np.array(self.ws),
                                 methods=np.array(self.methods), seed=self.seed, n=self.n, steps=self.steps,
-                                checkpoint_sha=self.checkpoint_sha)
+                                sampler=self.sampler, checkpoint_sha=self.checkpoint_sha)
         return Path(path)
 
     @classmethod
@@ -125,10 +126,10 @@ class Atlas:
                              "rebuild it with scripts/build_mnist_atlas.py")
         atlas = cls(checkpoint_sha)
         settings = (tuple(stored["ws"].tolist()), tuple(stored["methods"].tolist()), int(stored["seed"]),
-                    int(stored["n"]), int(stored["steps"]))
-        if settings != (atlas.ws, atlas.methods, atlas.seed, atlas.n, atlas.steps) or \
+                    int(stored["n"]), int(stored["steps"]), str(stored.get("sampler", "ddim")))  # older files: DDIM
+        if settings != (atlas.ws, atlas.methods, atlas.seed, atlas.n, atlas.steps, atlas.sampler) or \
                 stored["x"].shape != atlas.x.shape or stored["conf"].shape != atlas.conf.shape:
-            raise AtlasError(f"the MNIST atlas {path} has other settings (w grid, methods, seed, n or steps) than "
+            raise AtlasError(f"the MNIST atlas {path} has other settings (w grid, methods, seed, n, sampler or steps) than "
                              "the app; rebuild it with scripts/build_mnist_atlas.py")
         atlas.x[...], atlas.conf[...], atlas.filled[...] = stored["x"], stored["conf"], stored["filled"]
         return atlas

@@ -23,7 +23,8 @@ import numpy as np
 from cfg_core.mnist import variants
 from explainer import figures
 from explainer.cache import LruCache
-from explainer.i18n import LANGUAGES, method_short
+from explainer.i18n import LANGUAGES, method_short, t
+from explainer.mnist import SAMPLER, STEPS, tab_sampler
 from explainer.mnist_atlas import DigitGrid
 from explainer.views import W_GRID
 
@@ -81,13 +82,23 @@ def panel(label: int, method: str, seed: int, grids: dict[float, DigitGrid | Non
     def build() -> dict:
         ordered = [grids.get(w) for w in W_GRID]
         info = variants.info(method)
-        return {"method": method, "title": info.title, "colour": info.colour,
+        return {"method": method, "title": info.title, "colour": info.colour, **sampler_note(method),
                 **by_language("short", {lang: method_short(lang, info.short) for lang in LANGUAGES}),
                 "ready": list(ready), "cell": CELL, "sprite": grey16_png_base64(sprite(ordered)),
                 "conf": [None if g is None else [round(g.guide_confidence, 4), round(g.judge_confidence, 4),
                                                  round(g.judge_accuracy, 4)] for g in ordered]}
 
     return {**_PANELS.get_or_compute(key, build), **by_language("pending", pending), **(progress or {})}
+
+
+def sampler_note(method: str) -> dict[str, str]:
+    """{"sampler": "50 steps", "sampler_ko": ...} for a panel sampled otherwise than the tab's usual (the ancestral
+    sampler at STEPS: APG with more steps, CFG++ with DDIM), {} for the others."""
+    sampler, steps = tab_sampler(method)
+    if (sampler, steps) == (SAMPLER, STEPS):
+        return {}
+    return by_language("sampler", {lang: t(lang, "panel_steps" if sampler == SAMPLER else "panel_ddim").format(
+        steps=steps) for lang in LANGUAGES})
 
 
 def by_language(key: str, text: str | dict[str, str]) -> dict[str, str]:
@@ -108,18 +119,60 @@ def view_json(label: int, w: float, seed: int, panels: list[dict], note: str | d
                        "source": source})
 
 
-def sweep_json(sweep: dict, curves: dict, title: str) -> str:
-    """The sweep figure without a w line, as a PNG, and each data axes' box in it (fractions of width and height
-    from the top-left) with its x range, so the browser can draw the dashed current-w line."""
-    fig = figures.sweep_figure(curves, None, title)
-    image = figures.figure_rgb(fig)  # [H, W, 3]
-    boxes = []
+METRIC_KEYS = {"judge_accuracy": "metric_judge_accuracy", "judge_confidence": "metric_judge_confidence",
+               "diversity": "metric_diversity", "fd": "metric_fd", "ink_error": "metric_ink_error",
+               "CG: guide vs judge p(c|x)": "metric_guide_judge"}  # sweep_curves' metrics -> i18n keys
+
+
+def sweep_title(sweep: dict) -> dict[str, str]:
+    """The sweep figure's title in every language: how it was sampled (an older sweep without a sampler: DDIM)."""
+    cfg = sweep.get("config") if isinstance(sweep.get("config"), dict) else {}
+    sampler = cfg.get("sampler") if cfg.get("sampler") in ("ddim", "ddpm") else "ddim"
+    return {lang: t(lang, "sweep_title").format(sampler=t(lang, f"sampler_{sampler}"), steps=cfg.get("steps", "?"),
+                                                n=cfg.get("n_per_class", "?")) for lang in LANGUAGES}
+
+
+def _text_box(artist, renderer, fig) -> dict:
+    """Where a text artist sits, as fractions of the figure from the top-left."""
+    box = artist.get_window_extent(renderer)
+    w, h = fig.bbox.width, fig.bbox.height
+    return {"x0": box.x0 / w, "x1": box.x1 / w, "top": 1 - box.y1 / h, "bottom": 1 - box.y0 / h}
+
+
+def sweep_json(sweep: dict, curves: dict, title: dict[str, str]) -> str:
+    """The sweep figure without a w line and without words, as a PNG, and what the browser writes over it in the
+    reader's language: each data axes' box (fractions of width and height from the top-left) with its x range (for
+    the dashed current-w line), its title and x label where matplotlib would put them, the figure's title, and the
+    legend (label, colour, dashed) for the spare axes' box. Font sizes are fractions of the figure's width."""
+    fig = figures.sweep_figure(curves, None, title.get("en", ""), labels=False)
+    image = figures.figure_rgb(fig)  # [H, W, 3]; draws the figure, so the texts have their places
+    renderer, metrics = fig.canvas.get_renderer(), [m for m in curves if m != "w"]
+    boxes, legend_box = [], None
     for ax in fig.axes:
-        if not ax.lines:  # the legend's spare axes
-            continue
         pos = ax.get_position()  # figure fractions, origin bottom-left
-        boxes.append({"x0": pos.x0, "x1": pos.x1, "top": 1 - pos.y1, "bottom": 1 - pos.y0,
-                      "xlim": [float(v) for v in ax.get_xlim()]})
+        box = {"x0": pos.x0, "x1": pos.x1, "top": 1 - pos.y1, "bottom": 1 - pos.y0}
+        if not ax.lines:  # the spare axes: the legend goes here
+            legend_box = box
+            continue
+        key = METRIC_KEYS.get(metrics[len(boxes)])
+        name = {lang: t(lang, key) if key else metrics[len(boxes)] for lang in LANGUAGES}
+        boxes.append({**box, "xlim": [float(v) for v in ax.get_xlim()],
+                      **by_language("title", name), "title_box": _text_box(ax.title, renderer, fig),
+                      "xlabel_box": _text_box(ax.xaxis.label, renderer, fig)})
+    if legend_box is not None:  # the legend may use its row's room for titles and x labels too
+        row = [a for a in boxes if abs(a["top"] - legend_box["top"]) < 1e-6]
+        legend_box = {**legend_box, "top": min([a["title_box"]["top"] for a in row] + [legend_box["top"]]),
+                      "bottom": max([a["xlabel_box"]["bottom"] for a in row] + [legend_box["bottom"]])}
+    legend = [{**by_language("label", {lang: t(lang, "guide_dashed") if label == figures.GUIDE_DASHED
+                                       else method_short(lang, label) for lang in LANGUAGES}),
+               "colour": colour, "dashed": dashed} for label, colour, dashed in figures.sweep_legend(curves)]
+    suptitle = fig._suptitle  # noqa: SLF001 - matplotlib keeps the figure title here
+    width_px = fig.bbox.width
+    font = {k: figures.SWEEP_FONT[k] * fig.dpi / 72 / width_px for k in ("title", "label", "legend", "suptitle")}
     ws = sorted({r["w"] for r in sweep["results"]})
-    return json.dumps({"kind": "sweep", "png": png_base64(image, colours=64), "width": image.shape[1], "height": image.shape[0],
-                       "axes": boxes, "ws": ws})
+    return json.dumps({"kind": "sweep", "png": png_base64(image, colours=64), "width": image.shape[1],
+                       "height": image.shape[0], "axes": boxes, "ws": ws, "legend": legend, "legend_box": legend_box,
+                       **by_language("title", title), **by_language("xlabel", {lang: t(lang, "sweep_xlabel")
+                                                                               for lang in LANGUAGES}),
+                       "title_box": _text_box(suptitle, renderer, fig) if suptitle is not None else None,
+                       "font": font})

@@ -12,7 +12,7 @@
                          new Gradio session state, which a browser pays once, at page load)
     new_selection        a new seed, then a new digit and a new method (score scaling) at that seed, each from rest
                          (the previous view's small grids done): control change -> first picture in the first panel
-                         (x_hat at step 10 of 50 while it samples), -> first grid drawn, -> every main grid drawn
+                         (x_hat at step 4 of 16 while it samples), -> first grid drawn, -> every main grid drawn
                          (browser; a change while small grids are still sampled waits for the grid in
                          progress, at most one more)
     cfg_w3               /mnist API, CFG, w = 3, 16 digits at seeds never sampled: client seconds and server seconds
@@ -24,7 +24,7 @@ Usage: python scripts/bench_mnist_drag.py [--port 7872] [--users 40] [--cold] [-
              (measures the warm-up; ~5-15 min on 2 cores)
     --shots  also write docs/figures/mnist_tab_1280x720.png and mnist_tab_390x844.png (digit 8, w = 6), and
              mnist_tab_auto_ko_1280x720.png (in Korean, digit 8, CFG vs autoguidance at w = 3) and
-             mnist_tab_preview_1280x720.png (a new seed: CFG's x_hat at step 30 of 50 while it samples)
+             mnist_tab_preview_1280x720.png (a new seed: CFG's x_hat at step 8 of 16 while it samples)
 Measure with nothing else running on the machine.
 """
 from __future__ import annotations
@@ -134,14 +134,14 @@ def shots(browser, url: str) -> list[str]:
 
 
 def shot_preview(browser, url: str, seed: int = 4242) -> str:
-    """docs/figures/mnist_tab_preview_1280x720.png: a new seed, CFG's grid being sampled (x_hat at step 30 of 50)."""
+    """docs/figures/mnist_tab_preview_1280x720.png: a new seed, CFG's grid being sampled (x_hat at step 8 of 16)."""
     page = open_tab(browser, url, 1280, 720)
     seed_box = page.locator("#mnist-seed input")
     seed_box.fill(str(seed))
     seed_box.press("Enter")
     page.evaluate("document.querySelector('#mnist-w').scrollIntoView({block: 'start'})")
     page.wait_for_function(f"window.__cfgMnist.view.seed === {seed} && window.__cfgMnist.panels[0].prev && "
-                           "window.__cfgMnist.panels[0].meta.preview_step[0] >= 30", timeout=120_000)
+                           "window.__cfgMnist.panels[0].meta.preview_step[0] >= 8", timeout=120_000)
     name = "mnist_tab_preview_1280x720.png"
     page.screenshot(path=str(ROOT / "docs" / "figures" / name))
     page.wait_for_function(SETTLED, timeout=300_000)
@@ -322,7 +322,8 @@ def cfg_w3(url: str, repeats: int = 4) -> dict:
 
 
 def reference() -> dict:
-    """This machine's speed on the work itself, before the app starts: CFG, w = 3, 16 digits, 50 DDIM steps, in
+    """This machine's speed on a fixed workload, before the app starts: CFG, w = 3, 16 digits, 50 DDIM steps (the tab's
+    sampler before 2026-12-01; kept so ratios compare with older runs; the tab now runs 20 ancestral steps), in
     this process with torch's default threads (bench_mnist.time_method: median of 3 after one warm-up). The app's
     timings divided by this compare across machines (the shared 2-core machines of this project differ by up to
     ~2x between days)."""

@@ -1,6 +1,7 @@
 """Print the MNIST sweep JSON as the markdown tables used in docs/MNIST.md.
 
     python scripts/mnist_report.py docs/figures/mnist_sweep.json
+    python scripts/mnist_report.py NEW.json --compare OLD.json [--methods cfg,cg]   # per w: OLD -> NEW, two samplers
 """
 from __future__ import annotations
 
@@ -33,6 +34,30 @@ def pivot(results: list[dict], key: str, digits: int) -> list[str]:
     return lines
 
 
+COMPARE = (("judge_accuracy", "acc", 3), ("fd", "FD", 2), ("precision", "P", 2), ("recall", "R", 2),
+           ("diversity", "div", 2), ("ink_error", "ink", 3))
+
+
+def _how(data: dict) -> str:
+    cfg = data.get("config", {})
+    sampler = {"ddim": "DDIM", "ddpm": "ancestral"}.get(cfg.get("sampler"), "?")
+    return f"{sampler} {cfg.get('steps', '?')}"
+
+
+def compare(old: dict, new: dict, methods: list[str]) -> list[str]:
+    """One table: for each method and each w both sweeps share, every COMPARE metric as 'old -> new'."""
+    value = lambda data: {(r["method"], r["w"]): r for r in data["results"]}  # noqa: E731
+    a, b = value(old), value(new)
+    lines = [f"Each cell: {_how(old)} -> {_how(new)} steps.", "",
+             "| method | w | " + " | ".join(label for _, label, _ in COMPARE) + " |",
+             "|" + "---|" * (len(COMPARE) + 2)]
+    for m in methods:
+        for w in sorted({w for (mm, w) in a if mm == m} & {w for (mm, w) in b if mm == m}):
+            cells = " | ".join(f"{a[m, w][k]:.{d}f} -> {b[m, w][k]:.{d}f}" for k, _, d in COMPARE)
+            lines.append(f"| {m} | {w:g} | {cells} |")
+    return lines
+
+
 def main(path: str) -> int:
     data = json.loads(open(path).read())
     methods = list(dict.fromkeys(r["method"] for r in data["results"]))
@@ -53,4 +78,15 @@ def main(path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/figures/mnist_sweep.json"))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sweep", nargs="?", default="docs/figures/mnist_sweep.json")
+    parser.add_argument("--compare", metavar="OLD", help="print OLD -> this sweep per method and w instead")
+    parser.add_argument("--methods", default="cfg,cg", help="methods of the comparison (default cfg,cg)")
+    args = parser.parse_args()
+    if args.compare:
+        print("\n".join(compare(json.loads(open(args.compare).read()), json.loads(open(args.sweep).read()),
+                                args.methods.split(","))))
+        sys.exit(0)
+    sys.exit(main(args.sweep))

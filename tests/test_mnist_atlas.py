@@ -80,6 +80,14 @@ def test_save_load_checks_the_checkpoint_hash_and_settings(tmp_path):
     small.save(tmp_path / "small.npz")
     with pytest.raises(AtlasError, match="other settings"):
         Atlas.load(tmp_path / "small.npz", "abc")
+    ddim = Atlas("abc", steps=50, sampler="ddim")  # drawn by the tab's sampler before 2026-12-01
+    ddim.save(tmp_path / "ddim.npz")
+    with pytest.raises(AtlasError, match="sampler"):
+        Atlas.load(tmp_path / "ddim.npz", "abc")
+    with np.load(path) as data:  # a file from before the sampler was recorded: DDIM
+        np.savez(tmp_path / "old.npz", **{k: data[k] for k in data.files if k != "sampler"})
+    with pytest.raises(AtlasError, match="other settings"):
+        Atlas.load(tmp_path / "old.npz", "abc")
 
 
 def test_fill_computes_what_is_missing_and_stops_on_request():

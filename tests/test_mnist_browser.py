@@ -1,6 +1,7 @@
 """The MNIST tab in Debian's Chromium: dragging w swaps the grids in the browser with no request to the server; a w
 that is not ready is sampled on release only, the grids being sampled showing their x_hat as they form; the
-confidence table never wraps (1280 x 720 and a 390 px phone) and follows the language switch.
+confidence table never wraps (1280 x 720 and a 390 px phone) and follows the language switch, as do the sweep's
+words (written over its PNG).
 Skipped without /usr/bin/chromium unless CI=true."""
 from __future__ import annotations
 
@@ -91,8 +92,12 @@ def test_dragging_w_swaps_grids_with_no_server_request(browser, app_url):
     fits = _table_fits(page)
     assert fits["cells"] == 12 and fits["wrapped"] == [] and fits["right"] <= fits["width"]
     assert page.evaluate("window.__cfgMnistSweep && window.__cfgMnistSweep.draws") > 1  # the sweep's w line moved
-    page.get_by_label("한국어").check()  # the language switch reaches the table and its footnote
+    sweep_words = "document.querySelector('#mnist-sweep .mn-sweep').innerText"
+    assert "judge accuracy" in page.evaluate(sweep_words) and "autoguidance" in page.evaluate(sweep_words)
+    page.get_by_label("한국어").check()  # the language switch reaches the table, its footnote and the sweep's words
     page.wait_for_function("document.querySelector('#mnist-view .mn-foot').innerText.includes('심판')", timeout=30_000)
+    page.wait_for_function(f"{sweep_words}.includes('심판 정확도') && {sweep_words}.includes('오토가이던스')",
+                           timeout=30_000)
     assert "판정" in page.locator("#mnist-view .mn-table").inner_text()
     page.locator("label:visible", has_text="노이즈 인식").first.wait_for(timeout=30_000)  # CG's classifier, buttons
     assert page.get_by_role("button", name="⬇ 디노이징 애니메이션 (MP4)").count() == 1

@@ -30,3 +30,24 @@ def test_merge_refuses_other_settings_or_a_repeated_w():
 
 def test_estimate_uses_the_seconds_of_the_existing_rows():
     assert estimate_seconds(_sweep([0.0, 1.0]), [6.0, 8.0, 10.0]) == pytest.approx(3 * (10.0 + 6.0))
+
+
+def test_steps_for_gives_a_method_its_own_steps_and_must_match_to_merge(monkeypatch):
+    from cfg_core.mnist import sweep as sw
+    from cfg_core.mnist.cli import _steps_for
+
+    assert _steps_for("apg=50, cfg=20") == (("apg", 50), ("cfg", 20)) and _steps_for(None) == ()
+    for bad, match in (("apg", "METHOD=STEPS"), ("apg=1", "METHOD=STEPS"), ("apg=x", "METHOD=STEPS"),
+                       ("nope=50", "unknown guidance method")):
+        with pytest.raises(ValueError, match=match):
+            _steps_for(bad)
+    seen = []
+    monkeypatch.setattr(sw, "sample_mnist", lambda models, c, **kw: seen.append((kw["method"], kw["steps"])) or
+                        type("R", (), {"x": __import__("torch").zeros(1, 28, 28)})())
+    config = sw.SweepConfig(ws=(1.0,), n_per_class=1, steps=16, methods=("cfg", "apg"), steps_for=(("apg", 50),))
+    sw.sample_all_digits(None, "cfg", 1.0, config)
+    sw.sample_all_digits(None, "apg", 1.0, config)
+    assert set(seen) == {("cfg", 16), ("apg", 50)}
+    assert merge_sweeps(_sweep([0.0]), _sweep([6.0], steps_for=[]))  # a sweep from before steps_for had none
+    with pytest.raises(ValueError, match="steps_for"):
+        merge_sweeps(_sweep([0.0]), _sweep([6.0], steps_for=[["apg", 50]]))

@@ -5,6 +5,7 @@ import io
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from explainer import mnist_view
@@ -60,12 +61,62 @@ def test_view_json_names_the_grid_and_small_ws():
     assert all(w in W_GRID for w in v["small_ws"]) and v["note"] == "note"
 
 
+def _inside(box) -> bool:
+    return 0 <= box["x0"] < box["x1"] <= 1 and 0 <= box["top"] < box["bottom"] <= 1
+
+
 def test_sweep_json_places_each_axes_and_reaches_w_10():
     sweep = load_sweep()
-    v = json.loads(mnist_view.sweep_json(sweep, sweep_curves(sweep), "title"))
+    v = json.loads(mnist_view.sweep_json(sweep, sweep_curves(sweep), {"en": "title", "ko": "제목"}))
     img = _png(v["png"], "RGB")
     assert v["kind"] == "sweep" and img.shape[:2] == (v["height"], v["width"]) and v["width"] >= 1200
     assert len(v["axes"]) == len(sweep_curves(sweep)) - 1  # one per metric, not the legend
     for a in v["axes"]:
-        assert 0 <= a["x0"] < a["x1"] <= 1 and 0 <= a["top"] < a["bottom"] <= 1
-        assert a["xlim"][0] <= 0 and a["xlim"][1] >= 10
+        assert _inside(a) and a["xlim"][0] <= 0 and a["xlim"][1] >= 10
+
+
+def test_sweep_json_carries_every_word_in_both_languages_where_matplotlib_would_put_it():
+    sweep = load_sweep()
+    v = json.loads(mnist_view.sweep_json(sweep, sweep_curves(sweep), mnist_view.sweep_title(sweep)))
+    cfg = sweep["config"]
+    assert v["title"].startswith(f"MNIST sweep (ancestral sampler, {cfg['steps']} steps, {cfg['n_per_class']} digits")
+    assert v["title_ko"].startswith(f"MNIST sweep (조상 샘플러, {cfg['steps']}단계") and _inside(v["title_box"])
+    assert (v["xlabel"], v["xlabel_ko"]) == ("w (paper)", "w (논문)")
+    titles = [(a["title"], a["title_ko"]) for a in v["axes"]]
+    assert titles[0] == ("judge accuracy (↑ more class-like)", "심판 정확도 (↑ 클래스다움)") and len(set(titles)) == 5
+    for a in v["axes"]:  # the title above its axes, the x label below
+        assert _inside(a["title_box"]) and a["title_box"]["bottom"] <= a["top"] + 1e-3
+        assert _inside(a["xlabel_box"]) and a["xlabel_box"]["top"] >= a["bottom"]
+    labels = {e["label"]: e for e in v["legend"]}
+    assert len(v["legend"]) == len(cfg["methods"]) + 1 and _inside(v["legend_box"])
+    assert labels["autoguidance"]["label_ko"] == "오토가이던스" and labels["CFG"]["colour"].startswith("#")
+    assert labels["dashed: the guide's p(c|x)"]["dashed"] and not labels["CFG"]["dashed"]
+    assert all(0.005 < f < 0.05 for f in v["font"].values())  # fractions of the figure's width
+    older = {**sweep, "config": {k: x for k, x in cfg.items() if k != "sampler"}}  # before the sampler was recorded
+    assert mnist_view.sweep_title(older)["en"].startswith("MNIST sweep (DDIM, ")
+
+
+def test_the_sweep_png_has_no_words_but_the_labelled_figure_does():
+    from explainer import figures
+
+    curves = sweep_curves(load_sweep())
+    bare = figures.sweep_figure(curves, None, "title", labels=False)
+    texts = [t for ax in bare.axes if ax.lines for t in (ax.title, ax.xaxis.label)] + [bare._suptitle]
+    assert all(t.get_color() == "none" for t in texts) and all(ax.get_legend() is None for ax in bare.axes)
+    full = figures.sweep_figure(curves, None, "title")
+    assert full.axes[0].title.get_color() != "none" and any(ax.get_legend() is not None for ax in full.axes)
+
+
+def test_the_tab_samples_with_the_ancestral_sampler_except_where_a_method_needs_ddim():
+    from explainer.mnist import DDIM_STEPS, SAMPLER, STEPS, tab_sampler
+
+    assert (SAMPLER, STEPS) == ("ddpm", 16) and DDIM_STEPS == 50
+    for name in ("cfg", "cg", "cg_clean", "scaled", "reduced", "none", "auto", "cfg_interval", "rescale", "threshold"):
+        assert tab_sampler(name) == ("ddpm", 16), name
+    assert tab_sampler("apg") == ("ddpm", 50)  # its momentum is tuned for 50 steps
+    assert tab_sampler("cfgpp") == ("ddim", 50)  # CFG++ renoises with DDIM by construction
+    notes = {m: mnist_view.sampler_note(m) for m in ("cfg", "apg", "cfgpp")}
+    assert notes["cfg"] == {} and notes["apg"] == {"sampler": "50 steps", "sampler_ko": "50단계"}
+    assert notes["cfgpp"] == {"sampler": "DDIM, 50 steps", "sampler_ko": "DDIM, 50단계"}
+    with pytest.raises(ValueError, match="unknown guidance method"):
+        tab_sampler("nope")

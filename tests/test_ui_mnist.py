@@ -16,6 +16,7 @@ from PIL import Image
 
 import ui.mnist as um
 from explainer import mnist_view
+from explainer.grid_flight import preview_steps
 from explainer.mnist import STEPS
 from explainer.views import W_GRID
 
@@ -52,19 +53,55 @@ def test_new_seed_streams_the_first_grid_then_the_second():
         views.append(json.loads(next(gen)))
     gen.close()  # the small grids (w = 0, 1, 3, 6) would follow
     assert all(v["source"] == "stream" and v["w"] == 2.0 for v in views)
-    steps = list(range(um.PREVIEW_EVERY, STEPS, um.PREVIEW_EVERY))  # 10, 20, 30, 40 of 50
+    steps, at = preview_steps(STEPS), 0  # 4, 8, 12 of 16
     for i, method in enumerate(["cfg", "cg"]):  # CFG's previews, CFG ready, then CG's previews, CG ready
-        block = views[i * (len(steps) + 1):(i + 1) * (len(steps) + 1)]
-        for step, view in zip(steps, block):
-            p = view["panels"][i]
-            assert p["method"] == method and p["pending"] and not p["ready"][k] and p["preview_step"] == [step, STEPS]
+        shown = []
+        while "preview" in views[at]["panels"][i]:  # CFG's grid was started by mnist_view_now: its first preview
+            p = views[at]["panels"][i]  # may be gone by the time the stream watches it (then the newest comes)
+            assert p["method"] == method and p["pending"] and not p["ready"][k] and p["preview_step"][1] == STEPS
             assert Image.open(io.BytesIO(base64.b64decode(p["preview"]))).size == (mnist_view.CELL, mnist_view.CELL)
-            assert "preview" not in view["panels"][1 - i]
-        done = block[-1]["panels"][i]
+            assert "preview" not in views[at]["panels"][1 - i]
+            shown.append((p["preview_step"][0], p["preview"]))
+            at += 1
+        assert shown and [t for t, _ in shown] == sorted({t for t, _ in shown}) and {t for t, _ in shown} <= set(steps)
+        assert len({png for _, png in shown}) == len(shown)  # the guess changes as the noise goes
+        done = views[at]["panels"][i]
         assert done["ready"][k] and not done["pending"] and "preview" not in done
-    assert len(views) == 2 * (len(steps) + 1)
-    previews = [np.asarray(Image.open(io.BytesIO(base64.b64decode(v["panels"][0]["preview"])))) for v in views[:4]]
-    assert len({p.tobytes() for p in previews}) == 4  # the guess changes as the noise goes
+        at += 1
+    assert at == len(views)
+
+
+def test_a_new_selection_starts_its_first_grid_before_the_stream_asks():
+    request = SimpleNamespace(session_hash="prefetch-test")
+    view = json.loads(um.mnist_view_now(6, "cfg|cg", 1.0, 5151, "noisy", request))
+    assert view["stream"] and all(p["pending"] for p in view["panels"])
+    flight = um._PREFETCHED["prefetch-test"]()  # in flight: a CFG grid takes about a second
+    assert flight is not None and um.MNIST.prefetch(6, "cfg", 1.0, 5151) is flight  # asked again: no second job
+    shown = [t for t, _ in flight.watch(timeout=120)]
+    assert flight.done and set(shown) <= set(preview_steps(STEPS))
+    assert um.MNIST.cached(6, "cfg", 1.0, 5151) is not None and um.MNIST.prefetch(6, "cfg", 1.0, 5151) is None
+    assert um.MNIST.cached(6, "cg", 1.0, 5151) is None  # only the first panel's grid starts early
+
+
+def test_a_newer_selection_cancels_the_older_prefetch_that_has_not_started(monkeypatch):
+    from concurrent.futures import Future
+
+    from explainer.grid_flight import GridFlight
+
+    made = []
+
+    def prefetch(label, name, w, seed):
+        made.append(GridFlight(STEPS))
+        made[-1].future = Future()  # never started
+        return made[-1]
+
+    monkeypatch.setattr(um.MNIST, "prefetch", prefetch)
+    request = SimpleNamespace(session_hash="cancel-test")
+    um._prefetch(request, 1, "cfg", 2.0, 6001)
+    um._prefetch(request, 1, "cfg", 2.0, 6002)
+    assert made[0].future.cancelled() and not made[1].future.cancelled()
+    um._prefetch(SimpleNamespace(session_hash="another-browser"), 1, "cfg", 2.0, 6003)
+    assert not made[1].future.cancelled()  # one browser never cancels another's
 
 
 def test_a_newer_request_stops_the_small_grids():

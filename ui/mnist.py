@@ -6,17 +6,16 @@ CG at every w come from the atlas (explainer.mnist_atlas), so nothing is sampled
     mnist_view_now   a new selection, queue-free and instant: what is ready (all of it, on the atlas)
     mnist_update     the queued stream the browser asks for (the hidden #mnist-resample button) when a view lacks
                      grids or w is released on a grid that is not ready: each main grid as it is sampled (the
-                     first method first; every PREVIEW_EVERY steps its x_hat so far), then the small grids at
+                     first method first; its x_hat at a few steps while it forms, explainer.grid_flight), then the small grids at
                      w = 0, 1, 3, 6; a newer request from the same browser stops the small grids early.
 """
 from __future__ import annotations
 
 import base64
 import io
-import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+import weakref
 
 import gradio as gr
 
@@ -24,7 +23,7 @@ from cfg_core import methods as registry
 from cfg_core.mnist import variants
 from explainer import figures, mnist_view
 from explainer.i18n import LANGUAGES, t
-from explainer.mnist import STEPS, MnistService, load_sweep, sweep_curves
+from explainer.mnist import MnistService, load_sweep, sweep_curves
 from explainer.mnist_atlas import AtlasStore
 from explainer.selection import SINGLE, SelectionError, check_integer, check_number, choice_label
 from explainer.views import W_GRID, snap_w
@@ -40,9 +39,9 @@ MNIST_NAMES = sorted({m for choice in MNIST_METHODS for m in choice.split("|")})
 MNIST_DEFAULTS = (3, "cfg|cg", 2.0, 0, "noisy")  # digit, method, w, seed, CG's classifier
 MNIST = MnistService(CHECKPOINT_DIR / "mnist" if CHECKPOINT_DIR is not None else None)
 ATLAS = AtlasStore(MNIST)
-PREVIEW_EVERY = 10  # a main grid being sampled shows its x_hat every 10 of its 50 steps (~0.4 s apart)
-_SAMPLING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mnist-grid")  # the stream's grids (2 at once)
 _LATEST: dict[str, float] = {}  # browser session -> when it last asked for a new view (mnist_mark)
+_PREFETCHED: dict[str, weakref.ref] = {}  # browser session -> the GridFlight its last new selection started (weak:
+# a landed flight and its previews are freed)
 _LATEST_LOCK = threading.Lock()
 
 
@@ -85,18 +84,32 @@ def _mnist_grid(label, name, w, seed, on_step=None):
 
 
 def _sample_with_previews(label, name, w, seed):
-    """Sample a grid on a worker thread and yield (t, x_hat01) every PREVIEW_EVERY steps while it runs, so the
-    student watches the digits form instead of a "sampling…" box; the grid itself lands in MNIST's cache."""
-    previews = queue.SimpleQueue()
+    """Yield (t, steps, x_hat01) at the grid's preview steps while it is sampled on MNIST's workers (started here,
+    or already by mnist_view_now), so the student watches the digits form instead of a "sampling…" box; then the
+    grid is in MNIST's cache (sampled here if the flight failed or was cancelled: its error reaches the user)."""
+    try:
+        flight = MNIST.prefetch(label, name, w, seed)
+    except ValueError as err:
+        raise gr.Error(str(err).splitlines()[0]) from None
+    if flight is not None:
+        for t, x01 in flight.watch(timeout=120):
+            yield t, flight.steps, x01.numpy()
+    _mnist_grid(label, name, w, seed)
 
-    def on_step(t, x01):
-        if t % PREVIEW_EVERY == 0 and t < STEPS:
-            previews.put((t, x01.numpy()))
 
-    job = _SAMPLING.submit(_mnist_grid, label, name, w, seed, on_step)
-    job.add_done_callback(lambda _: previews.put(None))  # queued after the last preview: the grid is done
-    yield from iter(previews.get, None)
-    job.result()  # its error (gr.Error), if any
+def _prefetch(request, label, name, w, seed) -> None:
+    """Start sampling a new selection's first missing grid now, before the browser's stream asks for it (a few
+    hundred ms sooner); a session's newer selection cancels its older prefetch if that has not started yet."""
+    flight = MNIST.prefetch(label, name, w, seed)
+    key = getattr(request, "session_hash", None)
+    if key is None or flight is None:
+        return
+    with _LATEST_LOCK:
+        old = _PREFETCHED.get(key)
+        _PREFETCHED[key] = weakref.ref(flight)
+    old = old() if old is not None else None
+    if old is not None and old is not flight:
+        old.future.cancel()  # only when it has not started: a running grid finishes (and is cached)
 
 
 def mnist_grids(label, method, w, seed, classifier="noisy", snap=True):
@@ -154,7 +167,10 @@ def mnist_view_now(label, method, w, seed, classifier, request: gr.Request = Non
     mnist_mark(request)
     label, names, w, seed = _mnist_request(label, method, w, seed, classifier)
     todo = _todo(label, names, w, seed)
-    return mnist_view_json(label, names, w, seed, {m for m, x in todo if x == w}, stream=bool(todo))
+    mains = [m for m, x in todo if x == w]
+    if mains:
+        _prefetch(request, label, mains[0], w, seed)
+    return mnist_view_json(label, names, w, seed, set(mains), stream=bool(todo))
 
 
 def mnist_update(label, method, w, seed, classifier, request: gr.Request = None):
@@ -171,9 +187,9 @@ def mnist_update(label, method, w, seed, classifier, request: gr.Request = None)
                 yield gr.skip()
             return  # the browser has moved on: the small grids can wait for a later request
         if x == w:  # a main grid: show its x_hat as it forms
-            for step, x01 in _sample_with_previews(label, m, x, seed):
+            for step, steps, x01 in _sample_with_previews(label, m, x, seed):
                 yield mnist_view_json(label, names, w, seed, pending, source="stream",
-                                      progress={m: mnist_view.preview(x01, step, STEPS)})
+                                      progress={m: mnist_view.preview(x01, step, steps)})
             pending.discard(m)
         else:
             _mnist_grid(label, m, x, seed)
@@ -200,14 +216,9 @@ def sweep_view() -> str:
     """The sweep curves for the browser (explainer.mnist_view.sweep_json), made once; '' without a sweep."""
     if not _SWEEP:
         sweep = load_sweep()
-        _SWEEP.append("" if sweep is None else mnist_view.sweep_json(sweep, sweep_curves(sweep), _sweep_title(sweep)))
+        _SWEEP.append("" if sweep is None else
+                      mnist_view.sweep_json(sweep, sweep_curves(sweep), mnist_view.sweep_title(sweep)))
     return _SWEEP[0]
-
-
-def _sweep_title(sweep: dict) -> str:
-    cfg = sweep.get("config") if isinstance(sweep.get("config"), dict) else {}
-    how = f"DDIM {cfg.get('steps', '?')} steps, {cfg.get('n_per_class', '?')} digits per class per point"
-    return f"MNIST sweep ({how}; the judge's numbers); dashed line: current w"
 
 
 def mnist_animation(fmt, label, method, w, seed, classifier):

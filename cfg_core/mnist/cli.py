@@ -132,6 +132,23 @@ def _sweep_ws(ws) -> tuple[float, ...]:
     return tuple(check_w(float(w)) for w in ws)
 
 
+def _steps_for(text: str | None) -> tuple[tuple[str, int], ...]:
+    """--steps-for apg=50,cfg=20 -> (("apg", 50), ("cfg", 20)): methods sampled with other steps than --steps."""
+    from cfg_core.mnist.variants import info
+    from cfg_core.samplers import MAX_STEPS
+
+    out = []
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        name, _, steps = item.partition("=")
+        info(name.strip())  # an unknown method fails here, with the list of names
+        if not steps.strip().isdigit() or not 2 <= int(steps) <= MAX_STEPS:
+            raise ValueError(f"--steps-for takes METHOD=STEPS with STEPS in [2, {MAX_STEPS}], got {item!r}")
+        out.append((name.strip(), int(steps)))
+    return tuple(out)
+
+
 def sweep(args) -> int:
     """python -m cfg_core sweep --dataset mnist --w 0,0.1,... --out DIR: JSON + PNG figures."""
     from cfg_core.mnist.models import load_mnist_models
@@ -145,7 +162,7 @@ def sweep(args) -> int:
     if not 2 <= n <= 1000:
         raise ValueError(f"--n (samples per digit per w) must be in [2, 1000] for the MNIST sweep, got {n}")
     config = SweepConfig(ws=_sweep_ws(args.w), n_per_class=n, steps=50 if args.steps is None else args.steps,
-                         sampler=args.sampler, seed=args.seed)
+                         sampler=args.sampler, seed=args.seed, steps_for=_steps_for(getattr(args, "steps_for", None)))
     models = load_mnist_models(args.checkpoint, _device(args.device))
     held_out = split(load_digits(getattr(args, "mnist_dir", None)))["held_out"]
     result = run_sweep(models, to_unit(held_out.x[:, 0]), held_out.c.numpy(), config)

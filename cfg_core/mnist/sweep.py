@@ -35,6 +35,7 @@ class SweepConfig:
     n_per_class: int = 20  # samples of each digit per (method, w)
     steps: int = 50  # sampler steps T
     sampler: str = "ddim"  # sampler of every method but "reduced" (always ancestral)
+    steps_for: tuple[tuple[str, int], ...] = ()  # (method, T) for methods sampled with other steps than `steps`
     seed: int = 0  # seed of digit c is seed + c, the same for every method and w
     methods: tuple[str, ...] = MNIST_SWEEP_METHODS  # which methods (and variants) to run
 
@@ -51,7 +52,8 @@ def guide_confidence(models: MnistModels, method: str, x01: torch.Tensor, labels
 
 def sample_all_digits(models: MnistModels, method: str, w: float, config: SweepConfig) -> torch.Tensor:
     """n_per_class samples of each digit 0..9, class-major.  # [10 n, 28, 28]"""
-    xs = [sample_mnist(models, c, n=config.n_per_class, seed=config.seed + c, steps=config.steps,
+    steps = dict(config.steps_for).get(method, config.steps)
+    xs = [sample_mnist(models, c, n=config.n_per_class, seed=config.seed + c, steps=steps,
                        keep_trajectory=False, method=method, w=w, sampler=config.sampler).x for c in range(10)]
     return torch.cat(xs)
 
@@ -110,9 +112,10 @@ def save_sweep(sweep: dict, out_dir: str | Path) -> list[Path]:
 def merge_sweeps(old: dict, new: dict) -> dict:
     """`old` with the rows of `new` added: both must share methods, n_per_class, steps, sampler and seed (so the
     new rows are exactly what a full rerun would give) and no w; config["ws"] becomes the sorted union."""
-    same = ("methods", "n_per_class", "steps", "sampler", "seed")
-    norm = lambda v: list(v) if isinstance(v, (list, tuple)) else v  # noqa: E731 - JSON lists vs tuples
-    diff = [k for k in same if norm(old["config"].get(k)) != norm(new["config"].get(k))]
+    same = ("methods", "n_per_class", "steps", "sampler", "seed", "steps_for")
+    def norm(config: dict, key: str):  # JSON lists vs tuples; a sweep from before steps_for had none
+        return json.loads(json.dumps(config.get(key, [] if key == "steps_for" else None)))
+    diff = [k for k in same if norm(old["config"], k) != norm(new["config"], k)]
     if diff:
         raise ValueError(f"cannot merge sweeps that differ in {', '.join(diff)}")
     overlap = sorted(set(old["config"]["ws"]) & set(new["config"]["ws"]))
@@ -127,6 +130,7 @@ def extend_sweep(old: dict, models: MnistModels, real01: torch.Tensor, real_labe
     """The sweep `old` (its JSON) with every method also run at the new weights `ws` (same n, steps, seeds)."""
     cfg = old["config"]
     config = SweepConfig(ws=tuple(float(w) for w in ws), n_per_class=cfg["n_per_class"], steps=cfg["steps"],
-                         sampler=cfg["sampler"], seed=cfg["seed"], methods=tuple(cfg["methods"]))
+                         sampler=cfg["sampler"], seed=cfg["seed"], methods=tuple(cfg["methods"]),
+                         steps_for=tuple((m, int(t)) for m, t in cfg.get("steps_for", ())))
     new = run_sweep(models, real01, real_labels, config, progress)
     return merge_sweeps(old, {k: v for k, v in new.items() if k != "grids"})

@@ -102,7 +102,8 @@
     const W = big.width, H = big.height;
     div.querySelector(".mn-title").innerHTML =
       `<span class="mn-dot" style="background:${p.meta.colour}"></span><b>${inLang(p.meta, "short")}</b> · w = ${fmt(gw)}` +
-      ` <span class="mn-scale">(guidance_scale ${fmt(1 + gw)})</span>`;
+      ` <span class="mn-scale">(guidance_scale ${fmt(1 + gw)})</span>` +
+      (p.meta.sampler ? ` <span class="mn-scale">· ${inLang(p.meta, "sampler")}</span>` : "");  // not the tab's usual
     div.title = p.meta.title;
     if (p.meta.ready[k]) cell(ctx, p, k, W, H);
     else if (p.meta.pending && p.prev) preview(ctx, p, W, H);
@@ -186,11 +187,33 @@
   }
 
   // ---- the sweep ----
-  function loadSweep(v) {
+  function loadSweep(v) {  // the PNG has lines and numbers only; every word is written here, in the reader's language
+    const at = (b) => `left:${100 * b.x0}%;width:${100 * (b.x1 - b.x0)}%;top:${100 * b.top}%;height:${100 * (b.bottom - b.top)}%`;
+    const size = (k) => (v.font && v.font[k] ? `font-size:${100 * v.font[k]}cqw;` : "");
+    const texts = [];
+    if (v.title_box) texts.push(`<div class="mn-stext mn-stitle" data-key="title" style="${at(v.title_box)};${size("suptitle")}"></div>`);
+    v.axes.forEach((a, i) => {
+      if (a.title_box) texts.push(`<div class="mn-stext" data-axes="${i}" style="${at(a.title_box)};${size("title")}"></div>`);
+      if (a.xlabel_box) texts.push(`<div class="mn-stext" data-key="xlabel" style="${at(a.xlabel_box)};${size("label")}"></div>`);
+    });
+    const legend = v.legend_box && v.legend ? `<div class="mn-slegend" style="${at(v.legend_box)};${size("legend")}">` +
+      v.legend.map((e, i) => `<div><span class="mn-swatch" style="border-top:3px ${e.dashed ? "dashed" : "solid"} ` +
+        `${e.colour}"></span><span data-legend="${i}"></span></div>`).join("") + "</div>" : "";
     box().innerHTML = `<div class="mn-sweep"><img alt="MNIST sweep curves" src="data:image/png;base64,${v.png}">` +
-      v.axes.map(() => '<div class="mn-wline"></div>').join("") + "</div>";
+      texts.join("") + legend + v.axes.map(() => '<div class="mn-wline"></div>').join("") + "</div>";
     S.view = v;
+    writeSweepWords();
     drawSweep();
+  }
+
+  function writeSweepWords() {  // the sweep's words in the current language (again after the language switch)
+    const v = S.view, el = box();
+    S.langShown = lang();
+    el.querySelectorAll(".mn-stext[data-key]").forEach((d) => { d.textContent = inLang(v, d.dataset.key); });
+    el.querySelectorAll(".mn-stext[data-axes]").forEach((d) => { d.textContent = inLang(v.axes[+d.dataset.axes], "title"); });
+    el.querySelectorAll("[data-legend]").forEach((d) => { d.textContent = inLang(v.legend[+d.dataset.legend], "label"); });
+    const img = el.querySelector(".mn-sweep img");
+    if (img) img.alt = inLang(v, "title");
   }
 
   function drawSweep() {
@@ -231,6 +254,7 @@
   document.addEventListener("change", onRelease, true);
   setInterval(() => {  // a w set by other means (a lesson, the language switch) is picked up within 0.3 s
     if (!S.view) return;
+    if (sweepMode && S.langShown !== lang()) writeSweepWords();  // the language switch: the sweep's words
     if (!sweepMode && S.langShown !== lang()) {  // the language switch: the footnote and the table's words
       S.langShown = lang();
       const foot = box().querySelector(".mn-foot");
