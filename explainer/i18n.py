@@ -35,7 +35,7 @@ TEXT = {
         "mnist_precomputing": "Precomputing every w for seed {seed} in the background ({done}/{total} grids); until then "
                               "a w that is not ready is sampled when you release the slider.",
         "mnist_release": "Instant w: CFG and CG at seed 0. Here a new w is sampled when you release the slider "
-                         "(a few seconds a grid: watch the digits form).",
+                         "(about a second a grid: watch the digits form).",
         "mnist_sampling": "sampling {method}…",
         "sweep_title": "MNIST sweep ({sampler}, {steps} steps, {n} digits per class per point; the judge's numbers); "
                        "dashed line: current w",
@@ -99,7 +99,7 @@ TEXT = {
         "mnist_precomputing": "시드 {seed}의 모든 w를 백그라운드에서 미리 계산하는 중입니다({done}/{total} 그리드). 그때까지 "
                               "준비되지 않은 w는 슬라이더에서 손을 뗄 때 샘플링합니다.",
         "mnist_release": "즉시 바뀌는 w: 시드 0의 CFG와 CG. 여기서는 슬라이더에서 손을 뗄 때 새 w를 샘플링합니다 "
-                         "(그리드 하나에 몇 초: 숫자가 만들어지는 과정이 보입니다).",
+                         "(그리드 하나에 1초 남짓: 숫자가 만들어지는 과정이 보입니다).",
         "mnist_sampling": "{method} 샘플링 중…",
         "sweep_title": "MNIST sweep ({sampler}, {steps}단계, 점마다 클래스당 숫자 {n}개; 심판의 수치); 점선: 현재 w",
         "sampler_ddim": "DDIM", "sampler_ddpm": "조상 샘플러", "sweep_xlabel": "w (논문)",
