@@ -19,6 +19,7 @@ from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from explainer.geometry import FIELD_GRID, field_points
+from explainer.i18n import t
 from explainer.views import W_GRID, LabView, PanelView, snap_w
 
 CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
@@ -153,17 +154,17 @@ def save_animation(frames: list[np.ndarray], path: str | Path, fps: int = 6) -> 
     return path
 
 
-METRIC_TITLES = {"judge_accuracy": "judge accuracy (↑ more class-like)", "judge_confidence": "judge p(c|x)",
-                 "diversity": "diversity (↓ = less varied)", "fd": "FD to held-out digits (↓ better)",
-                 "ink_error": "ink-mass error (↓ better)",
-                 "CG: guide vs judge p(c|x)": "CG: guide (dashed) vs judge p(c|x)"}
+METRIC_KEYS = {"judge_accuracy": "metric_judge_accuracy", "judge_confidence": "metric_judge_confidence",
+               "diversity": "metric_diversity", "fd": "metric_fd", "ink_error": "metric_ink_error",
+               "CG: guide vs judge p(c|x)": "metric_guide_judge"}  # sweep_curves' metrics -> explainer.i18n keys
+METRIC_TITLES = {metric: t("en", key) for metric, key in METRIC_KEYS.items()}  # the English figure's panel titles
 
 
 SWEEP_FONT = {"title": 15, "label": 13, "ticks": 12, "legend": 13, "suptitle": 15}  # pt at dpi 100: readable
 # on a 1280 x 720 projector where the figure is drawn ~1200 px wide
 
 
-GUIDE_DASHED = "dashed: the guide's own p(c|x)"  # the legend's entry for the CG guide's dashed lines
+GUIDE_DASHED = t("en", "guide_dashed")  # the legend's entry for the CG guide's dashed lines
 
 
 def _series_base(series: str) -> tuple[str, str]:
@@ -223,7 +224,7 @@ def sweep_figure(curves: dict[str, dict[str, list[float]]], w: float | None, tit
         ax.set_xlim(-0.2, max(10.0, max(ws, default=0)) + 0.2)
         ax.set_xticks([t for t in (0, 1, 2, 3, 4, 6, 8, 10) if t <= max(10.0, max(ws, default=0))])
         ink = {} if labels else {"color": "none"}
-        ax.set_xlabel("w (paper)", fontsize=SWEEP_FONT["label"], **ink)
+        ax.set_xlabel(t("en", "sweep_xlabel"), fontsize=SWEEP_FONT["label"], **ink)
         ax.set_title(METRIC_TITLES.get(metric, metric), fontsize=SWEEP_FONT["title"], **ink)
         ax.tick_params(labelsize=SWEEP_FONT["ticks"])
         ax.grid(alpha=0.3)

@@ -108,8 +108,8 @@ class MnistService:
     def grid(self, label, method, w, seed, classifier: str = "noisy", n: int = N_GRID, on_step=None) -> MnistGrid:
         """The grid with its trajectory (for animations), sampled once per request (tab_sampler) and cached;
         on_step(t, x_hat01) sees each step of a grid sampled now (sample_mnist's; not called for a cached grid)."""
-        label, method, w, seed = check_grid_request(label, methods.with_classifier(method, classifier), w, seed)
-        key = (label, method, w, seed, n)
+        key = self._key(label, method, w, seed, classifier, n)
+        label, method, w, seed, _ = key
 
         def compute() -> MnistGrid:
             with self._flights_lock:
@@ -127,8 +127,8 @@ class MnistService:
         """Start sampling the grid of a request on the service's workers, unless it is cached (None) or already in
         flight (that flight); watch the returned flight for its previews, then grid() has it (or samples it again,
         when the flight failed or was cancelled: flight.future.cancel() before it starts)."""
-        label, method, w, seed = check_grid_request(label, methods.with_classifier(method, classifier), w, seed)
-        key = (label, method, w, seed, N_GRID)
+        key = self._key(label, method, w, seed, classifier)
+        label, method, w, seed, _ = key
         with self._flights_lock:
             if self.cache.peek(key) is not None:
                 return None
@@ -147,8 +147,12 @@ class MnistService:
 
     def cached(self, label, method, w, seed, classifier: str = "noisy") -> MnistGrid | None:
         """The grid if it is in the cache (never samples, never waits)."""
-        label, method, w, seed = check_grid_request(label, methods.with_classifier(method, classifier), w, seed)
-        return self.cache.peek((label, method, w, seed, N_GRID))
+        return self.cache.peek(self._key(label, method, w, seed, classifier))
+
+    @staticmethod
+    def _key(label, method, w, seed, classifier: str, n: int = N_GRID) -> tuple:
+        """A request, checked, as its cache key (label, method with the classifier, w, seed, n)."""
+        return (*check_grid_request(label, methods.with_classifier(method, classifier), w, seed), n)
 
     def sample(self, label, method, w, seed, keep_trajectory: bool = False) -> MnistGrid:
         """A grid sampled now, outside the cache (the atlas's warm-up: 280 trajectories would flood it)."""

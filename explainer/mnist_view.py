@@ -119,11 +119,6 @@ def view_json(label: int, w: float, seed: int, panels: list[dict], note: str | d
                        "source": source})
 
 
-METRIC_KEYS = {"judge_accuracy": "metric_judge_accuracy", "judge_confidence": "metric_judge_confidence",
-               "diversity": "metric_diversity", "fd": "metric_fd", "ink_error": "metric_ink_error",
-               "CG: guide vs judge p(c|x)": "metric_guide_judge"}  # sweep_curves' metrics -> i18n keys
-
-
 def sweep_title(sweep: dict) -> dict[str, str]:
     """The sweep figure's title in every language: how it was sampled (an older sweep without a sampler: DDIM)."""
     cfg = sweep.get("config") if isinstance(sweep.get("config"), dict) else {}
@@ -154,7 +149,7 @@ def sweep_json(sweep: dict, curves: dict, title: dict[str, str]) -> str:
         if not ax.lines:  # the spare axes: the legend goes here
             legend_box = box
             continue
-        key = METRIC_KEYS.get(metrics[len(boxes)])
+        key = figures.METRIC_KEYS.get(metrics[len(boxes)])
         name = {lang: t(lang, key) if key else metrics[len(boxes)] for lang in LANGUAGES}
         boxes.append({**box, "xlim": [float(v) for v in ax.get_xlim()],
                       **by_language("title", name), "title_box": _text_box(ax.title, renderer, fig),
