@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--classifier-steps", type=int, default=None, help="steps per classifier (2D)")
     tr.add_argument("--p-uncond", type=_finite_float, default=None, help="probability of the null label")
     tr.add_argument("--batch-size", type=int, default=None)
+    tr.add_argument("--p-aug", type=_finite_float, default=None,
+                    help="MNIST: probability a digit is augmented for the eps-network (non-leaking, Karras et al. 2022)")
+    tr.add_argument("--scale-shift", action=argparse.BooleanOptionalAction, default=None,
+                    help="MNIST: condition the eps-network by adaptive group norm (Dhariwal & Nichol 2021)")
     tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out (MNIST)")
     tr.add_argument("--rescale", action="store_true", help="CSV dataset: map the points into [-3, 3]^2 first")
     sa = sub.add_parser("sample", help="draw guided samples into an .npz (x, trajectory)")
@@ -158,6 +162,9 @@ def _check_own_data(args) -> None:
     elif command in ("sample", "sweep") and is_points_path(args.dataset):
         raise ValueError(f"{args.dataset} is a CSV of points, not a mixture: fit one first with "
                          f"python -m cfg_core fit --points {args.dataset} --out MIXTURE.json")
+    elif command == "train" and args.dataset != "mnist" and (getattr(args, "p_aug", None) is not None
+                                                            or getattr(args, "scale_shift", None) is not None):
+        raise ValueError("--p-aug and --scale-shift shape the digits' eps-network: they apply to --dataset mnist")
     elif getattr(args, "rescale", False) and not is_points_path(args.dataset):
         raise ValueError("--rescale applies to a CSV of points (--dataset FILE.csv)")
 

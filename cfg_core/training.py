@@ -13,14 +13,19 @@ import torch.nn.functional as F
 from cfg_core.schedule import Schedule, q_sample
 
 
-def eps_loss(eps_model, x: torch.Tensor, c: torch.Tensor, p_uncond: float, schedule: Schedule, gen) -> torch.Tensor:
-    """One Algorithm 1 minibatch loss: || eps_theta(z_lam, c or null) - eps ||^2 (any data shape; MNIST too)."""
+def eps_loss(eps_model, x: torch.Tensor, c: torch.Tensor, p_uncond: float, schedule: Schedule, gen,
+             aug: torch.Tensor | None = None) -> torch.Tensor:
+    """One Algorithm 1 minibatch loss: || eps_theta(z_lam, c or null) - eps ||^2 (any data shape; MNIST too).
+
+    aug: the augmentation parameters of x, passed on to the network (MNIST's non-leaking augmentation).
+    """
     drop = torch.rand(c.shape, generator=gen) < p_uncond
     c = torch.where(drop, torch.full_like(c, eps_model.num_classes), c)  # null token with prob p_uncond
     lam = schedule.sample_lam(x.shape[0], gen)  # [B]
     eps = torch.randn(x.shape, generator=gen, dtype=x.dtype)
     z = q_sample(x, lam, eps)  # like x
-    return F.mse_loss(eps_model(z.float(), lam.float(), c), eps.float())
+    extra = {} if aug is None else {"aug": aug}
+    return F.mse_loss(eps_model(z.float(), lam.float(), c, **extra), eps.float())
 
 
 def classifier_loss(classifier, x: torch.Tensor, c: torch.Tensor, noisy: bool, schedule: Schedule, gen) -> torch.Tensor:

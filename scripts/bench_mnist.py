@@ -39,14 +39,20 @@ def time_method(models, method: str, repeats: int, n: int = 16, steps: int = 50)
     return statistics.median(times)
 
 
-def cfg_accuracy(models, w: float, n_per_digit: int, steps: int = 50, sampler: str = "ddim", seed: int = 100
-                 ) -> tuple[float, list[float]]:
-    """Judge accuracy of CFG samples over all ten digits (digit c drawn with seed + c), and per digit. At w = 0 CFG
-    is the conditional model (tested), sampled as "none": one network pass per step instead of two."""
+def cfg_samples(models, w: float, n_per_digit: int, steps: int = 50, sampler: str = "ddim", seed: int = 100
+                ) -> tuple[torch.Tensor, np.ndarray]:
+    """CFG samples of all ten digits (digit c drawn with seed + c) and their labels. At w = 0 CFG is the conditional
+    model (tested), sampled as "none": one network pass per step instead of two."""
     xs = [sample_mnist(models, c, "none" if w == 0 else "cfg", w, n=n_per_digit, seed=seed + c, steps=steps, sampler=sampler,
                        keep_trajectory=False).x for c in range(10)]
-    labels = np.repeat(np.arange(10), n_per_digit)
-    out = judge_outputs(models.judge, torch.cat(xs), labels)
+    return torch.cat(xs), np.repeat(np.arange(10), n_per_digit)
+
+
+def cfg_accuracy(models, w: float, n_per_digit: int, steps: int = 50, sampler: str = "ddim", seed: int = 100
+                 ) -> tuple[float, list[float]]:
+    """Judge accuracy of CFG samples over all ten digits (cfg_samples), and per digit."""
+    x, labels = cfg_samples(models, w, n_per_digit, steps, sampler, seed)
+    out = judge_outputs(models.judge, x, labels)
     per_digit = [float((out.probs[labels == c].argmax(1) == c).mean()) for c in range(10)]
     return accuracy(out), per_digit
 

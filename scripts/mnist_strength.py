@@ -27,7 +27,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench_mnist import cfg_accuracy, cpu_name  # noqa: E402
+from bench_mnist import cfg_samples, cpu_name  # noqa: E402
+from cfg_core.mnist.metrics import accuracy, judge_outputs  # noqa: E402
 from cfg_core.mnist.models import load_mnist_models  # noqa: E402
 
 CELLS = (("ddim", 50, 0.0), ("ddim", 50, 3.0), ("ddpm", 100, 0.0))  # the app's sampler; the paper's (v = 0.3)
@@ -35,17 +36,25 @@ WS = (0.0, 3.0)  # the table's columns
 TARGETS = {0.0: 0.90, 3.0: 0.985}
 
 
-def measure(checkpoint: str | None, n: int, seeds: list[int], cells=CELLS) -> dict:
+def measure(checkpoint: str | None, n: int, seeds: list[int], cells=CELLS, other_judge=None) -> dict:
+    """Each cell's accuracy under the checkpoint's own judge, and under other_judge (a judge network) if given."""
     models = load_mnist_models(checkpoint)
     rec = models.record
     rows = []
     for sampler, steps, w in cells:
         t0 = time.perf_counter()
-        accs = [cfg_accuracy(models, w, n, steps, sampler, seed=1000 * s + 100)[0] for s in seeds]
+        accs, others = [], []
+        for s in seeds:
+            x, labels = cfg_samples(models, w, n, steps, sampler, seed=1000 * s + 100)
+            accs.append(accuracy(judge_outputs(models.judge, x, labels)))
+            if other_judge is not None:
+                others.append(accuracy(judge_outputs(other_judge, x, labels)))
         rows.append({"sampler": sampler, "steps": steps, "w": w, "accuracy": float(np.mean(accs)),
                      "per_seed": accs, "seconds": round(time.perf_counter() - t0, 1)})
+        if other_judge is not None:
+            rows[-1].update(accuracy_other_judge=float(np.mean(others)), per_seed_other_judge=others)
         print(f"{checkpoint or 'checkpoints/mnist'}: {sampler} {steps}, w = {w:g}: accuracy {rows[-1]['accuracy']:.3f}"
-              f" {accs}", flush=True)
+              f" {accs}" + (f"; other judge {np.mean(others):.3f}" if others else ""), flush=True)
     return {"checkpoint": checkpoint or "checkpoints/mnist", "eps_steps": rec["steps"]["eps_model"],
             "threads": rec.get("threads"), "train_seconds": round(rec["seconds"]),
             "eps_channels": rec["modules"]["eps_model"]["channels"],
@@ -86,6 +95,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ancestral-w3", action="store_true", help="also the ancestral sampler at w = 3")
     ap.add_argument("--cells", default=None, help="SAMPLER:STEPS:W,... in place of the default cells")
+    ap.add_argument("--other-judge", default=None,
+                    help="also grade every sample with the judge of this checkpoint directory (e.g. the previous one)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "mnist_strength.json"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -93,11 +104,12 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     cells = parse_cells(args.cells) if args.cells else CELLS
     cells += (("ddpm", 100, 3.0),) if args.ancestral_w3 else ()
-    results = [measure(c, args.n, seeds, cells) for c in (args.checkpoint or [None])]
+    other = load_mnist_models(args.other_judge).judge if args.other_judge else None
+    results = [measure(c, args.n, seeds, cells, other) for c in (args.checkpoint or [None])]
     Path(args.out).write_text(json.dumps({
         "date": time.strftime("%Y-%m-%d"), "machine": f"{cpu_name()}, {os.cpu_count()} cores, torch "
         f"{torch.__version__}, {torch.get_num_threads()} threads", "load_average_at_start": load, "n_per_digit": args.n,
-        "seeds": seeds, "targets": {f"w={w:g}": t for w, t in TARGETS.items()}, "results": results,
+        "seeds": seeds, "other_judge": args.other_judge, "targets": {f"w={w:g}": t for w, t in TARGETS.items()}, "results": results,
         "command": "python scripts/mnist_strength.py " + " ".join(sys.argv[1:])}, indent=1) + "\n")
     print(table(results))
 

@@ -74,6 +74,25 @@ def test_train_and_resume(tmp_path):
         mnist_cli.train(_train_args(tmp_path / "bad", p_uncond=1.5))
 
 
+def test_train_with_augmentation_records_it_and_refuses_bad_p(tmp_path):
+    out = tmp_path / "aug"
+    assert mnist_cli.train(_train_args(out, p_aug=0.3, scale_shift=True)) == 0
+    rec = json.loads((out / "model.json").read_text())
+    assert rec["command"] == (f"python -m cfg_core train --dataset mnist --out {out} --steps 2 --batch-size 4 "
+                              "--p-aug 0.3 --scale-shift --seed 1")
+    assert rec["config"]["p_aug"] == 0.3 and rec["modules"]["eps_model"]["aug_dim"] == 4
+    assert rec["config"]["scale_shift"] and rec["modules"]["eps_model"]["scale_shift"]
+    with pytest.raises(ValueError, match="p_aug"):
+        mnist_cli.train(_train_args(tmp_path / "bad", p_aug=1.5))
+
+
+@pytest.mark.parametrize("flag", [["--p-aug", "0.3"], ["--scale-shift"]])
+def test_digit_network_flags_on_a_2d_mixture_are_refused(tmp_path, flag):
+    proc = subprocess.run([sys.executable, "-m", "cfg_core", "train", "--dataset", "ring", "--out",
+                           str(tmp_path / "t"), *flag], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and flag[0] in proc.stderr and "mnist" in proc.stderr
+
+
 def test_sweep_writes_json_and_figures(tmp_path):
     args = argparse.Namespace(dataset="mnist", w=[0.0, 2.0], out=str(tmp_path), checkpoint=None, n=2, seed=0,
                               steps=3, sampler="ddim", device="cpu")

@@ -51,3 +51,29 @@ def test_parse_cells():
     for bad in ("ddpm:256", "pc:10:1", "ddim:x:1", "ddim:0:1"):
         with pytest.raises(ValueError, match="SAMPLER:STEPS:W"):
             parse_cells(bad)
+
+
+def test_strength_grades_the_same_samples_with_another_judge():
+    """measure with other_judge = the checkpoint's own judge gives the same accuracy twice (same samples)."""
+    from cfg_core.mnist.models import load_mnist_models
+    from scripts.mnist_strength import measure
+
+    own = load_mnist_models().judge
+    res = measure(None, n=2, seeds=[0], cells=(("ddpm", 3, 0.0),), other_judge=own)
+    row = res["rows"][0]
+    assert row["accuracy"] == row["accuracy_other_judge"] and row["per_seed_other_judge"] == row["per_seed"]
+    assert "accuracy_other_judge" not in measure(None, n=2, seeds=[0], cells=(("ddpm", 3, 0.0),))["rows"][0]
+
+
+def test_generalisation_script_compares_guide_and_held_out_losses(tmp_path):
+    from scripts.mnist_generalisation import main
+
+    out = tmp_path / "g.json"
+    assert main(["--lams=-1,6", "--repeats", "1", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    rows = data["results"][0]["rows"]
+    assert [r["lam"] for r in rows] == [-1.0, 6.0] and data["n_digits"] == 500
+    for r in rows:
+        assert 0 < r["guide"] < 1 and 0 < r["held_out"] < 1
+        assert r["gap"] == pytest.approx(r["held_out"] / r["guide"] - 1)
+    assert rows[0]["guide"] < rows[1]["guide"]  # eps is harder to tell at high log-SNR (little noise in z)

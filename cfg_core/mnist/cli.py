@@ -29,9 +29,12 @@ def train_command(args) -> str:
     """The canonical command line that reproduces this training run."""
     parts = ["python", "-m", "cfg_core", "train", "--dataset", "mnist", "--out", str(args.out)]
     for flag, value in (("--steps", args.steps), ("--p-uncond", args.p_uncond), ("--batch-size", args.batch_size),
-                        ("--mnist-dir", args.mnist_dir)):
+                        ("--p-aug", getattr(args, "p_aug", None)), ("--mnist-dir", args.mnist_dir)):
         if value is not None:
             parts += [flag, str(value)]
+    scale_shift = getattr(args, "scale_shift", None)
+    if scale_shift is not None:
+        parts.append("--scale-shift" if scale_shift else "--no-scale-shift")
     parts += ["--seed", str(args.seed)]
     if args.device != "cpu":
         parts += ["--device", args.device]
@@ -41,7 +44,7 @@ def train_command(args) -> str:
 
 
 def train_config(args):
-    """MnistTrainConfig from the defaults plus --steps / --p-uncond / --batch-size."""
+    """MnistTrainConfig from the defaults plus --steps / --p-uncond / --batch-size / --p-aug / --scale-shift."""
     from cfg_core.mnist.training import CONFIGS
 
     config = CONFIGS["default"]
@@ -58,6 +61,10 @@ def train_config(args):
         if args.batch_size < 1:
             raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
         config = replace(config, batch_size=args.batch_size)
+    if getattr(args, "p_aug", None) is not None:
+        config = replace(config, p_aug=args.p_aug)  # MnistTrainConfig checks it is in [0, 1]
+    if getattr(args, "scale_shift", None) is not None:
+        config = replace(config, scale_shift=bool(args.scale_shift))
     return config
 
 
