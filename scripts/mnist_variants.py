@@ -8,10 +8,12 @@ confidence, IS, FD against the held-out real digits, diversity, and the ink-mass
 the ten classes (intensities in [0, 1]; over-saturated digits carry too much ink).
 Writes docs/mnist_variants.json and prints a Markdown table (means over the seeds).
 
-    python scripts/mnist_variants.py [--n 100] [--seeds 0,1,2] [--w 0,1,3,6,10] [--targets] [--resume] [--out FILE.json]
+    python scripts/mnist_variants.py [--n 100] [--seeds 0,1,2] [--w 0,1,3,6,10] [--targets] [--tab-sampler] [--resume]
+                                     [--out FILE.json]
     python scripts/mnist_variants.py --merge A.json B.json ... [--out FILE.json]
 --resume continues a run stopped part-way (the JSON is written after every row, "complete": false until the end).
 --merge joins runs made separately (other seeds or other w, same n and sampler) into one JSON and table.
+--tab-sampler samples each variant as the app's tab does (ancestral 16 steps, APG 50; "sampler": "tab").
 --targets runs only what the targets compare: CFG at w = 0; CFG and autoguidance at w = 1; CFG, the interval and
 autoguidance at w = 3; CFG and the three saturation fixes at w = 6 and 10 (about a third of the full grid's time).
 The issue's protocol is n >= 100 per digit and 3 seeds; the JSON records what was run.
@@ -61,8 +63,18 @@ def wanted(w: float, name: str, targets_only: bool) -> bool:
     return w != 0 or name in ("cfg", "dynamic thresholding (P 0.995)")
 
 
+def sampler_of(method: str, tab: bool) -> tuple[str, int]:
+    """(sampler, steps) for a variant: DDIM 50, or with tab=True what the app's tab draws it with
+    (explainer.mnist.tab_sampler: ancestral 16 steps, APG 50)."""
+    if not tab:
+        return "ddim", 50
+    from explainer.mnist import tab_sampler
+
+    return tab_sampler(method)
+
+
 def run(n: int, seeds: list[int], ws: list[float], targets_only: bool = False, rows: list[dict] | None = None,
-        save=None) -> dict:
+        save=None, tab: bool = False) -> dict:
     """Every wanted (w, variant, seed) not already in `rows` (a resumed run); save(result) after each row."""
     torch.set_num_threads(int(os.environ.get("CFG_TORCH_THREADS", "1")))
     models = load_mnist_models()
@@ -73,7 +85,7 @@ def run(n: int, seeds: list[int], ws: list[float], targets_only: bool = False, r
     rows = list(rows or [])
     done = {(r["variant"], r["w"], r["seed"]) for r in rows}
     result = lambda: {"n_per_class": n, "seeds": seeds, "ws": ws, "targets_only": targets_only,  # noqa: E731
-                      "steps": 50, "sampler": "ddim", "interval": INTERVAL,
+                      "steps": "tab" if tab else 50, "sampler": "tab" if tab else "ddim", "interval": INTERVAL,
                       "real_mean_intensity": float(real01.mean()), "results": rows}
     for w in ws:
         for name, method in VARIANTS.items():
@@ -83,10 +95,12 @@ def run(n: int, seeds: list[int], ws: list[float], targets_only: bool = False, r
                 if (name, w, seed) in done:
                     continue
                 t0 = time.perf_counter()
-                x01 = torch.cat([sample_mnist(models, c, method, w, n=n, seed=1000 * seed + c,
-                                              keep_trajectory=False).x for c in range(10)])
+                sampler, steps = sampler_of(method, tab)
+                x01 = torch.cat([sample_mnist(models, c, method, w, n=n, seed=1000 * seed + c, steps=steps,
+                                              sampler=sampler, keep_trajectory=False).x for c in range(10)])
                 gen = judge_outputs(models.judge, x01, labels)
-                rows.append({"variant": name, "w": w, "seed": seed, **all_metrics(gen, real),
+                rows.append({"variant": name, "w": w, "seed": seed, "sampler": sampler, "steps": steps,
+                             **all_metrics(gen, real),
                              "ink_error": ink_error(x01, labels, real01, real_labels),
                              "seconds": round(time.perf_counter() - t0, 1)})
                 print(f"w={w:g} {name} seed {seed}: acc {rows[-1]['judge_accuracy']:.3f} fd {rows[-1]['fd']:.2f} "
@@ -145,6 +159,8 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true", help="keep the rows already in --out and run the rest "
                     "(the file is written after every row)")
     ap.add_argument("--merge", nargs="+", default=None, metavar="JSON", help="join earlier runs (no sampling)")
+    ap.add_argument("--tab-sampler", action="store_true",
+                    help="sample each variant as the app's tab does (ancestral 16 steps, APG 50) instead of DDIM 50")
     ap.add_argument("--out", default=str(ROOT / "docs" / "mnist_variants.json"))
     args = ap.parse_args()
     if args.merge:
@@ -166,7 +182,7 @@ def main() -> None:
         return result
 
     result = run(args.n, [int(s) for s in args.seeds.split(",")], [float(w) for w in args.w.split(",")],
-                 args.targets, earlier.get("results"), save)
+                 args.targets, earlier.get("results"), save, tab=args.tab_sampler)
     print(table(save(result, complete=True)))
 
 
