@@ -77,3 +77,11 @@ def test_generalisation_script_compares_guide_and_held_out_losses(tmp_path):
         assert 0 < r["guide"] < 1 and 0 < r["held_out"] < 1
         assert r["gap"] == pytest.approx(r["held_out"] / r["guide"] - 1)
     assert rows[0]["guide"] < rows[1]["guide"]  # eps is harder to tell at high log-SNR (little noise in z)
+
+
+def test_variants_sample_as_the_tab_does_when_asked():
+    from scripts.mnist_variants import sampler_of
+
+    assert sampler_of("cfg", tab=False) == ("ddim", 50) and sampler_of("apg", tab=False) == ("ddim", 50)
+    assert sampler_of("cfg", tab=True) == ("ddpm", 16) and sampler_of("cfg_interval", tab=True) == ("ddpm", 16)
+    assert sampler_of("apg", tab=True) == ("ddpm", 50)  # APG's momentum is tuned for 50 steps
