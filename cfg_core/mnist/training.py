@@ -4,6 +4,8 @@ eps-model (joint conditional / unconditional, one network):
     x, c ~ guide split;  c <- null (= num_classes) with probability p_uncond
     lam = -2 log tan(a u + b), u ~ U[0, 1];  eps ~ N(0, I);  z = alpha_lam x + sigma_lam eps
     step on || eps_theta(z, lam, c) - eps ||^2;  sampling uses an EMA of the weights.
+    With p_aug > 0 a share of the digits is rotated / scaled / shifted first and eps_theta is told the parameters
+    (non-leaking augmentation, augment.py); scale_shift builds eps_theta with adaptive group norm (unet.ResBlock).
 classifier_noisy  p_phi(c | z_lam, lam): cross-entropy on z = q_sample(x, lam, eps), lam per example
 classifier_clean  p_phi(c | x): cross-entropy on clean guide digits (the "ordinary" classifier)
 judge             cross-entropy on clean JUDGE digits (never seen by any guide); grades samples
