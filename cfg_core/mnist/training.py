@@ -86,9 +86,12 @@ def weak_step(config: MnistTrainConfig) -> int:
 
 def module_kwargs(config: MnistTrainConfig) -> dict[str, dict]:
     """Constructor kwargs per module name (stored in the record so loading can rebuild)."""
-    extra = {"aug_dim": AUG_DIM} if config.p_aug > 0 else {}  # old records have neither: built without them
-    extra.update({"scale_shift": True} if config.scale_shift else {})
-    return {"eps_model": {"channels": list(config.eps_channels), **extra},
+    eps = {"channels": list(config.eps_channels)}  # records before 2026-12-01 evening have only channels
+    if config.p_aug > 0:
+        eps["aug_dim"] = AUG_DIM
+    if config.scale_shift:
+        eps["scale_shift"] = True
+    return {"eps_model": eps,
             "classifier_noisy": {"ch": config.guide_ch, "noise_aware": True},
             "classifier_clean": {"ch": config.guide_ch, "noise_aware": False},
             "judge": {"ch": config.judge_ch, "noise_aware": False}}
