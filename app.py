@@ -27,7 +27,7 @@ from ui.mnist import (ATLAS, MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_
 
 
 # --- the UI ---------------------------------------------------------------------------------------
-def _mnist_tab():
+def _mnist_tab(lang):
     """Controls left; the grids (#mnist-view, drawn by ui/static/mnist.js: dragging w swaps precomputed grids in the
     browser) right; the sweep full width below. The server is asked only for a new selection, or by the browser
     (the hidden #mnist-resample button) when a view lacks grids or w is released on a grid that is not ready."""
@@ -59,8 +59,8 @@ def _mnist_tab():
     resample.click(mnist_mark, None, None, queue=False, show_progress="hidden", api_visibility="undocumented")
     resample.click(mnist_update, inputs, view, trigger_mode="always_last", show_progress="hidden",
                    api_name="mnist_stream", **heavy)
-    mp4.click(lambda *a: mnist_animation("mp4", *a), inputs, anim, **heavy)
-    gif.click(lambda *a: mnist_animation("gif", *a), inputs, anim, **heavy)
+    mp4.click(lambda *a: mnist_animation("mp4", *a), [*inputs, lang], anim, **heavy)  # titled in the reader's language
+    gif.click(lambda *a: mnist_animation("gif", *a), [*inputs, lang], anim, **heavy)
     return inputs, (view, sweep), status, intro, [classifier, mp4, gif]
 
 
@@ -109,7 +109,7 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Your data", id="own") as own_tab:
                 own_canvas, own_texts = own_data_tab()
             with gr.Tab("MNIST", id="mnist") as mnist_tab:
-                mnist_inputs, mnist_out, mnist_status, mnist_intro, mnist_more = _mnist_tab()
+                mnist_inputs, mnist_out, mnist_status, mnist_intro, mnist_more = _mnist_tab(lang)
             with gr.Tab("Train your own", id="train") as train_tab:
                 train_knobs, train_estimate_box, train_intro = _train_tab(custom_json, own_points, controls + [hints],
                                                                           lab_out)

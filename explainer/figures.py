@@ -2,7 +2,8 @@
 
     lab_frames(view, w)        one RGB frame per animation step of a lab view (explainer.views) at w
     mnist_grid(x)              [N, 28, 28] in [0, 1] -> one uint8 image of the digits in a square grid
-    mnist_frames(trajectory)   the denoising animation of a grid, z_1 .. x
+    mnist_titled_frames(...)   grids side by side, animated, with each method's name, the digit, w and the step above:
+                               ready for a slide, in English or Korean (explainer.fonts)
     save_animation(frames, p)  MP4 (imageio-ffmpeg) or GIF by the path's suffix
     sweep_figure(sweep, w)     metric-versus-w curves with the current w marked (or unmarked, w = None)
 
@@ -18,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
+from explainer.fonts import figure_language, font_family
 from explainer.geometry import FIELD_GRID, field_points
 from explainer.i18n import t
 from explainer.views import W_GRID, LabView, PanelView, snap_w
@@ -76,13 +78,12 @@ def _panel_axes(ax, view: LabView, panel: PanelView, w: float, frame: int, tempe
     ax.set_title(panel.title, fontsize=10)
 
 
-LEGEND = ("solid: p(x|c) of each class (the chosen one bold)   dashed orange: tilted target p(x|c)p(c|x)^w   "
-          "dotted purple: tempered p(x|c)^(1+w)   arrows: the guided score field")
-
-
-def lab_frames(view: LabView, w: float, tempered: bool | None = None) -> list[np.ndarray]:
+def lab_frames(view: LabView, w: float, tempered: bool | None = None, lang: str = "en") -> list[np.ndarray]:
     """One RGB frame per kept sampling step, all panels side by side, at any w (interpolated like the canvas),
-    with a title (methods, mixture, class, w and 1 + w) and a legend: ready for a slide."""
+    with a title (methods, mixture, class, w and 1 + w) and a legend in lang (English without a Hangul font):
+    ready for a slide. The methods' titles are the canvas's (English)."""
+    lang = figure_language(lang)
+    family = font_family(lang)
     panels = view.panels
     if tempered is None:
         tempered = any(p.baseline for p in panels)  # naive baselines aim at the tempered density
@@ -94,11 +95,12 @@ def lab_frames(view: LabView, w: float, tempered: bool | None = None) -> list[np
         for k, panel in enumerate(panels):
             _panel_axes(fig.add_subplot(1, len(panels), k + 1), view, panel, w, f, tempered)
         lam = panels[0].frame_lams[f]
-        stage = "final samples" if f == n_frames - 1 else f"lambda = {lam}"
-        fig.suptitle(f"{' vs '.join(p.title for p in panels)}\n{view.mixture.name}, class "
-                     f"{view.class_names[view.label]}, w = {w:.3g} (guidance scale 1 + w = {1 + w:.3g}): {stage}",
-                     fontsize=11)
-        fig.text(0.5, 0.01, LEGEND, ha="center", fontsize=7.5, color="#333", wrap=True)
+        stage = t(lang, "anim_final") if f == n_frames - 1 else f"λ = {lam}"
+        fig.suptitle(f"{' vs '.join(p.title for p in panels)}\n{view.mixture.name}, "
+                     f"{t(lang, 'anim_class').format(c=view.class_names[view.label])}, "
+                     f"{t(lang, 'anim_scale').format(w=f'{w:.3g}', s=f'{1 + w:.3g}')}: {stage}", fontsize=11,
+                     family=family)
+        fig.text(0.5, 0.01, t(lang, "anim_legend"), ha="center", fontsize=7.5, color="#333", wrap=True, family=family)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
         frames.append(figure_rgb(fig))
     return frames + [frames[-1]] * 4  # hold the final samples for a moment
@@ -119,10 +121,40 @@ def mnist_grid(x: np.ndarray, nrow: int | None = None, pad: int = 2, upscale: in
     return np.kron(img, np.ones((upscale, upscale), dtype=np.uint8)) if upscale > 1 else img
 
 
-def mnist_frames(trajectory: np.ndarray, frames: int = 26) -> list[np.ndarray]:
-    """The denoising animation of a grid: trajectory [T+1, N, 28, 28] thinned to `frames`.  # RGB list"""
-    idx = np.unique(np.round(np.linspace(0, len(trajectory) - 1, frames)).astype(int))
-    out = [np.repeat(mnist_grid(trajectory[i])[..., None], 3, axis=2) for i in idx]
+def mnist_titled_frames(trajectories: list[np.ndarray], titles: list[str], label: int, w: float, lang: str = "en",
+                        frames: int = 26, min_width: int = 640) -> list[np.ndarray]:
+    """The denoising animation of one or more grids side by side (trajectories [T+1, N, 28, 28] each), for a slide:
+    each grid's method (titles) above it, and a heading with the digit, w, 1 + w and the step under way (step k of
+    T; the last frames: the final samples), in lang (English without a Hangul font).  # RGB list"""
+    lang = figure_language(lang)
+    family = font_family(lang)
+    steps = len(trajectories[0]) - 1
+    idx = np.unique(np.round(np.linspace(0, steps, frames)).astype(int))
+    gap, top = 12, 64  # px between grids; px above them for the heading and the titles
+    widths = [mnist_grid(tr[0]).shape[1] for tr in trajectories]
+    height = mnist_grid(trajectories[0][0]).shape[0]
+    body_w = sum(widths) + gap * (len(widths) - 1)
+    width = max(body_w, min_width)
+    left = (width - body_w) / 2
+    heading = (f"{' vs '.join(titles)} · {t(lang, 'anim_digit').format(d=label)} · "
+               f"{t(lang, 'anim_scale').format(w=f'{w:.3g}', s=f'{1 + w:.3g}')}")
+    fig = Figure(figsize=(width / 100, (height + top) / 100), dpi=100)
+    out = []
+    for i in idx:
+        fig.clear()
+        ax = fig.add_axes((left / width, 0, body_w / width, height / (height + top)))
+        ax.imshow(side_by_side([mnist_grid(tr[i]) for tr in trajectories], gap), cmap="gray", vmin=0, vmax=255,
+                  interpolation="nearest")
+        ax.set_axis_off()
+        x = left
+        for k, title in enumerate(titles):
+            fig.text((x + widths[k] / 2) / width, (height + 4) / (height + top), title, ha="center", va="bottom",
+                     fontsize=13, fontweight="bold", family=family)
+            x += widths[k] + gap
+        stage = t(lang, "anim_final") if i == steps else t(lang, "anim_step").format(k=int(i), n=steps)
+        fig.text(0.5, 1 - 5 / (height + top), f"{heading} · {stage}", ha="center", va="top", fontsize=11,
+                 family=family)
+        out.append(figure_rgb(fig))
     return out + [out[-1]] * 6
 
 

@@ -47,6 +47,10 @@ TEXT = {
         "panel_steps": "{steps} steps", "panel_ddim": "DDIM, {steps} steps",
         "clf_noisy": "noise-aware p(c|z_λ)", "clf_clean": "clean-data p(c|x)",
         "mnist_mp4": "⬇ Denoising animation (MP4)", "mnist_gif": "⬇ Denoising animation (GIF)",
+        "anim_digit": "digit {d}", "anim_scale": "w = {w} (guidance scale 1 + w = {s})", "anim_step": "step {k}/{n}",
+        "anim_final": "final samples", "anim_class": "class {c}",
+        "anim_legend": "solid: p(x|c) of each class (the chosen one bold)   dashed orange: tilted target p(x|c)p(c|x)^w   "
+                       "dotted purple: tempered p(x|c)^(1+w)   arrows: the guided score field",
         "sum_head": "**w = {w}** (diffusers guidance_scale = {scale}) · mixture **{mixture}**, class **{cls}**",
         "sum_line": "mean p(c|x) {p}, diversity {div}, SW₂ to p(x|c) {swc}, to tilted {swt}",
         "sum_err": ", learned field error {e} %",
@@ -110,6 +114,10 @@ TEXT = {
         "panel_steps": "{steps}단계", "panel_ddim": "DDIM, {steps}단계",
         "clf_noisy": "노이즈 인식 p(c|z_λ)", "clf_clean": "깨끗한 데이터 p(c|x)",
         "mnist_mp4": "⬇ 디노이징 애니메이션 (MP4)", "mnist_gif": "⬇ 디노이징 애니메이션 (GIF)",
+        "anim_digit": "숫자 {d}", "anim_scale": "w = {w} (가이던스 스케일 1 + w = {s})", "anim_step": "{k}/{n} 단계",
+        "anim_final": "최종 샘플", "anim_class": "클래스 {c}",
+        "anim_legend": "실선: 각 클래스의 p(x|c) (고른 클래스는 굵게)   주황 점선: 기울인 목표 p(x|c)p(c|x)^w   "
+                       "보라 점선: 온도 조절 p(x|c)^(1+w)   화살표: 가이드된 점수장",
         "sum_head": "**w = {w}** (diffusers guidance_scale = {scale}) · 혼합 **{mixture}**, 클래스 **{cls}**",
         "sum_line": "정확한 p(c|x) 평균 {p}, 다양성 {div}, p(x|c)까지 SW₂ {swc}, 기울인 목표까지 {swt}",
         "sum_err": ", 학습된 필드 오차 {e} %",

@@ -11,7 +11,8 @@
     users_without_session  the same without session hashes (as before 2026-12-01: every request then pays for a
                          new Gradio session state, which a browser pays once, at page load)
     new_selection        a new seed, then a new digit and a new method (score scaling) at that seed, each from rest
-                         (the previous view's small grids done): control change -> first picture in the first panel
+                         (the previous view's small grids done): control change (a typed seed, a digit clicked, a
+                         method picked in the open menu) -> first picture in the first panel
                          (x_hat at step 4 of 16 while it samples), -> first grid drawn, -> every main grid drawn
                          (browser; a change while small grids are still sampled waits for the grid in
                          progress, at most one more)
@@ -19,7 +20,7 @@
     reference            before the app starts: CFG, w = 3, 16 digits sampled in this process (this machine's speed
                          on the work itself); ratio_to_reference divides cfg_w3 and the first grids by it
 Writes docs/bench_mnist_drag.json with the machine, the date and the load average before and after.
-Usage: python scripts/bench_mnist_drag.py [--port 7872] [--users 40] [--cold] [--shots | --shots-only]
+Usage: python scripts/bench_mnist_drag.py [--port 7872] [--users 40] [--rounds 5] [--cold] [--shots | --shots-only]
     --cold   start the app on a copy of the checkpoint without atlas.npz, so the background warm-up computes it
              (measures the warm-up; ~5-15 min on 2 cores)
     --shots  also write docs/figures/mnist_tab_1280x720.png and mnist_tab_390x844.png (digit 8, w = 6), and
@@ -255,9 +256,12 @@ def users(url: str, n: int, changes: int = 3, sessions: bool = True) -> dict:
             "wall_s": round(time.perf_counter() - t0, 2), "first_errors": errors[:3]}
 
 
-def _time_change(page, action, check: str) -> tuple[float, float, float]:
+def _time_change(page, action, check: str, prepare=None) -> tuple[float, float, float]:
     """Seconds from an action to the first picture in the first panel (its x_hat while sampling, or the grid), to
-    the first main grid drawn, and to every main grid drawn."""
+    the first main grid drawn, and to every main grid drawn; prepare() runs before the clock starts (opening a
+    menu is not the change: picking its entry is)."""
+    if prepare is not None:
+        prepare()
     page.evaluate("window.__cfgMnist.__old = window.__cfgMnist.view")
     t0 = time.perf_counter()
     action()
@@ -274,12 +278,17 @@ def _time_change(page, action, check: str) -> tuple[float, float, float]:
     return picture, first, both
 
 
-def _pick_method(page, label: str) -> None:
+def _open_methods(page) -> None:
     page.locator("#mnist-method input").click()
+    page.get_by_role("option").first.wait_for()
+
+
+def _pick_method(page, label: str) -> None:
+    _open_methods(page)
     page.get_by_role("option", name=label, exact=True).click()
 
 
-def new_selection(browser, url: str, rounds: int = 3) -> dict:
+def new_selection(browser, url: str, rounds: int = 5) -> dict:
     page = open_tab(browser, url)
     seed_box = page.locator("#mnist-seed input")
     out = {"new_seed": [], "new_digit": [], "new_method": []}
@@ -294,8 +303,9 @@ def new_selection(browser, url: str, rounds: int = 3) -> dict:
         digit = (4 + i) % 10
         out["new_digit"].append(_time_change(page, lambda d=digit: page.get_by_label(str(d), exact=True).check(),
                                              f"window.__cfgMnist.view.label === {digit}"))
-        out["new_method"].append(_time_change(page, lambda: _pick_method(page, "Score scaling (baseline)"),
-                                              "window.__cfgMnist.panels[0].meta.method === 'scaled'"))
+        out["new_method"].append(_time_change(
+            page, lambda: page.get_by_role("option", name="Score scaling (baseline)", exact=True).click(),
+            "window.__cfgMnist.panels[0].meta.method === 'scaled'", prepare=lambda: _open_methods(page)))
         _pick_method(page, "CFG vs CG")  # back (ready: no sampling)
         page.wait_for_function("window.__cfgMnist.panels.length === 2", timeout=60_000)
     page.close()
@@ -350,6 +360,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, default=7872)
     ap.add_argument("--users", type=int, default=40)
+    ap.add_argument("--rounds", type=int, default=5, help="new seed / digit / method rounds (medians over them)")
     ap.add_argument("--cold", action="store_true", help="no shipped atlas: measure the background warm-up")
     ap.add_argument("--shots", action="store_true", help="also write docs/figures/mnist_tab_*.png")
     ap.add_argument("--shots-only", action="store_true", help="only the screenshots (no measurements)")
@@ -380,7 +391,7 @@ def main() -> None:
             report["drag"] = drag(browser, url)
             report["users"] = users(url, args.users)
             report["users_without_session"] = users(url, args.users, sessions=False)
-            report["new_selection"] = new_selection(browser, url)
+            report["new_selection"] = new_selection(browser, url, args.rounds)
             if args.shots:
                 report["screenshots"] = shots(browser, url)
             browser.close()

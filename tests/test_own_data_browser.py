@@ -83,4 +83,8 @@ def test_a_bad_fit_is_a_message_on_the_canvas(browser, app_url):
     page.locator("#own-view .own-fit").click()
     page.wait_for_function("document.querySelector('#own-view .own-status').classList.contains('error')", timeout=30_000)
     assert "class" in page.locator("#own-view .own-status").inner_text()
+    page.get_by_label("한국어").check()  # the shown error follows the language switch
+    page.wait_for_function("/[\\uac00-\\ud7a3]/.test(document.querySelector('#own-view .own-status').textContent)",
+                           timeout=30_000)
+    assert "클래스" in page.locator("#own-view .own-status").inner_text()
     page.close()

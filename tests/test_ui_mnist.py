@@ -130,3 +130,23 @@ def test_bad_input_is_one_clear_error(args, match):
 def test_sweep_view_reaches_w_10():
     v = json.loads(um.sweep_view())
     assert v["kind"] == "sweep" and max(v["ws"]) == 10.0 and len(v["axes"]) == 5
+
+
+def _file_path(value) -> str:
+    value = value.value if hasattr(value, "value") else value
+    return value["path"] if isinstance(value, dict) else getattr(value, "path", value)
+
+
+def test_the_animation_is_titled_in_the_readers_language():
+    import imageio.v2 as imageio
+
+    from explainer import fonts
+
+    korean = imageio.mimread(_file_path(um.mnist_animation("gif", 3, "cfg|cg", 2.0, 0, "noisy", "ko")))
+    english = imageio.mimread(_file_path(um.mnist_animation("gif", 3, "cfg|cg", 2.0, 0, "noisy", "en")))
+    assert len(english) == STEPS + 1  # z_1 and every step of the sampler (the GIF merges the held final frames)
+    assert np.array_equal(np.asarray(english[-1])[64:], np.asarray(korean[-1])[64:])  # the same digits
+    titles_differ = not np.array_equal(np.asarray(english[0])[:64], np.asarray(korean[0])[:64])
+    assert titles_differ == (fonts.hangul_family() is not None)  # Korean where a font can write it, else English
+    unknown = imageio.mimread(_file_path(um.mnist_animation("gif", 3, "cfg|cg", 2.0, 0, "noisy", "xx")))
+    assert np.array_equal(np.asarray(unknown[0]), np.asarray(english[0]))

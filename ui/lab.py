@@ -207,11 +207,14 @@ LABELLED = ("mixture", "class", "method", "w", "score", "sampler", "classifier",
 
 
 def make_animation(fmt, *values):
+    """The lab's view as an MP4 or GIF, titled in the reader's language (the last value is the canvas hints)."""
     sel = selection(values)
+    lang = language(hints_of(values[-1]).get("lang")) if len(values) > len(CONTROLS) else "en"
     with user_errors():
         view, _ = LAB.view(sel)
     name = f"cfg-lab-{'-vs-'.join(sel.methods)}-w{sel.w:.3g}.{fmt}"  # never a user-given name in a path
-    return gr.File(str(figures.save_animation(figures.lab_frames(view, sel.w), animation_path(name))), visible=True)
+    frames = figures.lab_frames(view, sel.w, lang=lang)
+    return gr.File(str(figures.save_animation(frames, animation_path(name))), visible=True)
 
 
 _ANIM_DIR: list[Path] = []  # the process's one animation folder, made on first use and removed at exit

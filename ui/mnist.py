@@ -22,7 +22,8 @@ import gradio as gr
 from cfg_core import methods as registry
 from cfg_core.mnist import variants
 from explainer import figures, mnist_view
-from explainer.i18n import LANGUAGES, t
+from explainer.fonts import figure_language
+from explainer.i18n import LANGUAGES, method_short, t
 from explainer.mnist import MnistService, load_sweep, sweep_curves
 from explainer.mnist_atlas import AtlasStore
 from explainer.selection import SINGLE, SelectionError, check_integer, check_number, choice_label
@@ -221,10 +222,12 @@ def sweep_view() -> str:
     return _SWEEP[0]
 
 
-def mnist_animation(fmt, label, method, w, seed, classifier):
+def mnist_animation(fmt, label, method, w, seed, classifier, lang="en"):
+    """The grids' denoising as an MP4 or GIF, titled (methods, digit, w, step) in the reader's language."""
     names, grids = mnist_grids(label, method, w, seed, classifier)
-    per = [figures.mnist_frames(g.trajectory) for g in grids]
-    frames = [figures.side_by_side(list(fs)) for fs in zip(*per)]
+    lang = figure_language(lang if lang in LANGUAGES else "en")
+    titles = [method_short(lang, variants.info(m).short) for m in names]
+    frames = figures.mnist_titled_frames([g.trajectory for g in grids], titles, int(label), snap_w(float(w)), lang)
     out = animation_path(f"mnist-{label}-{method.replace('|', '-vs-')}-w{snap_w(float(w)):g}.{fmt}")  # pruned
     return gr.File(str(figures.save_animation(frames, out)), visible=True)
 

@@ -16,6 +16,7 @@ from cfg_core.mixture_json import MixtureError
 from cfg_core.toy.points import DATASETS, MAX_CSV_BYTES, PointsError, make_dataset, read_points_csv
 from explainer import own_data
 from explainer.i18n import t
+from explainer.i18n_errors import error_json
 from explainer.selection import check_integer, check_number, SelectionError
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -23,11 +24,11 @@ MAX_N = 3000  # the data-set slider's end: fits in ~1 s and the canvas stays rea
 
 
 def _answer(fn) -> str:
-    """Run fn; its JSON text, or {"error": one line} for any input the library refuses."""
+    """Run fn; its JSON text, or {"error": one line, "error_ko": it in Korean} for any input the library refuses."""
     try:
         return json.dumps(fn(), separators=(",", ":"))
     except (ValueError, MixtureError, PointsError, SelectionError) as err:  # PointsError etc. are ValueErrors
-        return json.dumps({"error": str(err).splitlines()[0] if str(err) else type(err).__name__})
+        return json.dumps(error_json(str(err).splitlines()[0] if str(err) else type(err).__name__))
 
 
 def _args(args: tuple, names: tuple[str, ...], defaults: tuple) -> tuple:
@@ -78,7 +79,8 @@ def generate(name, n, noise, seed, max_components) -> str:
                            check_integer(seed, "seed", 0, 2**31 - 1))
         fit = own_data.fit_json(pts, check_integer(max_components, "max components", 1, 12))
         return {"points": own_data.points_json(pts), "fit": fit,
-                "message": f"{DATASETS[name].about}: {len(pts)} points, fitted in {fit['seconds']} s."}
+                "message": f"{DATASETS[name].about}: {len(pts)} points, fitted in {fit['seconds']} s.",
+                "message_ko": f"{name}: 점 {len(pts)}개, {fit['seconds']}초에 맞춤."}
     return _answer(run)
 
 
@@ -90,11 +92,16 @@ def upload_csv(path, max_components) -> str:
         p = Path(path)
         if p.stat().st_size > MAX_CSV_BYTES:
             raise PointsError(f"a CSV may be at most {MAX_CSV_BYTES} bytes")
-        pts = read_points_csv(p, rescale=True)
+        try:
+            pts = read_points_csv(p, rescale=True)
+        except PointsError as err:  # the message names the file: by its name, not the server's temp path
+            raise PointsError(str(err).replace(str(p), p.name)) from None
         fit = own_data.fit_json(pts, check_integer(max_components, "max components", 1, 12))
         return {"points": own_data.points_json(pts), "fit": fit,
                 "message": f"{p.name}: {len(pts)} points in {pts.num_classes} classes (scaled into the window), "
-                           f"fitted in {fit['seconds']} s."}
+                           f"fitted in {fit['seconds']} s.",
+                "message_ko": f"{p.name}: 점 {len(pts)}개, 클래스 {pts.num_classes}개 (창 안으로 축소), "
+                              f"{fit['seconds']}초에 맞춤."}
     return _answer(run)
 
 

@@ -33,7 +33,10 @@
     return [EXT[0] + px / W * (EXT[1] - EXT[0]), EXT[2] + (H - py) / H * (EXT[3] - EXT[2])];
   }
 
-  function status(text, error) { const el = q(".own-status"); el.textContent = text; el.classList.toggle("error", !!error); }
+  function status(text, error) { const el = q(".own-status"); el.textContent = text; el.classList.toggle("error", !!error); S.said = null; }
+  // a server's message or error ({error, error_ko} / {message, message_ko}) in the reader's language, again on a switch
+  const inLang = (obj, key) => obj[`${key}_${lang()}`] || obj[key];
+  function say(obj, key) { status(inLang(obj, key), key === "error"); S.said = { obj, key }; }
 
   function classButtons() {
     const box = q(".own-classes");
@@ -127,7 +130,7 @@
     let out;
     try { out = JSON.parse(await server.fit_points(pointsJson(), parseInt(q(".own-k").value, 10))); }
     catch (e) { status(String(e), true); return; }
-    if (out.error) { status(out.error, true); return; }
+    if (out.error) { say(out, "error"); return; }
     S.fit = out; S.mixture = out.mixture; S.preview = null;
     status(T("fitted").replace("{s}", out.seconds));
     table(); draw();
@@ -143,7 +146,7 @@
     server.drag_preview(JSON.stringify(S.mixture), move ? move.k : -1, move ? move.mean : [0, 0], req.label, req.w)
       .then((text) => {
         const out = JSON.parse(text);
-        if (out.error) status(out.error, true);
+        if (out.error) say(out, "error");
         else {
           S.preview = out;
           if (out.mixture) S.mixture = out.mixture;
@@ -215,17 +218,19 @@
     try { v = props.value ? JSON.parse(props.value) : null; } catch (e) { v = null; }
     translate();
     if (!v || v.action === "use") { classButtons(); draw(); return; }
-    if (v.error) { status(v.error, true); return; }
+    if (v.error) { say(v, "error"); return; }
     if (v.points) {
       S.xy = v.points.xy; S.labels = v.points.labels; S.names = v.points.class_names.slice(); S.strokes = [S.xy.length];
       S.cls = Math.min(S.cls, S.names.length - 1);
     }
     S.fit = v.fit || null; S.mixture = v.fit ? v.fit.mixture : null; S.preview = null;
     classButtons(); table(); draw();
-    if (v.message) status(v.message);
+    if (v.message) say(v, "message");
     if (S.mixture) requestPreview(null);
   }
-  setInterval(() => { if (S.langShown !== lang()) { S.langShown = lang(); translate(); draw(); table(); } }, 500);
+  setInterval(() => {
+    if (S.langShown !== lang()) { S.langShown = lang(); translate(); draw(); table(); if (S.said) say(S.said.obj, S.said.key); }
+  }, 500);
   watch("value", load);
   load();
 })();
