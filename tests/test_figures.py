@@ -75,5 +75,7 @@ def test_a_korean_animation_is_korean_with_a_hangul_font_and_english_without(mon
 
 def test_the_lab_animation_takes_the_language(view, monkeypatch):
     english = figures.lab_frames(view, 2.0)
+    if fonts.hangul_family() is not None:
+        assert not np.array_equal(figures.lab_frames(view, 2.0, lang="ko")[0], english[0])  # Korean title, legend
     monkeypatch.setattr(fonts, "hangul_family", lambda: None)
     assert np.array_equal(figures.lab_frames(view, 2.0, lang="ko")[0], english[0])  # no font: English
