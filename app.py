@@ -30,7 +30,8 @@ from ui.mnist import (ATLAS, MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_
 def _mnist_tab(lang):
     """Controls left; the grids (#mnist-view, drawn by ui/static/mnist.js: dragging w swaps precomputed grids in the
     browser) right; the sweep full width below. The server is asked only for a new selection, or by the browser
-    (the hidden #mnist-resample button) when a view lacks grids or w is released on a grid that is not ready."""
+    (the hidden #mnist-resample button) when a view lacks grids or w is released on a grid that is not ready.
+    `lang` (the language switch) titles the MP4/GIF downloads."""
     intro = gr.Markdown(t("en", "mnist_intro"))
     script = (STATIC / "mnist.js").read_text()
     with gr.Row(equal_height=False):
