@@ -85,3 +85,24 @@ def test_variants_sample_as_the_tab_does_when_asked():
     assert sampler_of("cfg", tab=False) == ("ddim", 50) and sampler_of("apg", tab=False) == ("ddim", 50)
     assert sampler_of("cfg", tab=True) == ("ddpm", 16) and sampler_of("cfg_interval", tab=True) == ("ddpm", 16)
     assert sampler_of("apg", tab=True) == ("ddpm", 50)  # APG's momentum is tuned for 50 steps
+
+
+def test_ablation_retrains_only_the_eps_network_and_keeps_the_judge(tmp_path, monkeypatch):
+    from cfg_core.checkpoint import load_checkpoint
+    from cfg_core.mnist.training import MnistTrainConfig
+    from cfg_core.paths import MNIST_CHECKPOINT as source
+    from scripts import mnist_ablation
+
+    if not (source / "model.json").exists():
+        pytest.skip("no shipped MNIST checkpoint")
+    out = tmp_path / "abl"
+    monkeypatch.setattr("sys.argv", ["mnist_ablation.py", "--out", str(out), "--p-aug", "0", "--steps", "2"])
+    mnist_ablation.main()
+    new, record = load_checkpoint(out)
+    old, _ = load_checkpoint(source)
+    for name in mnist_ablation.CLASSIFIERS:  # copied, so the ablation is graded by the same judge
+        assert all((new[name][k] == old[name][k]).all() for k in old[name])
+        assert record["steps"][name] == MnistTrainConfig().steps_of(name)
+    assert record["steps"]["eps_model"] == 2 and record["config"]["p_aug"] == 0 and record["finished"]
+    assert "aug_dim" not in record["modules"]["eps_model"]  # no augmentation input without augmentation
+    assert not all((new["eps_model"][k] == old["eps_model"][k]).all() for k in new["eps_model"] if k in old["eps_model"])
