@@ -131,8 +131,8 @@ def mnist_titled_frames(trajectories: list[np.ndarray], titles: list[str], label
     steps = len(trajectories[0]) - 1
     idx = np.unique(np.round(np.linspace(0, steps, frames)).astype(int))
     gap, top = 12, 64  # px between grids; px above them for the heading and the titles
-    widths = [mnist_grid(tr[0]).shape[1] for tr in trajectories]
-    height = mnist_grid(trajectories[0][0]).shape[0]
+    first = [mnist_grid(tr[0]) for tr in trajectories]  # their sizes set the frame's
+    widths, height = [g.shape[1] for g in first], first[0].shape[0]
     body_w = sum(widths) + gap * (len(widths) - 1)
     width = max(body_w, min_width)
     left = (width - body_w) / 2
