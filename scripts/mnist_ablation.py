@@ -51,13 +51,16 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=None, help="eps-network steps (default: the recipe's)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    config = MnistTrainConfig()
-    if args.p_aug is not None:
-        config = replace(config, p_aug=args.p_aug)
-    if args.scale_shift is not None:
-        config = replace(config, scale_shift=args.scale_shift)
-    if args.steps is not None:
-        config = replace(config, eps_steps=args.steps)
+    try:  # MnistTrainConfig checks each value
+        config = MnistTrainConfig()
+        if args.p_aug is not None:
+            config = replace(config, p_aug=args.p_aug)
+        if args.scale_shift is not None:
+            config = replace(config, scale_shift=args.scale_shift)
+        if args.steps is not None:
+            config = replace(config, eps_steps=args.steps)
+    except ValueError as err:
+        ap.error(str(err))
     command = "python scripts/mnist_ablation.py " + " ".join(sys.argv[1:])
     if not (args.out / "model.json").exists():
         prepare(args.source, args.out, config, args.seed, command)
