@@ -7,6 +7,9 @@ Run: python app.py   (honours GRADIO_SERVER_PORT / GRADIO_SERVER_NAME)
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import sys
 import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -15,10 +18,12 @@ import gradio as gr  # noqa: E402
 import torch  # noqa: E402
 
 from cfg_core.mixture_json import PRESETS  # noqa: E402
+from cfg_core.toy.points import MAX_CSV_BYTES  # noqa: E402
 from explainer import warmup  # noqa: E402
 from explainer.i18n import HOW_IT_WORKS, t  # noqa: E402
-from ui.lab import (DEFAULTS, LAB, MAX_UPLOAD_BYTES, on_dataset, restore_from_url, toy, train_custom,  # noqa: E402
+from ui.lab import (DEFAULTS, LAB, on_dataset, restore_from_url, toy, train_custom,  # noqa: E402
                     train_estimate, update_view)
+from ui.guard import Guard  # noqa: E402
 from ui.own_data import own_data_tab, use_in_lab  # noqa: E402
 from ui.lab_tab import (HEAVY, STATIC, lab_tab, language_switch, lessons_bar, lessons_page,  # noqa: E402
                         wire_lab)
@@ -53,11 +58,11 @@ def _mnist_tab(lang):
     sweep = gr.HTML("", elem_id="mnist-sweep", html_template='<div class="mnist-root"></div>',
                     css_template=(STATIC / "mnist.css").read_text(), js_on_load=script)
     inputs = [digit, method, w, seed, classifier]
-    heavy = dict(concurrency_limit=2, concurrency_id="mnist", api_visibility="undocumented")
+    heavy = dict(concurrency_limit=2, concurrency_id="mnist", api_visibility="private")
     new_selection = [digit.input, method.input, seed.input, classifier.input]
     gr.on(new_selection, mnist_view_now, inputs, view, queue=False, show_progress="hidden", api_name="mnist_view",
-          api_visibility="undocumented")  # instant, from what is ready; the browser then streams what is missing
-    resample.click(mnist_mark, None, None, queue=False, show_progress="hidden", api_visibility="undocumented")
+          api_visibility="private")  # instant, from what is ready; the browser then streams what is missing
+    resample.click(mnist_mark, None, None, queue=False, show_progress="hidden", api_visibility="private")
     resample.click(mnist_update, inputs, view, trigger_mode="always_last", show_progress="hidden",
                    api_name="mnist_stream", **heavy)
     mp4.click(lambda *a: mnist_animation("mp4", *a), [*inputs, lang], anim, **heavy)  # titled in the reader's language
@@ -82,11 +87,11 @@ def _train_tab(custom_json, own_points, controls, lab_out):
     knobs = [source, custom_json, p_uncond, steps, csteps, own_points]
     for comp in (source, p_uncond, steps, csteps):
         comp.change(train_estimate, knobs, estimate, concurrency_limit=1, concurrency_id="estimate",
-                    trigger_mode="always_last", api_visibility="undocumented")
+                    trigger_mode="always_last", api_visibility="private")
     train_btn.click(train_custom, knobs,
                     [progress, loss_plot, custom_json, dataset], concurrency_limit=1, concurrency_id="train",
-                    api_visibility="undocumented").success(
-        on_dataset, [dataset, custom_json], label, api_visibility="undocumented").then(
+                    api_visibility="private").success(
+        on_dataset, [dataset, custom_json], label, api_visibility="private").then(
         update_view, controls, list(lab_out), **HEAVY)
     return knobs, estimate, intro
 
@@ -131,16 +136,16 @@ def build_demo() -> gr.Blocks:
         relabel = wire_lab(controls, lab_out, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang,
                            page_buttons)
         demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, *toggled],
-                  api_visibility="undocumented").then(**relabel).then(update_view, controls + [hints], lab_out, **HEAVY)
+                  api_visibility="private").then(**relabel).then(update_view, controls + [hints], lab_out, **HEAVY)
         dataset, label, score = controls[0], controls[2], controls[6]
         own_canvas.submit(use_in_lab, own_canvas, [custom_json, dataset, label, score, own_points, tabs],
-                          api_visibility="undocumented").then(update_view, controls + [hints], lab_out, **HEAVY)
+                          api_visibility="private").then(update_view, controls + [hints], lab_out, **HEAVY)
         train_tab.select(train_estimate, train_knobs, train_estimate_box, concurrency_limit=1,
-                         concurrency_id="estimate", api_visibility="undocumented")
+                         concurrency_id="estimate", api_visibility="private")
         # MNIST renders lazily, when its tab is first opened (page load and start-up stay as fast as before)
         mnist_shown = gr.State(False)
         mnist_tab.select(mnist_first_show, [mnist_shown, *mnist_inputs], [*mnist_out, mnist_status, mnist_shown],
-                         queue=False, api_name="mnist_open", api_visibility="undocumented")  # never samples
+                         queue=False, api_name="mnist_open", api_visibility="private")  # never samples
     return demo
 
 
@@ -166,20 +171,38 @@ def warm_up() -> None:
 
 def server_name() -> str:
     """Where the server listens: 127.0.0.1 (this machine only) unless GRADIO_SERVER_NAME says otherwise (Spaces
-    sets it to 0.0.0.0)."""
-    return os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+    sets it to 0.0.0.0). A name that does not resolve is one clear line and exit 2 (gradio would go on to a
+    misleading "Cannot find empty port")."""
+    name = os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+    try:
+        socket.getaddrinfo(name, None)
+    except (OSError, UnicodeError):
+        raise SystemExit(f"error: GRADIO_SERVER_NAME={name[:80]!r} is not an address or host name of this machine "
+                         "(use 127.0.0.1, or 0.0.0.0 for every interface)") from None
+    return name
 
 
 def launch(demo: gr.Blocks, **kwargs):
-    # show_error=False: gr.Error messages (ours, one line each) still reach the user; other exceptions do not
-    # send their text (which may hold internal paths) to the client
+    """Start the server behind ui.guard (only /toy and /mnist callable by name, over-long links answered, open
+    pages counted). Uploads may be as large as a 100,000-row CSV; a mixture file is checked at 1 MB by its handler.
+    show_error=False: gr.Error messages (ours, one line each) still reach the user; other exceptions do not send
+    their text (which may hold internal paths) to the client."""
+    from starlette.middleware import Middleware
+
     return demo.queue(default_concurrency_limit=2).launch(
-        max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, show_error=False, head=(STATIC / "present.html").read_text(),
-        theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]), **kwargs)
+        max_file_size=MAX_CSV_BYTES, ssr_mode=False, show_error=False, head=(STATIC / "present.html").read_text(),
+        theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
+        app_kwargs={"middleware": [Middleware(Guard)]}, **kwargs)
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM (a Space stopping, `kill`) exits like Ctrl+C, so the atexit clean-ups run (the animation folder)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 if __name__ == "__main__":
+    host = server_name()
+    exit_on_sigterm()
     app = build_demo()
     warm_up()
-    launch(app, server_name=server_name(),
-           server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    launch(app, server_name=host, server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))

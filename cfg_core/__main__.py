@@ -21,17 +21,23 @@ for train also a CSV of labelled points (x,y,label), which the networks then lea
 `fit` fits a Gaussian mixture per class (k by BIC) to a CSV and writes mixture JSON that sample and train take;
 `data` writes a scikit-learn data set as such a CSV (cfg_core.toy.points). --rescale maps the points into the
 lab's window [-3, 3]^2 first.
-Any bad input ends with one line `error: ...` on stderr and exit status 2, never a traceback.
+Any bad input ends with one line `error: ...` on stderr and exit status 2, never a traceback: argparse's own
+errors too (CliParser), an option given where it changes nothing (--cg-base without CG, --device on a 2D dataset,
+--checkpoint with --score exact, ...), a number not written plainly (1_0, full-width digits), an abbreviated option
+(--ste for --steps), and running out of memory (a request too large for this machine, e.g. --batch-size: also
+exit status 2, `error: out of memory: ...` with what to make smaller). A failed run leaves no output folder it made.
 """
 from __future__ import annotations
 
 import argparse
 import math
+import os
+import re
 import shlex
 import sys
 from pathlib import Path
 
-from cfg_core.atomic import check_writable
+from cfg_core.atomic import check_writable, missing_folders
 from cfg_core.guidance import CG_BASES, MAX_W, check_w
 from cfg_core.methods import METHODS
 from cfg_core.toy.fit import DEFAULT_MAX_COMPONENTS, MAX_COMPONENTS_LIMIT
@@ -39,16 +45,53 @@ from cfg_core.toy.points import DATASETS, MAX_NOISE, MAX_POINTS, MIN_DATASET_POI
 from cfg_core.toy.points_cli import is_points_path
 from cfg_core.toy.sampling import CLASSIFIERS, MAX_SAMPLES, SCORES, reject_zoo_flags
 from cfg_core.samplers import SAMPLERS
+from cfg_core.schedule import Schedule
 
 MAX_STEPS = 200_000  # training or sampling steps: more is a typo (and would run for days)
 MAX_SEED = 2**31 - 1  # as in the app; larger seeds overflow the MNIST trainer's seed arithmetic
+# MNIST training peaks at ~2 MB of memory a digit (4096: 8.6 GB; 200000 asked for a 20 GB tensor at once)
+MAX_BATCH_SIZE = {"mnist": 1024, "2d": 65536}
+LAM_RANGE = (Schedule().lam_min, Schedule().lam_max)  # the log-SNR the samplers walk: --interval must meet it
+
+# Numbers as people type them: ASCII digits, a sign, a point, an exponent (inf and nan by name, for the checks
+# to refuse with their own message). float() and int() also take 1_0 (= 10), full-width '３' and Arabic-Indic '٣'.
+_UNSIGNED = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan"
+_NUMBER = re.compile(rf"[+-]?(?:{_UNSIGNED})", re.IGNORECASE)
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
+# what argparse takes as a value, not an option, after an option that wants one: -2, -1e3, -inf, -1,2 (a list)
+_NEGATIVE_VALUE = re.compile(rf"^-(?:{_UNSIGNED})(?:,[+-]?(?:{_UNSIGNED}))*\Z", re.IGNORECASE)
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse with the CLI's contract: an error is one line `error: ...` and exit status 2 (not the usage),
+    options are never abbreviated (--ste is not --steps), and -inf, -1e3 or -1,2 after an option are its
+    value (which the checks then refuse or take), not an unknown option. Subparsers are CliParsers too."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_VALUE
+
+    def error(self, message):
+        self.exit(2, f"error: {' '.join(str(message).split())}\n")
+
+
+def _strict_float(text: str) -> float:
+    """float(text) for plain decimal notation only (inf and nan pass, for the range checks to refuse)."""
+    if not _NUMBER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"not a plain number: {text!r} (ASCII digits, sign, point, exponent)")
+    return float(text)
+
+
+def _strict_int(text: str) -> int:
+    """int(text) for ASCII digits with an optional sign only (no 1e3, 1_0, 3.0 or '３')."""
+    if not _INTEGER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r} (ASCII digits, optional sign)")
+    return int(text)
 
 
 def _finite_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    v = _strict_float(text)
     if not math.isfinite(v):
         raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
     return v
@@ -56,29 +99,33 @@ def _finite_float(text: str) -> float:
 
 def _w_list(text: str) -> list[float]:
     try:
-        return [_finite_float(t) for t in text.split(",") if t.strip()]
+        return [_finite_float(t.strip()) for t in text.split(",") if t.strip()]
     except argparse.ArgumentTypeError as err:
         raise argparse.ArgumentTypeError(f"--w takes comma-separated finite numbers: {err}") from None
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, checkpoint: bool = True, mnist_dir: bool = True) -> None:
+    """The options train, sample and sweep share (train writes --out, not --checkpoint; sample reads no digits)."""
     p.add_argument("--dataset", required=True, help="preset name, path to a mixture .json, or mnist")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same output)")
-    p.add_argument("--device", default="cpu", help="torch device for MNIST (cpu, cuda)")
-    p.add_argument("--checkpoint", default=None, help="checkpoint directory (default: the shipped one)")
-    p.add_argument("--mnist-dir", default=None, help="directory with MNIST IDX files (plain or .gz)")
+    p.add_argument("--seed", type=_strict_int, default=0, help="random seed (same seed, same output)")
+    p.add_argument("--device", default=None, help="torch device for MNIST (cpu, cuda; default cpu)")
+    if checkpoint:
+        p.add_argument("--checkpoint", default=None, help="checkpoint directory (default: the shipped one)")
+    if mnist_dir:
+        p.add_argument("--mnist-dir", default=None, help="directory with MNIST IDX files (plain or .gz)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cfg_core", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = CliParser(prog="python -m cfg_core", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=CliParser)
     tr = sub.add_parser("train", help="train eps-network and classifiers, write a checkpoint")
-    _common(tr)
+    _common(tr, checkpoint=False)
     tr.add_argument("--out", required=True, help="output checkpoint directory")
-    tr.add_argument("--steps", type=int, default=None, help="eps-network training steps")
-    tr.add_argument("--classifier-steps", type=int, default=None, help="steps per classifier (2D)")
+    tr.add_argument("--steps", type=_strict_int, default=None, help="eps-network training steps")
+    tr.add_argument("--classifier-steps", type=_strict_int, default=None, help="steps per classifier (2D)")
     tr.add_argument("--p-uncond", type=_finite_float, default=None, help="probability of the null label")
-    tr.add_argument("--batch-size", type=int, default=None)
+    tr.add_argument("--batch-size", type=_strict_int, default=None,
+                    help=f"examples per step (at most {MAX_BATCH_SIZE['2d']}, MNIST {MAX_BATCH_SIZE['mnist']})")
     tr.add_argument("--p-aug", type=_finite_float, default=None,
                     help="MNIST: probability a digit is augmented for the eps-network (non-leaking, Karras et al. 2022)")
     tr.add_argument("--scale-shift", action=argparse.BooleanOptionalAction, default=None,
@@ -86,41 +133,41 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out (MNIST)")
     tr.add_argument("--rescale", action="store_true", help="CSV dataset: map the points into [-3, 3]^2 first")
     sa = sub.add_parser("sample", help="draw guided samples into an .npz (x, trajectory)")
-    _common(sa)
-    sa.add_argument("--label", type=int, required=True, help="class index c")
+    _common(sa, mnist_dir=False)
+    sa.add_argument("--label", type=_strict_int, required=True, help="class index c")
     sa.add_argument("--guidance", choices=tuple(METHODS), required=True)
-    sa.add_argument("--w", type=float, required=True, help="guidance weight (paper's w; 0 = none)")
-    sa.add_argument("--n", type=int, required=True, help="number of samples")
+    sa.add_argument("--w", type=_strict_float, required=True, help="guidance weight (paper's w; 0 = none)")
+    sa.add_argument("--n", type=_strict_int, required=True, help="number of samples")
     sa.add_argument("--out", required=True, help="output .npz file")
     sa.add_argument("--score", choices=SCORES, default="learned")
-    sa.add_argument("--cg-base", choices=CG_BASES, default="conditional")
-    sa.add_argument("--classifier", choices=CLASSIFIERS, default="noisy", help="CG guide")
+    sa.add_argument("--cg-base", choices=CG_BASES, default=None, help="CG's base (default conditional)")
+    sa.add_argument("--classifier", choices=CLASSIFIERS, default=None, help="CG guide (default noisy)")
     sa.add_argument("--sampler", choices=SAMPLERS, default="ddim")
-    sa.add_argument("--noise-scale", type=float, default=1.0, help="tau: ancestral noise multiplier in [0, 1]")
-    sa.add_argument("--steps", type=int, default=None, help="sampling steps T")
-    sa.add_argument("--v", type=float, default=None, help="ddpm: variance interpolation v in [0, 1] (default 0.3)")
-    sa.add_argument("--corrector-steps", type=int, default=None, help="pc: Langevin steps K per level (default 1)")
-    sa.add_argument("--corrector-w", type=float, default=None, help="pc: the corrector's w' (default: w)")
-    sa.add_argument("--corrector-step-scale", type=float, default=None, help="pc: Langevin step times S (default 1)")
+    sa.add_argument("--noise-scale", type=_strict_float, default=1.0, help="tau: ancestral noise multiplier in [0, 1]")
+    sa.add_argument("--steps", type=_strict_int, default=None, help="sampling steps T")
+    sa.add_argument("--v", type=_strict_float, default=None, help="ddpm: variance interpolation v in [0, 1] (default 0.3)")
+    sa.add_argument("--corrector-steps", type=_strict_int, default=None, help="pc: Langevin steps K per level (default 1)")
+    sa.add_argument("--corrector-w", type=_strict_float, default=None, help="pc: the corrector's w' (default: w)")
+    sa.add_argument("--corrector-step-scale", type=_strict_float, default=None, help="pc: Langevin step times S (default 1)")
     sa.add_argument("--interval", default=None, help="LO,HI in log-SNR: guide only there (write --interval=LO,HI)")
-    sa.add_argument("--good-blur", type=float, default=None, help="exact: model covariances + G I (default 0)")
-    sa.add_argument("--bad-blur", type=float, default=None, help="exact auto: bad model covariances + B I (0.16)")
-    sa.add_argument("--cfgpp-lambda", type=float, default=None, help="cfgpp: l in [0, 1] (default 0.6)")
-    sa.add_argument("--rescale", dest="rescale_phi", type=float, default=None,
+    sa.add_argument("--good-blur", type=_strict_float, default=None, help="exact: model covariances + G I (default 0)")
+    sa.add_argument("--bad-blur", type=_strict_float, default=None, help="exact auto: bad model covariances + B I (0.16)")
+    sa.add_argument("--cfgpp-lambda", type=_strict_float, default=None, help="cfgpp: l in [0, 1] (default 0.6)")
+    sa.add_argument("--rescale", dest="rescale_phi", type=_strict_float, default=None,
                     help="CFG-rescale with phi in [0, 1] (with --guidance cfg or rescale; default 0.7)")
-    sa.add_argument("--threshold", dest="threshold_p", type=float, default=None,
+    sa.add_argument("--threshold", dest="threshold_p", type=_strict_float, default=None,
                     help="dynamic thresholding at percentile P in (0, 1] (with --guidance cfg or threshold; 0.995)")
-    sa.add_argument("--apg-eta", type=float, default=None, help="apg: weight of the parallel part, [0, 1] (0)")
-    sa.add_argument("--apg-r", type=float, default=None, help="apg: norm cap r > 0 (15)")
-    sa.add_argument("--apg-beta", type=float, default=None, help="apg: momentum beta in [-1, 1] (-0.5)")
+    sa.add_argument("--apg-eta", type=_strict_float, default=None, help="apg: weight of the parallel part, [0, 1] (0)")
+    sa.add_argument("--apg-r", type=_strict_float, default=None, help="apg: norm cap r > 0 (15)")
+    sa.add_argument("--apg-beta", type=_strict_float, default=None, help="apg: momentum beta in [-1, 1] (-0.5)")
     sw = sub.add_parser("sweep", help="metrics and plots over a list of w for every method")
     _common(sw)
     sw.add_argument("--w", type=_w_list, default=[0, 0.1, 0.3, 0.5, 1, 2, 3, 4], help="comma-separated w values")
     sw.add_argument("--out", required=True, help="output directory for JSON and PNG")
-    sw.add_argument("--n", type=int, default=None, help="samples per class per w")
+    sw.add_argument("--n", type=_strict_int, default=None, help="samples per class per w")
     sw.add_argument("--score", choices=SCORES, default="learned")
     sw.add_argument("--sampler", choices=SAMPLERS, default="ddim")
-    sw.add_argument("--steps", type=int, default=None)
+    sw.add_argument("--steps", type=_strict_int, default=None)
     sw.add_argument("--steps-for", default=None, metavar="METHOD=T,...",
                     help="MNIST: methods sampled with other steps than --steps, e.g. apg=50")
     _own_data_parsers(sub)
@@ -132,16 +179,16 @@ def _own_data_parsers(sub) -> None:
     fi = sub.add_parser("fit", help="fit a Gaussian mixture per class to a CSV of points, write mixture JSON")
     fi.add_argument("--points", required=True, help="CSV with header x,y,label (label: an integer or a name)")
     fi.add_argument("--out", required=True, help="output mixture .json")
-    fi.add_argument("--max-components", type=int, default=DEFAULT_MAX_COMPONENTS,
+    fi.add_argument("--max-components", type=_strict_int, default=DEFAULT_MAX_COMPONENTS,
                     help=f"most Gaussians per class, chosen by BIC (1..{MAX_COMPONENTS_LIMIT})")
-    fi.add_argument("--seed", type=int, default=0, help="seed of the k-means start of EM")
+    fi.add_argument("--seed", type=_strict_int, default=0, help="seed of the k-means start of EM")
     fi.add_argument("--rescale", action="store_true", help="map the points into [-3, 3]^2 before fitting")
     da = sub.add_parser("data", help="write a scikit-learn data set as a CSV of labelled points")
     da.add_argument("--name", required=True, choices=tuple(DATASETS), help="the generator")
-    da.add_argument("--n", type=int, required=True, help=f"number of points ({MIN_DATASET_POINTS}..{MAX_POINTS})")
+    da.add_argument("--n", type=_strict_int, required=True, help=f"number of points ({MIN_DATASET_POINTS}..{MAX_POINTS})")
     da.add_argument("--noise", type=_finite_float, default=None,
                     help=f"std of the Gaussian jitter in window units, 0..{MAX_NOISE:g} (default: per data set)")
-    da.add_argument("--seed", type=int, default=0, help="random seed (same seed, same points)")
+    da.add_argument("--seed", type=_strict_int, default=0, help="random seed (same seed, same points)")
     da.add_argument("--out", required=True, help="output .csv")
 
 
@@ -172,14 +219,16 @@ def _check_own_data(args) -> None:
 def _check_common(args) -> None:
     if not 0 <= args.seed <= MAX_SEED:
         raise ValueError(f"--seed must be an integer in [0, {MAX_SEED}], got {args.seed}")
-    for flag in ("steps", "classifier_steps", "batch_size"):
+    for flag in ("steps", "classifier_steps"):
         value = getattr(args, flag, None)
         if value is not None and not 1 <= value <= MAX_STEPS:
             raise ValueError(f"--{flag.replace('_', '-')} must be an integer in [1, {MAX_STEPS}], got {value}")
+    _check_batch_size(args)
     n_range = (MIN_DATASET_POINTS, MAX_POINTS) if getattr(args, "command", None) == "data" else (1, MAX_SAMPLES)
     if getattr(args, "n", None) is not None and not n_range[0] <= args.n <= n_range[1]:
         raise ValueError(f"--n must be in [{n_range[0]}, {n_range[1]}], got {args.n}")
     _check_own_data(args)
+    _check_applies(args)
     if getattr(args, "command", None) == "sample":
         try:
             check_w(args.w)
@@ -201,6 +250,101 @@ def _check_common(args) -> None:
             raise ValueError(f"--w must list values in [0, {MAX_W:g}], got {args.w}")
 
 
+def _check_batch_size(args) -> None:
+    """--batch-size within what the machine can hold (MNIST's 200000 asked for a 20 GB tensor)."""
+    if getattr(args, "batch_size", None) is None:
+        return
+    kind = "mnist" if args.dataset == "mnist" else "2d"
+    limit = MAX_BATCH_SIZE[kind]
+    if not 1 <= args.batch_size <= limit:
+        raise ValueError(f"--batch-size must be an integer in [1, {limit}]"
+                         f"{' for MNIST (about 2 MB of memory a digit)' if kind == 'mnist' else ''}, "
+                         f"got {args.batch_size}")
+
+
+def _check_interval(text: str | None) -> None:
+    """--interval=LO,HI: two plain numbers, LO <= HI, meeting the samplers' log-SNR range (else it guides at no
+    step, and the samples are those of no guidance)."""
+    if text is None:
+        return
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2 or not all(_NUMBER.fullmatch(p) for p in parts) or not all(
+            math.isfinite(float(p)) for p in parts):
+        raise ValueError(f"--interval takes two finite log-SNR values LO,HI (write --interval=LO,HI), got {text!r}")
+    lo, hi = (float(p) for p in parts)
+    if lo > hi:
+        raise ValueError(f"--interval=LO,HI needs LO <= HI, got {text!r}")
+    if hi < LAM_RANGE[0] or lo > LAM_RANGE[1]:
+        raise ValueError(f"--interval={text} lies outside the samplers' log-SNR range [{LAM_RANGE[0]:g}, "
+                         f"{LAM_RANGE[1]:g}]: it would guide at no step (the samples of no guidance)")
+
+
+def _check_applies(args) -> None:
+    """An option given where it changes nothing is an error (README), not silently dropped."""
+    command = getattr(args, "command", None)
+    if command not in ("train", "sample", "sweep"):
+        return
+    if args.dataset != "mnist":
+        for flag, given, why in (
+                ("--device", args.device is not None, "the 2D networks always run on the CPU"),
+                ("--mnist-dir", getattr(args, "mnist_dir", None) is not None, "it reads MNIST digits"),
+                ("--resume", getattr(args, "resume", False), "it continues an MNIST checkpoint"),
+                ("--steps-for", getattr(args, "steps_for", None) is not None,
+                 "the 2D sweep samples every method with --steps")):
+            if given:
+                raise ValueError(f"{flag} applies to --dataset mnist only ({why}), not {args.dataset}")
+        if getattr(args, "checkpoint", None) is not None and getattr(args, "score", None) == "exact":
+            raise ValueError("--checkpoint gives learned networks, but --score exact uses none: drop one of them")
+    elif getattr(args, "classifier_steps", None) is not None:
+        raise ValueError("--classifier-steps applies to the 2D mixtures; MNIST's guides and judge train for their "
+                         "fixed steps (at most --steps)")
+    if command == "sample":
+        _check_interval(args.interval)
+        if args.cg_base is not None and args.guidance not in ("cg", "cg_clean"):
+            raise ValueError(f"--cg-base sets classifier guidance's base: it applies to --guidance cg or cg_clean, "
+                             f"not {args.guidance}")
+        if args.classifier is not None and args.guidance not in ("cg", "cg_clean"):
+            raise ValueError(f"--classifier picks classifier guidance's guide: it applies to --guidance cg, "
+                             f"not {args.guidance}")
+        if args.guidance == "cg_clean" and args.classifier == "noisy":
+            raise ValueError("--guidance cg_clean guides with the clean classifier: drop --classifier noisy "
+                             "(or use --guidance cg)")
+
+
+def _fill_defaults(args) -> None:
+    """The defaults of the options left unset so that _check_applies can tell given from not given."""
+    if hasattr(args, "device"):
+        args.device = args.device or "cpu"
+    if getattr(args, "command", None) == "sample":
+        args.cg_base = args.cg_base or "conditional"
+        args.classifier = args.classifier or "noisy"
+
+
+def _out_of_memory(err: BaseException) -> bool:
+    """True for an allocation that failed (MemoryError, torch's OutOfMemoryError, or its CPU allocator's error)."""
+    if isinstance(err, MemoryError) or type(err).__name__ == "OutOfMemoryError":
+        return True
+    text = str(err).lower()
+    return isinstance(err, RuntimeError) and any(words in text for words in (
+        "defaultcpuallocator", "out of memory", "not enough memory", "cannot allocate memory",
+        "can't allocate memory", "could not allocate", "failed to allocate"))
+
+
+def _memory_hint(command: str | None) -> str:
+    """What to make smaller when a command ran out of memory."""
+    return {"train": "use a smaller --batch-size", "sample": "use a smaller --n (or fewer --steps)",
+            "sweep": "use a smaller --n"}.get(command, "use less data")
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed run created, deepest first, if they are (still) empty."""
+    for folder in folders:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+
+
 def _one_line(err: BaseException) -> str:
     """An exception as one line (the first), whatever it carries."""
     text = str(err).strip().splitlines()
@@ -209,10 +353,30 @@ def _one_line(err: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # CliParser.error printed its one line (status 2); --help printed the help (0)
+        return done.code if isinstance(done.code, int) else 0 if done.code is None else 2
     args.command_line = "python -m cfg_core " + shlex.join(argv)
+    # the folders this run would create: a run that fails leaves none of them behind (empty)
+    try:
+        new_folders = missing_folders(args.out, is_dir=args.command in ("train", "sweep"))
+    except (ValueError, OSError):  # a path the checks refuse (a NUL byte, a name too long): nothing to remove
+        new_folders = []
+    status = 1
+    try:
+        status = _run(args)
+        return status
+    finally:
+        if status != 0:
+            _remove_empty(new_folders)
+
+
+def _run(args) -> int:
+    """Check the arguments and run the command; bad input (and running out of memory) is one line, status 2."""
     try:
         _check_common(args)
+        _fill_defaults(args)
         if args.command in ("fit", "data"):
             from cfg_core.toy import points_cli as handlers
         elif args.dataset == "mnist":
@@ -222,6 +386,11 @@ def main(argv: list[str] | None = None) -> int:
         return getattr(handlers, args.command)(args)
     except (ValueError, OSError, RecursionError, OverflowError) as err:
         print(f"error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except (MemoryError, RuntimeError) as err:
+        if not _out_of_memory(err):
+            raise
+        print(f"error: out of memory: {_one_line(err)}; {_memory_hint(args.command)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

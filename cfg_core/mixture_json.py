@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from cfg_core import jsontext
 from cfg_core.mixture import GaussianMixture
 from cfg_core.paths import PRESET_DIR
 
@@ -47,7 +48,9 @@ def _finite_number(v, what: str) -> float:
 def check_name(name, what: str = "name") -> str:
     """A mixture or class name: printable text of 1..MAX_NAME_CHARS characters without /, \\, .. or controls.
 
-    Names are shown in the UI (escaped there) and never become part of a file path."""
+    Names are user text (from a link, a file, the editor): the browser shows them as text only (DOM textContent,
+    or escaped where a table is built as markup), matplotlib draws them with mathtext off, and they never become
+    part of a file path."""
     if not isinstance(name, str) or not name.strip():
         raise MixtureError(f"{what} must be a non-empty string, got {_short(name)}")
     if len(name) > MAX_NAME_CHARS:
@@ -135,18 +138,14 @@ def mixture_to_dict(mix: GaussianMixture) -> dict:
 
 def parse_mixture_json(text: str) -> GaussianMixture:
     """Parse and validate mixture JSON text."""
-    if len(text) > MAX_FILE_BYTES:
-        raise MixtureError(f"a mixture file may be at most {MAX_FILE_BYTES} bytes, got {len(text)}")
     if not isinstance(text, str):
         raise MixtureError(f"a mixture must be JSON text, got {type(text).__name__}")
+    if len(text) > MAX_FILE_BYTES:
+        raise MixtureError(f"a mixture file may be at most {MAX_FILE_BYTES} bytes, got {len(text)}")
     try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise MixtureError(f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
-    except RecursionError:
-        raise MixtureError("not a usable mixture: the JSON is nested too deeply") from None
-    except ValueError as err:  # e.g. an integer of more than 4300 digits
-        raise MixtureError(f"not valid JSON ({str(err).splitlines()[0][:80]})") from None
+        spec = jsontext.loads(text, "the mixture", MAX_FILE_BYTES)
+    except ValueError as err:
+        raise MixtureError(f"not a usable mixture: {err}") from None
     return mixture_from_dict(spec)
 
 

@@ -25,8 +25,12 @@ def rows_to_spec(rows, class_names: str, name: str = "custom") -> dict:
             continue
         try:
             mx, my, vx, cxy, vy, wt = (float(v) for v in row[:6])
-            cls = int(float(row[6]))
-        except (TypeError, ValueError, IndexError):
+            cls_value = float(row[6])
+        except (TypeError, ValueError, IndexError, OverflowError):
             raise MixtureError(f"row {i + 1}: every cell must be a number ({', '.join(TABLE_COLUMNS)})") from None
+        if not cls_value.is_integer():  # 0.5 is no class (int() would quietly make it class 0)
+            raise MixtureError(f"row {i + 1}: class must be a whole number (an index into the class names), "
+                               f"got {row[6]!r}")
+        cls = int(cls_value)
         comps.append({"mean": [mx, my], "cov": [[vx, cxy], [cxy, vy]], "weight": wt, "class": cls})
     return {"name": name, "classes": classes, "components": comps}

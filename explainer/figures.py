@@ -69,7 +69,8 @@ def _panel_axes(ax, view: LabView, panel: PanelView, w: float, frame: int, tempe
                        key=lambda i: float(view.mixture.weights[i])))
         mx, my = view.mixture.means[comp].tolist()
         ax.text(mx, my, name, color=CLASS_COLORS[k % len(CLASS_COLORS)], fontsize=12, fontweight="bold",
-                ha="center", va="bottom", path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
+                ha="center", va="bottom", parse_math=False,  # a user's name is text: "$^$" is no formula
+                path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
     ax.set_xlim(ext[0], ext[1])
     ax.set_ylim(ext[2], ext[3])
     ax.set_aspect("equal")
@@ -99,7 +100,7 @@ def lab_frames(view: LabView, w: float, tempered: bool | None = None, lang: str 
         fig.suptitle(f"{' vs '.join(p.title for p in panels)}\n{view.mixture.name}, "
                      f"{t(lang, 'anim_class').format(c=view.class_names[view.label])}, "
                      f"{t(lang, 'anim_scale').format(w=f'{w:.3g}', s=f'{1 + w:.3g}')}: {stage}", fontsize=11,
-                     family=family)
+                     family=family, parse_math=False)  # the mixture's and the class's names are user text
         fig.text(0.5, 0.01, t(lang, "anim_legend"), ha="center", fontsize=7.5, color="#333", wrap=True, family=family)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
         frames.append(figure_rgb(fig))

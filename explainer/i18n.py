@@ -61,6 +61,9 @@ TEXT = {
                       "are pushed to the wrong places (compare with the noise-aware one).",
         "note_no_model": "No trained model for this mixture yet: showing **exact** scores. Train one in the *Train "
                          "your own* tab.",
+        "note_retrained": "The shipped network for this mixture could not be loaded (its checkpoint is missing or "
+                          "broken), so it was **retrained** on this server: results differ a little from the "
+                          "documented ones.",
         "note_no_weak": "Autoguidance needs a weaker model to guide against, and this network has none (train it "
                         "again: training now makes one). Showing **exact** scores: the bad model is the mixture "
                         "blurred by B.",
@@ -77,7 +80,7 @@ TEXT = {
                      "*Use in the lab* opens the fit in the 2D lab.",
         "own_dataset": "scikit-learn data set", "own_n": "points n", "own_noise": "noise",
         "own_k": "max components per class (BIC chooses)", "own_generate": "Generate and fit",
-        "own_csv": "or upload a CSV: x,y,label (≤ 100,000 rows)",
+        "own_csv": "or upload a CSV: x,y,label (≤ 100,000 rows, ≤ 16 MB)",
     },
     "ko": {
         "title": "## 확산 모델 가이던스, 직접 움직여 보기\n분류기 없는 가이던스(Ho & Salimans 2022)를 분류기 가이던스와 두 가지 "
@@ -127,6 +130,8 @@ TEXT = {
                       "밀립니다(노이즈 인식 분류기와 비교해 보세요).",
         "note_no_model": "이 혼합에는 아직 학습된 모델이 없어 **정확한** 스코어를 보여 줍니다. *직접 학습하기* 탭에서 "
                          "학습하세요.",
+        "note_retrained": "이 혼합에 함께 제공된 네트워크를 불러올 수 없어(체크포인트가 없거나 손상됨) 이 서버에서 "
+                          "**다시 학습**했습니다. 결과가 문서의 값과 조금 다를 수 있습니다.",
         "note_no_weak": "오토가이던스에는 비교할 더 약한 모델이 필요한데 이 네트워크에는 없습니다(다시 학습하면 "
                         "만들어집니다). **정확한** 스코어를 보여 줍니다: 나쁜 모델은 B만큼 흐린 혼합입니다.",
         "reference": "CFG의 '나쁜' 모델: (1 + w) ε(z,c) − w ε_bad", "ref_uncond": "무조건부 ε(z): CFG",
@@ -142,12 +147,12 @@ TEXT = {
                      "실험실에서 엽니다.",
         "own_dataset": "scikit-learn 데이터셋", "own_n": "점의 수 n", "own_noise": "노이즈",
         "own_k": "클래스당 최대 성분 수 (BIC가 고름)", "own_generate": "만들고 맞추기",
-        "own_csv": "또는 CSV 올리기: x,y,label (최대 100,000줄)",
+        "own_csv": "또는 CSV 올리기: x,y,label (최대 100,000줄, 16 MB)",
     },
 }
 
 
-NOTE_KEYS = ("note_tau", "note_clean", "note_no_model", "note_no_weak")  # the lab's notes (English text = key's)
+NOTE_KEYS = ("note_tau", "note_clean", "note_no_model", "note_no_weak", "note_retrained")  # the lab's notes (English text = key's)
 
 
 def translate_note(note: str, lang: str) -> str:

@@ -22,7 +22,29 @@ from explainer.registry import ModelRegistry
 from explainer.selection import SINGLE, Selection, SelectionError
 from explainer.views import W_GRID, LabView, LabViews, PanelSpec, snap_w, w_neighbours
 
+# What one view of a custom mixture may cost (presets are precomputed by the warm-up): measured on 2 cores, a
+# view costs about 0.07 s per component and panel with DDIM/DDPM, and the corrector about 0.02 s more per
+# component and Langevin step K; these caps keep one new view under about 10 s.
+MAX_LAB_CLASSES = 8  # the canvas has 8 class colours
+MAX_LAB_COMPONENTS = 32
+MAX_CORRECTOR_WORK = 120  # components x K of a predictor-corrector panel (K = 20 with up to 6 components)
+
+
+def check_cost(sel: Selection, mix: GaussianMixture) -> None:
+    """SelectionError with one line when a custom mixture's view would cost more than the caps allow."""
+    k = len(mix.weights)
+    if mix.num_classes > MAX_LAB_CLASSES:
+        raise SelectionError(f"the lab draws at most {MAX_LAB_CLASSES} classes of a custom mixture (one colour "
+                             f"each); this mixture has {mix.num_classes}")
+    if k > MAX_LAB_COMPONENTS:
+        raise SelectionError(f"the lab takes custom mixtures of at most {MAX_LAB_COMPONENTS} components (a view "
+                             f"then stays under about 10 s of work); this mixture has {k}")
+    if any(sampler == "pc" for _, sampler, _ in sel.panels()) and k * sel.corrector_steps > MAX_CORRECTOR_WORK:
+        raise SelectionError(f"the corrector's work (components x K) may be at most {MAX_CORRECTOR_WORK} for a "
+                             f"custom mixture: {k} components x K = {sel.corrector_steps}; lower K to "
+                             f"{max(0, MAX_CORRECTOR_WORK // k)} or fewer")
 NO_MODEL_NOTE, NO_WEAK_MODEL_NOTE = t("en", "note_no_model"), t("en", "note_no_weak")
+RETRAINED_NOTE = t("en", "note_retrained")  # a preset whose shipped checkpoint was unusable, retrained here
 
 
 def panel_specs(key: str, sel: Selection, mix) -> list[PanelSpec]:
@@ -41,6 +63,13 @@ def retrain_config() -> MixtureTrainConfig:
         return MixtureTrainConfig()
     steps, classifier_steps = (int(v) for v in text.split(","))
     return MixtureTrainConfig(steps=steps, classifier_steps=classifier_steps)
+
+
+def markdown_text(name: str) -> str:
+    """A user's name (mixture, class) as literal text inside Markdown: HTML and Markdown characters escaped, so
+    `<img src=x>` or `**x**` shows as typed (gradio's sanitiser would keep the image and fetch its URL)."""
+    out = str(name).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~" else ch for ch in out)
 
 
 def panel_detail(spec: PanelSpec) -> str:
@@ -64,6 +93,7 @@ class Lab:
             if not sel.custom_json:
                 raise SelectionError("no custom mixture yet: edit the table or upload JSON, then press Apply")
             mix = parse_mixture_json(sel.custom_json)
+            check_cost(sel, mix)
             return self.registry.add_custom(mix), mix
         return sel.dataset, self.registry.mixture(sel.dataset)
 
@@ -78,6 +108,8 @@ class Lab:
                 specs, note = [replace(s, score="exact") for s in specs], NO_MODEL_NOTE
             elif tm.eps_weak is None and any(s.method == "auto" for s in specs):  # a checkpoint from before weak models
                 specs, note, tm = [replace(s, score="exact").checked(mix) for s in specs], NO_WEAK_MODEL_NOTE, None
+            elif key in self.registry.retrained:
+                note = RETRAINED_NOTE
         return self.views.view(mix, tm, specs, model_key), note
 
     def payload(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[str, LabView, str]:
@@ -94,8 +126,8 @@ class Lab:
         the user's language."""
         i, j, frac = w_neighbours(w)  # w lies at fraction frac between grid values i and j
         w = round(float(w), 2)
-        lines = [t(lang, "sum_head").format(w=f"{w:g}", scale=f"{1 + w:g}", mixture=view.mixture.name,
-                                            cls=view.class_names[view.label])]
+        lines = [t(lang, "sum_head").format(w=f"{w:g}", scale=f"{1 + w:g}", mixture=markdown_text(view.mixture.name),
+                                            cls=markdown_text(view.class_names[view.label]))]
         for p in view.panels:
             n = {k: (1 - frac) * p.numbers[i][k] + frac * p.numbers[j][k] for k in p.numbers[i]}
             error = (1 - frac) * p.field_error[i] + frac * p.field_error[j] if p.field_error else None

@@ -37,6 +37,7 @@ class ModelRegistry:
         self._mixtures: OrderedDict[str, GaussianMixture] = OrderedDict()
         self._trained: dict[str, tuple[TrainedMixture, str]] = {}
         self.problems: dict[str, str] = {}  # key -> why its checkpoint could not be used
+        self.retrained: set[str] = set()  # presets retrained here because their checkpoint was unusable
         self._retraining = SingleFlight()
 
     def mixture(self, key: str) -> GaussianMixture:
@@ -81,6 +82,8 @@ class ModelRegistry:
         except (CheckpointError, OSError, ValueError, RuntimeError, TypeError, KeyError, MemoryError) as err:
             with self._lock:
                 self.problems[key] = str(err).splitlines()[0] if str(err) else type(err).__name__
+            print(f"checkpoint of {key} unusable ({self.problems[key][:200]}): the lab retrains it on first use",
+                  flush=True)
             return None, ""
         return self.set_trained(key, tm, "shipped")
 
@@ -120,6 +123,9 @@ class ModelRegistry:
                            f"retraining {key} (checkpoint unusable): {stage} {step}/{n}, loss {loss:.3f}")
                 with torch.inference_mode(False):
                     self.retrain(key, config, cb)
+                self.retrained.add(key)
+                print(f"retrained {key} ({config.steps} eps-network steps): its shipped checkpoint was unusable",
+                      flush=True)
                 tm, model_key = self.trained(key)
             return tm, model_key
 

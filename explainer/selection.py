@@ -13,10 +13,12 @@ import base64
 import binascii
 import json
 import math
+import re
+import zlib
 import urllib.parse
 from dataclasses import asdict, dataclass, fields, replace
 
-from cfg_core import methods
+from cfg_core import jsontext, methods
 from cfg_core.guidance import CG_BASES
 from cfg_core.mixture_json import PRESETS
 from cfg_core.mnist import variants
@@ -56,15 +58,33 @@ def choice_label(choice: str) -> str:
     return label[0].upper() + label[1:] + (" (baseline)" if single_baseline else "")
 
 
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only: no 1_0, no ３ or ٣
+
+
+def parse_number(text, name: str) -> float:
+    """A number written in plain ASCII decimal (what a link or a form sends), strictly: float() would also take
+    '1_0' (as 10), full-width and Arabic-Indic digits, 'inf' and 'nan'."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    if not isinstance(text, str) or not _NUMBER.fullmatch(text.strip()):
+        raise SelectionError(f"{name} must be a plain decimal number, got {str(text)[:40]!r}")
+    v = float(text)
+    if not math.isfinite(v):
+        raise SelectionError(f"{name} must be a finite number, got {str(text)[:40]!r} (too large)")
+    return v
+
+
 def check_number(value, name: str, lo: float, hi: float) -> float:
     if isinstance(value, bool):
         raise SelectionError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise SelectionError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}") from None
-    if not math.isfinite(v) or not lo <= v <= hi:
-        raise SelectionError(f"{name} must be a finite number in [{lo:g}, {hi:g}], got {value!r}")
+        raise SelectionError(f"{name} must be a number in [{lo:g}, {hi:g}], got {str(value)[:40]!r}") from None
+    if not math.isfinite(v):
+        raise SelectionError(f"{name} must be a finite number in [{lo:g}, {hi:g}], got {str(value)[:40]!r}")
+    if not lo <= v <= hi:
+        raise SelectionError(f"{name} must be in [{lo:g}, {hi:g}], got {str(value)[:40]!r}")
     return v
 
 
@@ -162,40 +182,65 @@ class Selection:
         return tuple(getattr(self, name) for name in CONTROLS)
 
     def to_query(self) -> str:
-        """The 'link to this view' query string (a custom mixture travels as base64 JSON in mix=)."""
+        """The 'link to this view' query string. A custom mixture travels compressed in mixz= (zlib, then
+        URL-safe base64: a 320-component mixture's link stays well under the 64 KB a URL may have)."""
         q = {k: v for k, v in asdict(self).items() if k != "custom_json"}
         if self.dataset == "custom" and self.custom_json:
-            compact = json.dumps(json.loads(self.custom_json), separators=(",", ":"))
-            q["mix"] = base64.urlsafe_b64encode(compact.encode()).decode()
+            compact = json.dumps(jsontext.loads(self.custom_json, "the mixture", MAX_MIX_BYTES), separators=(",", ":"))
+            q["mixz"] = base64.urlsafe_b64encode(zlib.compress(compact.encode(), 9)).decode()
         return urllib.parse.urlencode(q)
 
     @classmethod
     def from_query(cls, params: dict) -> tuple["Selection", list[str]]:
-        """A selection from URL parameters: each bad or unknown value falls back to its default, with a notice."""
+        """A selection from URL parameters: each bad or unknown value falls back to its default, with a notice.
+        A custom mixture comes as mixz= (compressed) or mix= (plain base64 JSON, links made before mixz)."""
         sel, notices = cls(), []
-        if params.get("mix"):
+        if params.get("mixz") or params.get("mix"):
             try:
-                text = base64.urlsafe_b64decode(str(params["mix"]).encode()).decode("utf-8")
-                sel = replace(sel, custom_json=json.dumps(json.loads(text)))
-            except (ValueError, binascii.Error, RecursionError, UnicodeDecodeError):
+                sel = replace(sel, custom_json=json.dumps(_mixture_from_link(params)))
+            except ValueError:
                 notices.append("the link's custom mixture could not be read")
         for f in fields(cls):
             if f.name == "custom_json" or f.name not in params:
                 continue
             try:
                 sel = replace(sel, **{f.name: _from_text(f.name, params[f.name])}).validated()
-            except (SelectionError, ValueError):
+            except (SelectionError, ValueError, OverflowError):
                 notices.append(f"{f.name}={str(params[f.name])[:40]!r} is not valid here; using {getattr(sel, f.name)!r}")
         if sel.dataset == "custom" and not sel.custom_json:
             sel = replace(sel, dataset=cls.dataset)
         return sel, notices
 
 
+MAX_MIX_BYTES = 1_000_000  # a mixture's JSON (cfg_core.mixture_json.MAX_FILE_BYTES)
+
+
+def _mixture_from_link(params: dict):
+    """The decoded mixture JSON value of a link's mixz= or mix=; ValueError when it cannot be read. The
+    decompressed size is capped before it is produced (a small link cannot expand into gigabytes)."""
+    try:
+        if params.get("mixz"):
+            packed = base64.urlsafe_b64decode(str(params["mixz"]).encode())
+            inflater = zlib.decompressobj()
+            raw = inflater.decompress(packed, MAX_MIX_BYTES + 1)
+            if len(raw) > MAX_MIX_BYTES or inflater.unconsumed_tail:
+                raise ValueError("the link's mixture is too large")
+        else:
+            raw = base64.urlsafe_b64decode(str(params["mix"]).encode())
+        return jsontext.loads(raw.decode("utf-8"), "the link's mixture", MAX_MIX_BYTES)
+    except (binascii.Error, zlib.error, UnicodeDecodeError) as err:
+        raise ValueError(f"the link's mixture could not be decoded: {err}") from None
+
+
 def _from_text(name: str, text):
+    """A link parameter's value, strictly parsed (plain ASCII decimals; an integer field takes no fraction)."""
     if name in ("label", "seed", "corrector_steps"):
-        return int(float(text))
+        v = parse_number(text, name)
+        if v != int(v):
+            raise SelectionError(f"{name} must be an integer, got {str(text)[:40]!r}")
+        return int(v)
     if name in ("w", "lam", "corrector_ratio", "lam_lo", "lam_hi", "good_blur", "bad_blur"):
-        return float(text)
+        return parse_number(text, name)
     return str(text)
 
 

@@ -199,7 +199,7 @@ def test_lab_downloads_editor_upload_and_link(page, url, tmp_path):
     page.wait_for_function(f"document.querySelector('#toy-summary').innerText.includes('w = {float(w):g}')",
                            timeout=30_000)
     page.get_by_role("button", name="Link to this view").click()
-    page.wait_for_function("document.querySelector('#share-link textarea').value.includes('mix=')", timeout=10_000)
+    page.wait_for_function("document.querySelector('#share-link textarea').value.includes('mixz=')", timeout=10_000)
     link = page.locator("#share-link textarea").input_value()
     assert link.startswith(url.rstrip("/")) and f"w={float(w)}" in link
     page.goto(link)  # the link restores the view: custom mixture, class, method, w

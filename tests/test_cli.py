@@ -30,9 +30,9 @@ def test_sample_writes_npz_and_is_reproducible(tmp_path):
 
 def test_exact_cfg_and_cg_from_the_cli_agree(tmp_path, unseen_json):
     xs = []
-    for guidance, base in (("cfg", "conditional"), ("cg", "unconditional")):
+    for guidance, base in (("cfg", []), ("cg", ["--cg-base", "unconditional"])):  # --cg-base is for CG only
         out = tmp_path / f"{guidance}.npz"
-        r = cli("sample", "--dataset", unseen_json, "--label", "1", "--guidance", guidance, "--cg-base", base,
+        r = cli("sample", "--dataset", unseen_json, "--label", "1", "--guidance", guidance, *base,
                 "--w", "2", "--n", "200", "--score", "exact", "--seed", "3", "--out", out)
         assert r.returncode == 0, r.stderr
         xs.append(np.load(out)["x"])

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from cfg_core import jsontext
 from cfg_core.mixture_json import PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
 from cfg_core.toy.training import estimate_seconds, weak_config
 from explainer import figures
@@ -26,8 +27,11 @@ from explainer.lab import Lab
 from explainer.lessons import BY_KEY, LESSONS, caption
 from explainer.selection import CHOICES, CONTROLS, Selection, choice_label
 from explainer.train_job import TrainingJobs, training_config
+from ui import guard
+from ui.errors import UserError, info, warning
 
-MAX_UPLOAD_BYTES = 1_000_000
+MAX_HINTS_BYTES = 10_000  # the canvas hints are a language and a lesson's few layer switches
+MAX_UPLOAD_BYTES = 1_000_000  # a mixture JSON file (cfg_core.mixture_json.MAX_FILE_BYTES)
 STATIC = Path(__file__).resolve().parent / "static"
 LAB_CHOICES = [(choice_label(c), c) for c in CHOICES]
 DEFAULTS = Selection()
@@ -47,7 +51,7 @@ def user_errors(*also: type[Exception]):
     try:
         yield
     except (ValueError, *also) as err:
-        raise gr.Error(str(err).splitlines()[0]) from None
+        raise UserError(str(err).splitlines()[0]) from None
 
 
 def selection(values) -> Selection:
@@ -82,8 +86,8 @@ def lesson_hints(lang: str, key: str = "") -> str:
 def hints_of(text) -> dict:
     """The canvas hints (language, a lesson's layers) from the hidden hints box; {} when unreadable."""
     try:
-        hints = json.loads(text) if text else {}
-    except (TypeError, ValueError):
+        hints = jsontext.loads(text, "the canvas hints", MAX_HINTS_BYTES) if text else {}
+    except ValueError:  # not text, too large, invalid or nested too deeply: the defaults
         return {}
     return hints if isinstance(hints, dict) else {}
 
@@ -132,7 +136,7 @@ def restore_from_url(request: gr.Request):
     params = dict(request.query_params) if request is not None else {}
     lesson = params.pop("lesson", None)
     if lesson is not None and lesson not in BY_KEY:
-        gr.Warning(f"Unknown lesson {str(lesson)[:40]!r}: showing the default view.")
+        warning(f"Unknown lesson {str(lesson)[:40]!r}: showing the default view.")
     elif lesson is not None and BY_KEY[lesson].selection is not None:
         params = {**{k: str(v) for k, v in BY_KEY[lesson].selection.__dict__.items() if k != "custom_json"}, **params}
     sel, notices = Selection.from_query(params)
@@ -142,7 +146,7 @@ def restore_from_url(request: gr.Request):
         sel, values = DEFAULTS, control_values(DEFAULTS)
         notices.append("the link's mixture could not be used; showing the default view")
     if notices:
-        gr.Warning("Some of the link's settings were not valid: " + "; ".join(notices))
+        warning("Some of the link's settings were not valid: " + "; ".join(notices))
     headers = getattr(request, "headers", None) or {}
     lang = pick_language(params.get("lang"), headers.get("accept-language"))
     text = caption(BY_KEY[lesson], lang) if lesson in BY_KEY else ""
@@ -153,7 +157,7 @@ def apply_lesson(key: str, hints: str):
     """Everything a lesson sets: the controls, the canvas hints, the caption, the tab to show."""
     lesson = BY_KEY.get(key)
     if lesson is None:
-        raise gr.Error(f"unknown lesson {key!r}; choose one of {', '.join(BY_KEY)}")
+        raise UserError(f"unknown lesson {key!r}; choose one of {', '.join(BY_KEY)}")
     lang = language(hints_of(hints).get("lang"))
     if lesson.selection is None:  # the MNIST lesson: keep the lab as it is, open the MNIST tab
         return (*[gr.skip()] * len(CONTROLS), lesson_hints(lang, key), caption(lesson, lang),
@@ -238,7 +242,7 @@ def animation_path(name: str) -> Path:
 # --- custom mixtures ------------------------------------------------------------------------------
 def load_preset_into_editor(preset):
     if preset not in PRESETS:
-        raise gr.Error(f"unknown preset {preset!r}")
+        raise UserError(f"unknown preset {preset!r}")
     spec = mixture_to_dict(LAB.registry.mixture(preset))
     return spec_to_rows(spec), ", ".join(spec["classes"]), json.dumps(spec, indent=1)
 
@@ -248,26 +252,26 @@ def apply_table(rows, class_names):
         table = rows.values.tolist() if hasattr(rows, "values") else rows
         mix = mixture_from_dict(rows_to_spec(table, class_names))
     except MixtureError as err:
-        raise gr.Error(str(err)) from None
-    gr.Info(f"Custom mixture with {len(mix.weights)} components and classes {', '.join(mix.class_names)}.")
+        raise UserError(str(err)) from None
+    info(f"Custom mixture with {len(mix.weights)} components and classes {', '.join(mix.class_names)}.")
     return json.dumps(mixture_to_dict(mix)), json.dumps(mixture_to_dict(mix), indent=1), gr.update(value="custom"), \
         gr.Radio(choices=[(n, i) for i, n in enumerate(mix.class_names)], value=0)
 
 
 def upload_mixture(path):
     if not path:
-        raise gr.Error("no file")
+        raise UserError("no file")
     p = Path(path)
     if p.stat().st_size > MAX_UPLOAD_BYTES:
-        raise gr.Error(f"a mixture file may be at most {MAX_UPLOAD_BYTES} bytes")
+        raise UserError(f"a mixture file may be at most {MAX_UPLOAD_BYTES} bytes")
     try:
         mix = parse_mixture_json(p.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise gr.Error("the file is not UTF-8 JSON text") from None
+        raise UserError("the file is not UTF-8 JSON text") from None
     except MixtureError as err:
-        raise gr.Error(f"{p.name} is not a usable mixture: {err}. Nothing was changed.") from None
+        raise UserError(f"{p.name} is not a usable mixture: {err}. Nothing was changed.") from None
     spec = mixture_to_dict(mix)
-    gr.Info(f"Loaded {p.name} into the table: press Apply to use it.")
+    info(f"Loaded {p.name} into the table: press Apply to use it.")
     return spec_to_rows(spec), ", ".join(spec["classes"])
 
 
@@ -297,10 +301,24 @@ def train_estimate(source, custom_json, p_uncond, steps, classifier_steps, point
             f"{config.classifier_steps} steps per classifier).{busy}" + (f"  \n{note}" if note else ""))
 
 
-def train_custom(source, custom_json, p_uncond, steps, classifier_steps, points_text=""):
+PAGE_GRACE_S = 5.0  # training goes on this long without an open page (a heartbeat reconnecting), then stops
+
+
+def train_custom(source, custom_json, p_uncond, steps, classifier_steps, points_text="", request: gr.Request = None):
     """Train in a worker thread (one at a time per app); stream progress and the loss curve; register the model
-    for the lab. Cancelling, or closing the page, stops the training at its next step."""
+    for the lab. Cancelling, or closing the page, stops the training at its next step; so does a request with no
+    open page behind it (a raw HTTP call whose stream nobody reads), after PAGE_GRACE_S."""
     key, mix, config, note, data = _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text)
+    session = getattr(request, "session_hash", None) if request is not None else None
+    alone_since = [None]
+
+    def nobody_reads() -> bool:
+        if request is None or guard.page_open(session):  # in-process callers (tests, scripts) read what they get
+            alone_since[0] = None
+            return False
+        alone_since[0] = alone_since[0] or time.perf_counter()
+        return time.perf_counter() - alone_since[0] > PAGE_GRACE_S
+
     stages = {**config.stage_steps(), "eps_weak": weak_config(config).steps}  # in training order
     curves: dict[str, list[float]] = {stage: [] for stage in stages}
     counts = list(stages.values())
@@ -308,10 +326,13 @@ def train_custom(source, custom_json, p_uncond, steps, classifier_steps, points_
     job, last = TRAINING.start(key, config, data), 0.0
     try:
         for kind, payload in job.updates():
+            if nobody_reads():
+                print(f"training {key} stopped: no open page has read its progress for {PAGE_GRACE_S:g} s", flush=True)
+                raise UserError("training stopped: it runs only while its page is open")
             if kind == "error":
-                raise gr.Error(f"training failed: {payload}")
+                raise UserError(f"training failed: {payload}")
             if kind == "cancelled":
-                raise gr.Error("training was cancelled")
+                raise UserError("training was cancelled")
             if kind == "done":
                 break
             if time.perf_counter() - last > 0.5:
@@ -345,6 +366,9 @@ def toy(dataset: str = "three_gaussians", label: int = 0, method: str = "cfg", w
     classifier (CG's guide): noisy | clean.
     """
     with user_errors():
+        if mixture_json and dataset != "custom":
+            raise ValueError(f"mixture_json is used only with dataset='custom' (got dataset={str(dataset)[:40]!r}): "
+                             "leave it empty for a preset")
         sel = Selection(dataset=dataset, custom_json=mixture_json or "", label=label, method=method, w=w,
                         sampler=sampler, score=score, classifier=classifier, seed=seed).validated()
         return LAB.toy(sel)

@@ -18,7 +18,7 @@ from ui.lab import (DEFAULTS, LAB_CHOICES, apply_lesson, apply_table, load_prese
                     on_dataset, on_w, set_language, update_view, upload_mixture, visibility)
 
 STATIC = Path(__file__).resolve().parent / "static"
-HEAVY = dict(concurrency_limit=2, concurrency_id="lab", api_visibility="undocumented")
+HEAVY = dict(concurrency_limit=2, concurrency_id="lab", api_visibility="private")
 
 
 def lessons_bar():
@@ -91,10 +91,10 @@ def lab_tab(custom_json, hints):
     for comp in (corrector_steps, corrector_ratio, lam_lo, lam_hi, good_blur, bad_blur):  # sliders: on release
         comp.release(update_view, inputs, outputs, trigger_mode="always_last", **HEAVY)
     for comp in (method, sampler, schedule, score):
-        comp.change(visibility, [method, sampler, schedule, score], toggled, queue=False, api_visibility="undocumented")
-    dataset.input(on_dataset, [dataset, custom_json], label, api_visibility="undocumented").then(
+        comp.change(visibility, [method, sampler, schedule, score], toggled, queue=False, api_visibility="private")
+    dataset.input(on_dataset, [dataset, custom_json], label, api_visibility="private").then(
         update_view, inputs, outputs, **HEAVY)
-    w.change(on_w, inputs, [summary, query_state], queue=False, api_name="w_sync", api_visibility="undocumented")
+    w.change(on_w, inputs, [summary, query_state], queue=False, api_name="w_sync", api_visibility="private")
     mp4_btn.click(lambda *v: make_animation("mp4", *v), inputs, anim_file, **HEAVY)
     gif_btn.click(lambda *v: make_animation("gif", *v), inputs, anim_file, **HEAVY)
     link_btn.click(None, query_state, link, js="(q) => { const u = location.origin + location.pathname + '?' + q; "
@@ -117,10 +117,10 @@ def _editor(custom_json, dataset, label, inputs, outputs):
         class_names = gr.Textbox("A, B, C", label="class names, comma separated", elem_id="class-names")
         apply_btn = gr.Button("Apply: use this mixture in the lab", variant="primary", size="sm")
         json_view = gr.Code(language="json", label="the mixture as JSON", interactive=False)
-    load_btn.click(load_preset_into_editor, preset_src, [table, class_names, json_view], api_visibility="undocumented")
-    upload.upload(upload_mixture, upload, [table, class_names], api_visibility="undocumented")
+    load_btn.click(load_preset_into_editor, preset_src, [table, class_names, json_view], api_visibility="private")
+    upload.upload(upload_mixture, upload, [table, class_names], api_visibility="private")
     apply_btn.click(apply_table, [table, class_names], [custom_json, json_view, dataset, label],
-                    api_visibility="undocumented").then(update_view, inputs, outputs, **HEAVY)
+                    api_visibility="private").then(update_view, inputs, outputs, **HEAVY)
 
 
 def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang, page_buttons=()):
@@ -128,13 +128,13 @@ def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_te
     inputs = controls + [hints]
     for lesson, button in [*zip(LESSONS, lesson_buttons), *zip(LESSONS, page_buttons)]:
         button.click(lambda h, key=lesson.key: apply_lesson(key, h), hints,
-                     [*controls, hints, lesson_text, tabs, *toggled], api_visibility="undocumented").then(
+                     [*controls, hints, lesson_text, tabs, *toggled], api_visibility="private").then(
             update_view, inputs, outputs, **HEAVY)
     relabel = dict(fn=set_language, inputs=[lang, hints], outputs=[hints, lesson_text, title, *texts["labels"],
                                                                    *texts["buttons"], *lesson_buttons, *texts["tabs"],
                                                                    *texts["mnist"], texts["more"], *texts["pages"],
                                                                    *texts["own"], *texts["mnist_more"]],
-                   api_visibility="undocumented", queue=False)
+                   api_visibility="private", queue=False)
     lang.input(**relabel).then(update_view, inputs, outputs, **HEAVY)
     return relabel
 

@@ -29,6 +29,7 @@ from explainer.mnist_atlas import AtlasStore
 from explainer.selection import SINGLE, SelectionError, check_integer, check_number, choice_label
 from explainer.views import W_GRID, snap_w
 from ui.lab import CHECKPOINT_DIR, animation_path
+from ui.errors import UserError
 
 MNIST_FIXES = ("cfg|rescale", "cfg|threshold", "cfg|apg")  # CFG next to each saturation fix (try w = 6-10)
 MNIST_LATER = ("cfg|auto", "cfg|cfg_interval")  # CFG next to autoguidance and next to a guidance interval
@@ -44,6 +45,7 @@ _LATEST: dict[str, float] = {}  # browser session -> when it last asked for a ne
 _PREFETCHED: dict[str, weakref.ref] = {}  # browser session -> the GridFlight its last new selection started (weak:
 # a landed flight and its previews are freed)
 _LATEST_LOCK = threading.Lock()
+MAX_SESSIONS_KEPT = 1000  # past this many sessions in _LATEST, those idle for an hour are forgotten
 
 
 # --- requests ----------------------------------------------------------------------------------------------
@@ -62,17 +64,17 @@ def _mnist_request(label, method, w, seed, classifier="noisy", snap=True) -> tup
     """Checked (label, method names, w, seed); w snapped to the tab's grid W_GRID unless snap=False; gr.Error when
     the models are missing or an input is bad."""
     if MNIST.models() is None:
-        raise gr.Error(f"MNIST models are not available: {MNIST.problem}. Train them with "
+        raise UserError(f"MNIST models are not available: {MNIST.problem}. Train them with "
                        "`python -m cfg_core train --dataset mnist` (see docs/MNIST.md).")
     try:
         w = check_number(w, "w", 0, 10)
         label, seed = check_integer(label, "label", 0, 9), check_integer(seed, "seed", 0, 2**31 - 1)
     except SelectionError as err:
-        raise gr.Error(str(err)) from None
+        raise UserError(str(err)) from None
     if method not in MNIST_METHODS and method not in MNIST_NAMES:
-        raise gr.Error(f"method must be one of {', '.join(sorted(MNIST_METHODS))}, got {method!r}")
+        raise UserError(f"method must be one of {', '.join(sorted(MNIST_METHODS))}, got {method!r}")
     if classifier not in ("noisy", "clean"):
-        raise gr.Error(f"CG's classifier must be noisy or clean, got {classifier!r}")
+        raise UserError(f"CG's classifier must be noisy or clean, got {classifier!r}")
     names = [registry.with_classifier(m, classifier) for m in method.split("|")]
     return label, names, snap_w(w) if snap else w, seed
 
@@ -81,7 +83,7 @@ def _mnist_grid(label, name, w, seed, on_step=None):
     try:
         return MNIST.grid(label, name, w, seed, on_step=on_step)
     except ValueError as err:
-        raise gr.Error(str(err).splitlines()[0]) from None
+        raise UserError(str(err).splitlines()[0]) from None
 
 
 def _sample_with_previews(label, name, w, seed):
@@ -91,7 +93,7 @@ def _sample_with_previews(label, name, w, seed):
     try:
         flight = MNIST.prefetch(label, name, w, seed)
     except ValueError as err:
-        raise gr.Error(str(err).splitlines()[0]) from None
+        raise UserError(str(err).splitlines()[0]) from None
     if flight is not None:
         for t, x01 in flight.watch(timeout=120):
             yield t, flight.steps, x01.numpy()
@@ -108,6 +110,8 @@ def _prefetch(request, label, name, w, seed) -> None:
     with _LATEST_LOCK:
         old = _PREFETCHED.get(key)
         _PREFETCHED[key] = weakref.ref(flight)
+        for dead in [k for k, ref in _PREFETCHED.items() if ref() is None]:  # bounded: landed flights are gone
+            del _PREFETCHED[dead]
     old = old() if old is not None else None
     if old is not None and old is not flight:
         old.future.cancel()  # only when it has not started: a running grid finishes (and is cached)
@@ -153,7 +157,11 @@ def mnist_mark(request: gr.Request = None) -> None:
     stops (queue-free; fired by every new selection and by the browser's resample request)."""
     if request is not None and request.session_hash:
         with _LATEST_LOCK:
-            _LATEST[request.session_hash] = time.monotonic()
+            now = time.monotonic()
+            _LATEST[request.session_hash] = now
+            if len(_LATEST) > MAX_SESSIONS_KEPT:  # bounded over hours of visitors: forget sessions idle for an hour
+                for key in [k for k, t in _LATEST.items() if now - t > 3600]:
+                    del _LATEST[key]
 
 
 def _superseded(request, since: float) -> bool:
@@ -239,7 +247,7 @@ def mnist(label: int = 3, method: str = "cfg", w: float = 2.0, seed: int = 0) ->
     w in [0, 10] (any value, not snapped).
     """
     if not isinstance(method, str) or method not in MNIST_NAMES:
-        raise gr.Error(f"method must be one of {', '.join(MNIST_NAMES)}")
+        raise UserError(f"method must be one of {', '.join(MNIST_NAMES)}")
     _, (g,) = mnist_grids(label, method, w, seed, snap=False)
     buf = io.BytesIO()
     from PIL import Image

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import gradio as gr
 
+from cfg_core import jsontext
 from cfg_core.mixture_json import MixtureError
 from cfg_core.toy.points import DATASETS, MAX_CSV_BYTES, PointsError, make_dataset, read_points_csv
 from explainer import own_data
 from explainer.i18n import t
 from explainer.i18n_errors import error_json
 from explainer.selection import check_integer, check_number, SelectionError
+from ui.errors import UserError, info
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_N = 3000  # the data-set slider's end: fits in ~1 s and the canvas stays readable
@@ -57,8 +59,8 @@ def drag_preview(*args) -> str:
         mixture_text, component, mean, label, w = _args(args, ("mixture", "component", "mean", "label", "w"),
                                                          (-1, [0.0, 0.0], 0, 3.0))
         try:
-            mixture = json.loads(mixture_text) if isinstance(mixture_text, str) and len(mixture_text) < 2_000_000 else None
-        except (ValueError, RecursionError):
+            mixture = jsontext.loads(mixture_text, "the fitted mixture", 2_000_000)
+        except ValueError:
             mixture = None
         if not isinstance(mixture, dict):
             raise MixtureError("the fitted mixture could not be read: press Fit again")
@@ -109,14 +111,16 @@ def use_in_lab(value: str):
     """The canvas's "Use in the lab": the fitted mixture becomes the lab's custom mixture (exact scores), and its
     raw points are kept for *Train your own*."""
     try:
-        data = json.loads(value)
+        data = jsontext.loads(value, "the canvas's value", own_data.MAX_JSON_BYTES)
+        if not isinstance(data, dict):
+            raise ValueError("the canvas's value is not a fitted mixture")
         text = own_data.mixture_text(data["mixture"])
         points = own_data.points_from_json(data["points"])
     except (ValueError, KeyError, TypeError, MixtureError) as err:
-        raise gr.Error(f"nothing to use yet: {str(err).splitlines()[0] if str(err) else 'fit the points first'}") from None
+        raise UserError(f"nothing to use yet: {str(err).splitlines()[0] if str(err) else 'fit the points first'}") from None
     mix = json.loads(text)
     label = min(int(data.get("label", 0)) if isinstance(data.get("label"), int) else 0, len(mix["classes"]) - 1)
-    gr.Info(f"The lab now shows your fitted mixture ({len(mix['components'])} components), exact scores. "
+    info(f"The lab now shows your fitted mixture ({len(mix['components'])} components), exact scores. "
             "To compare with a network trained on your raw points, use Train your own → 'your points'.")
     return (text, gr.update(value="custom"), gr.Radio(choices=[(n, i) for i, n in enumerate(mix["classes"])], value=label),
             gr.update(value="exact"), json.dumps(own_data.points_json(points)), gr.Tabs(selected="lab"))
@@ -142,8 +146,8 @@ def own_data_tab():
                              js_on_load=(STATIC / "own_data.js").read_text(),
                              server_functions=[fit_points, drag_preview])
     make.click(generate, [name, n, noise, seed, k], canvas, concurrency_limit=2, concurrency_id="own",
-               api_visibility="undocumented")
+               api_visibility="private")
     name.input(lambda d: DATASETS[d].default_noise if d in DATASETS else 0.0, name, noise, queue=False,
-               api_visibility="undocumented")
-    csv.upload(upload_csv, [csv, k], canvas, concurrency_limit=2, concurrency_id="own", api_visibility="undocumented")
+               api_visibility="private")
+    csv.upload(upload_csv, [csv, k], canvas, concurrency_limit=2, concurrency_id="own", api_visibility="private")
     return canvas, [intro, name, n, noise, seed, k, make, csv]

@@ -5,6 +5,7 @@ an exit status and raises ValueError (one line) for bad input, which the CLI pri
 """
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import replace
 from pathlib import Path
@@ -139,20 +140,30 @@ def _sweep_ws(ws) -> tuple[float, ...]:
     return tuple(check_w(float(w)) for w in ws)
 
 
-def _steps_for(text: str | None) -> tuple[tuple[str, int], ...]:
-    """--steps-for apg=50,cfg=20 -> (("apg", 50), ("cfg", 20)): methods sampled with other steps than --steps."""
+def _steps_for(text: str | None, swept: tuple[str, ...] | None = None) -> tuple[tuple[str, int], ...]:
+    """--steps-for apg=50,cfg=20 -> (("apg", 50), ("cfg", 20)): methods sampled with other steps than --steps.
+
+    STEPS is ASCII digits only (str.isdigit and int also take '３' and '٣'); a method the sweep does not run
+    (swept, default MNIST_SWEEP_METHODS) or a method named twice would be dropped silently, so both are errors."""
+    from cfg_core.mnist.sweep import MNIST_SWEEP_METHODS
     from cfg_core.mnist.variants import info
     from cfg_core.samplers import MAX_STEPS
 
+    swept = MNIST_SWEEP_METHODS if swept is None else swept
     out = []
     for item in (text or "").split(","):
         if not item.strip():
             continue
         name, _, steps = item.partition("=")
-        info(name.strip())  # an unknown method fails here, with the list of names
-        if not steps.strip().isdigit() or not 2 <= int(steps) <= MAX_STEPS:
+        name, steps = name.strip(), steps.strip()
+        info(name)  # an unknown method fails here, with the list of names
+        if name not in swept:
+            raise ValueError(f"--steps-for: the MNIST sweep does not run {name} (it runs {', '.join(swept)})")
+        if any(name == done for done, _ in out):
+            raise ValueError(f"--steps-for names {name} twice")
+        if not re.fullmatch(r"[0-9]{1,9}", steps) or not 2 <= int(steps) <= MAX_STEPS:
             raise ValueError(f"--steps-for takes METHOD=STEPS with STEPS in [2, {MAX_STEPS}], got {item!r}")
-        out.append((name.strip(), int(steps)))
+        out.append((name, int(steps)))
     return tuple(out)
 
 

@@ -42,5 +42,5 @@ def sweep_figure(result) -> Figure:
     axes[4].set_title("trade-off (cf. paper Fig. 4)", fontsize=9)
     axes[0].legend(fontsize=7)
     fig.suptitle(f"{result.dataset}: {result.score} quantities, {result.sampler}, T={result.steps}, "
-                 f"n={result.n} per class", fontsize=10)
+                 f"n={result.n} per class", fontsize=10, parse_math=False)  # the dataset's name is user text
     return fig

@@ -372,14 +372,20 @@
     return rows;
   }
 
+  // the legend as DOM nodes: a class name is user text (a link, a CSV, the editor) and is never parsed as HTML
   function legend(w) {
     const c = S.view.label, color = COLORS[c % COLORS.length];
-    const items = [`<span style="color:${color}">${T("lg_class")}${S.view.class_names[c]}</span>`, `<span>${T("lg_other")}</span>`];
-    if (q(".lab-tilted").checked) items.push(`<span style="color:#e07b00">${T("lg_tilted")}</span>`);
-    if (q(".lab-tempered").checked) items.push(`<span style="color:#8e24aa">${T("lg_tempered")}</span>`);
-    items.push(`<span>${T("lg_mass")}</span>`, `<span>${T("lg_field")}${S.view.field_lam}</span>`);
-    if (q(".lab-xhat").checked) items.push(`<span>${T("lg_xhat")}</span>`);
-    q(".lab-legend").innerHTML = items.join("");
+    const items = [[T("lg_class") + S.view.class_names[c], color], [T("lg_other"), ""]];
+    if (q(".lab-tilted").checked) items.push([T("lg_tilted"), "#e07b00"]);
+    if (q(".lab-tempered").checked) items.push([T("lg_tempered"), "#8e24aa"]);
+    items.push([T("lg_mass"), ""], [T("lg_field") + S.view.field_lam, ""]);
+    if (q(".lab-xhat").checked) items.push([T("lg_xhat"), ""]);
+    q(".lab-legend").replaceChildren(...items.map(([text, col]) => {
+      const span = document.createElement("span");
+      span.textContent = text;
+      if (col) span.style.color = col;
+      return span;
+    }));
   }
 
   function drawPanel(p, w, pos, frame) {

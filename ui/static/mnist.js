@@ -31,6 +31,8 @@
   };
   const lang = () => ((window.__cfgLab && window.__cfgLab.lang) || "en");
   const inLang = (obj, key) => obj[`${key}_${lang()}`] || obj[key] || "";  // "note", "note_ko", ... (server texts)
+  // server text placed in markup is escaped (the page never parses a value it was sent as HTML)
+  const esc = (v) => String(v).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
   const T = (k, args = {}) => ((WORDS[lang()] || WORDS.en)[k] || WORDS.en[k])
     .replace(/\{(\w+)\}/g, (m, a) => (a in args ? String(args[a]) : m));
   const structureOf = (v) => v.panels.map((p) => p.method).join("|") + "/" + v.label + "/" + v.seed;
@@ -101,9 +103,9 @@
     const v = S.view, gw = v.w_grid[k], big = div.querySelector(".mn-big"), ctx = big.getContext("2d");
     const W = big.width, H = big.height;
     div.querySelector(".mn-title").innerHTML =
-      `<span class="mn-dot" style="background:${p.meta.colour}"></span><b>${inLang(p.meta, "short")}</b> · w = ${fmt(gw)}` +
+      `<span class="mn-dot" style="background:${esc(p.meta.colour)}"></span><b>${esc(inLang(p.meta, "short"))}</b> · w = ${fmt(gw)}` +
       ` <span class="mn-scale">(guidance_scale ${fmt(1 + gw)})</span>` +
-      (p.meta.sampler ? ` <span class="mn-scale">· ${inLang(p.meta, "sampler")}</span>` : "");  // not the tab's usual
+      (p.meta.sampler ? ` <span class="mn-scale">· ${esc(inLang(p.meta, "sampler"))}</span>` : "");  // not the tab's usual
     div.title = p.meta.title;
     if (p.meta.ready[k]) cell(ctx, p, k, W, H);
     else if (p.meta.pending && p.prev) preview(ctx, p, W, H);
@@ -130,7 +132,7 @@
     const v = S.view, t = box().querySelector(".mn-table");
     if (!t) return;
     const head = `<tr><th>w = ${fmt(v.w_grid[k])}</th>` + S.panels.map((p) =>
-      `<th style="color:${p.meta.colour}">${inLang(p.meta, "short")}</th>`).join("") + "</tr>";
+      `<th style="color:${esc(p.meta.colour)}">${esc(inLang(p.meta, "short"))}</th>`).join("") + "</tr>";
     const rows = [[T("guide"), 0, (x) => x.toFixed(3)], [T("judge"), 1, (x) => x.toFixed(3)],
       [T("judged", { d: v.label }), 2, (x) => `${Math.round(100 * x)} %`]];
     t.innerHTML = head + rows.map(([name, i, f]) => `<tr><th>${name}</th>` + S.panels.map((p) => {
@@ -198,7 +200,7 @@
     });
     const legend = v.legend_box && v.legend ? `<div class="mn-slegend" style="${at(v.legend_box)};${size("legend")}">` +
       v.legend.map((e, i) => `<div><span class="mn-swatch" style="border-top:3px ${e.dashed ? "dashed" : "solid"} ` +
-        `${e.colour}"></span><span data-legend="${i}"></span></div>`).join("") + "</div>" : "";
+        `${esc(e.colour)}"></span><span data-legend="${i}"></span></div>`).join("") + "</div>" : "";
     box().innerHTML = `<div class="mn-sweep"><img alt="MNIST sweep curves" src="data:image/png;base64,${v.png}">` +
       texts.join("") + legend + v.axes.map(() => '<div class="mn-wline"></div>').join("") + "</div>";
     S.view = v;

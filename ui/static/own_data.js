@@ -24,6 +24,8 @@
   const lang = () => ((window.__cfgLab && window.__cfgLab.lang) || "en");
   const T = (k) => (WORDS[lang()] || WORDS.en)[k] || WORDS.en[k] || k;
   const q = (sel) => root.querySelector(sel);
+  // user text (class names from a CSV or a link) as HTML-safe text: the table is built as markup
+  const esc = (v) => String(v).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
   const canvas = q(".own-canvas"), ctx = canvas.getContext("2d");
   const W = canvas.width, H = canvas.height;
   const toPx = (p) => [(p[0] - EXT[0]) / (EXT[1] - EXT[0]) * W, H - (p[1] - EXT[2]) / (EXT[3] - EXT[2]) * H];
@@ -114,7 +116,7 @@
     if (!f) { el.innerHTML = ""; return; }
     let rows = `<tr><th>${T("cls")}</th><th>${T("pts")}</th><th>${T("k")}</th><th>${T("bic")}</th><th>${T("ll")}</th></tr>`;
     f.classes.forEach((c, i) => {
-      rows += `<tr><td style="color:${COLORS[i % COLORS.length]};font-weight:600">${c.name}</td><td>${c.n_points}</td><td>${c.k}</td>` +
+      rows += `<tr><td style="color:${COLORS[i % COLORS.length]};font-weight:600">${esc(c.name)}</td><td>${esc(c.n_points)}</td><td>${esc(c.k)}</td>` +
         `<td>${c.bic.toFixed(1)}</td><td>${c.loglik_per_point.toFixed(3)}</td></tr>`;
     });
     if (S.preview) rows += `<tr><td colspan="4">${T("pcx")} (w = ${currentW()})</td><td>${S.preview.mean_posterior.toFixed(3)}</td></tr>`;

@@ -1,0 +1,83 @@
+"""The server's front door (an ASGI middleware around gradio's app): what may be called, how long a link may be,
+and which browser pages are still open.
+
+- Only the endpoints meant as an API (/toy, /mnist) are callable by name (`/gradio_api/call/<name>`,
+  `/gradio_api/run/<name>`, ...); the UI's own events stay private to the page (it calls them by index).
+- A link longer than MAX_URL_CHARS gets a short page that says so (in English and Korean), not HTTP 500
+  (gradio's URL parser refuses URLs over 64 KB with an exception).
+- The page's heartbeat connection (`/gradio_api/heartbeat/<session>`) is counted while it is open, so long work
+  started for a page (training) can stop when nobody is there to read its result (`page_open`).
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import threading
+
+API_NAMES = frozenset({"toy", "mnist"})  # the public API (README); every other event is the UI's own
+MAX_URL_CHARS = 48_000  # the longest share link is a 320-component mixture, compressed: about 20 KB
+_BY_NAME = re.compile(r"^/gradio_api/(?:call/v2|call|run|api)/([^/]+)/?$")
+_HEARTBEAT = re.compile(r"^/gradio_api/heartbeat/([^/]+)/?$")
+
+_open_pages: dict[str, int] = {}
+_lock = threading.Lock()
+
+
+def page_open(session_hash: str | None) -> bool:
+    """Whether a browser page of this session still holds its heartbeat connection."""
+    with _lock:
+        return bool(session_hash) and _open_pages.get(session_hash, 0) > 0
+
+
+def _count(session_hash: str, delta: int) -> None:
+    with _lock:
+        n = _open_pages.get(session_hash, 0) + delta
+        if n > 0:
+            _open_pages[session_hash] = n
+        else:
+            _open_pages.pop(session_hash, None)
+
+
+async def _answer(send, status: int, body: bytes, content_type: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+TOO_LONG_PAGE = """<!doctype html><meta charset="utf-8"><title>Link too long</title>
+<body style="font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;line-height:1.5">
+<h1>This link is too long ({n:,} characters)</h1>
+<p>A link may have at most {max:,} characters. Open <a href="/">the explainer</a> and load the mixture as a
+JSON file in the mixture editor instead.</p>
+<p lang="ko">이 링크는 너무 깁니다 ({n:,}자). 링크는 최대 {max:,}자까지입니다. <a href="/">설명 앱</a>을 열고
+혼합 분포 편집기에서 JSON 파일로 불러오세요.</p></body>"""
+
+
+class Guard:
+    """ASGI middleware: refuses by-name calls of UI events and over-long URLs; counts open pages."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path, query = scope.get("path", ""), scope.get("query_string", b"")
+        length = len(path) + len(query)
+        if length > MAX_URL_CHARS:
+            page = TOO_LONG_PAGE.format(n=length, max=MAX_URL_CHARS)
+            return await _answer(send, 414, page.encode(), b"text/html; charset=utf-8")
+        named = _BY_NAME.match(path)
+        if named and scope.get("method") == "POST" and named.group(1) not in API_NAMES | {"predict"}:
+            msg = (f"/{html.escape(named.group(1))[:60]} is not an API endpoint: this app's API is "
+                   f"{', '.join('/' + n for n in sorted(API_NAMES))} (see README)")
+            return await _answer(send, 404, json.dumps({"error": msg}).encode(), b"application/json")
+        beat = _HEARTBEAT.match(path)
+        if beat is None:
+            return await self.app(scope, receive, send)
+        _count(beat.group(1), +1)
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            _count(beat.group(1), -1)
