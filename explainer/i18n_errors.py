@@ -100,6 +100,12 @@ _PATTERNS = [
      "{name}: [{lo}, {hi}] 범위의 정수여야 합니다. 받은 값: {got}"),
     (r"(?P<name>.+?) must be a (?:finite )?number in \[(?P<lo>[^,]+), (?P<hi>[^\]]+)\], got (?P<got>.+)",
      "{name}: [{lo}, {hi}] 범위의 유한한 숫자여야 합니다. 받은 값: {got}"),
+    (r"(?P<name>.+?) must be in \[(?P<lo>[^,]+), (?P<hi>[^\]]+)\], got (?P<got>.+)",
+     "{name}: [{lo}, {hi}] 범위 안이어야 합니다. 받은 값: {got}"),
+    (r"(?P<name>.+?) must be a plain decimal number, got (?P<got>.+)",
+     "{name}: 일반 십진수여야 합니다. 받은 값: {got}"),
+    (r"(?P<name>.+?) must be a finite number, got (?P<got>.+) \(too large\)",
+     "{name}: 유한한 숫자여야 합니다. 받은 값: {got} (너무 큼)"),
     (r"(?P<name>.+?) must be one of (?P<names>.+), got (?P<got>.+)",
      "{name}: 다음 중 하나여야 합니다: {names}. 받은 값: {got}"),
 ]

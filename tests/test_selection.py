@@ -16,7 +16,7 @@ def test_from_values_validates_once_and_normalises():
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("w", math.nan, "w must be a finite number in"), ("w", 99, "w must be a finite number in"),
+    ("w", math.nan, "w must be a finite number in"), ("w", 99, r"w must be in \[0, 10\], got '99'"),
     ("w", True, "w must be a number"), ("w", "two", "w must be a number"), ("label", 1.5, "label must be an integer"),
     ("method", "magic", "method must be one of"), ("dataset", "moons", "unknown dataset 'moons'"),
     ("seed", -1, "seed must be"), ("lam", math.inf, "field noise level"), ("sampler", "euler", "sampler must be"),
