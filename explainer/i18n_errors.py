@@ -95,6 +95,20 @@ _PATTERNS = [
     (r"(?P<file>[^\s:/]+) is not a CSV file \(not UTF-8 text\); expected a header x,y,label",
      "{file}은(는) CSV 파일이 아닙니다 (UTF-8 텍스트가 아님). 헤더 x,y,label이 필요합니다"),
     (r"(?P<file>[^\s:/]+\.\w+): (?P<rest>.+)", "{file}: {rest}"),  # a CSV's error, after its file name
+    # a share link's settings (explainer.selection.Selection.from_query, ui.lab.restore_from_url)
+    (r"(?P<field>\w+)=(?P<got>.+) is not valid here; using (?P<default>.+)",
+     "{field}={got}: 여기서 쓸 수 없어 {default}을(를) 씁니다"),
+    (r"the link's custom mixture could not be read", "링크의 사용자 혼합 분포를 읽을 수 없습니다"),
+    (r"the link's mixture could not be used \((?P<rest>.+)\); showing the default view",
+     "링크의 혼합 분포를 쓸 수 없어 기본 화면을 보여 줍니다 ({rest})"),
+    (r"unknown lesson (?P<got>.+): showing the default view", "알 수 없는 레슨 {got}: 기본 화면을 보여 줍니다"),
+    # the lab's caps on one view of a custom mixture (explainer.lab.check_cost)
+    (r"the lab draws at most (?P<max>\d+) classes of a custom mixture \(one colour each\); this mixture has (?P<n>\d+)",
+     "실험실은 사용자 혼합 분포의 클래스를 최대 {max}개까지 그립니다(클래스마다 색 하나). 이 혼합에는 {n}개가 있습니다"),
+    (r"the lab takes custom mixtures of at most (?P<max>\d+) components \(a view then stays under about 10 s of "
+     r"work\); this mixture has (?P<n>\d+)",
+     "실험실은 성분이 최대 {max}개인 사용자 혼합 분포만 받습니다(한 화면이 약 10초 안에 계산되도록). "
+     "이 혼합에는 {n}개가 있습니다"),
     # explainer.selection's checks of a named control value (after the specific shapes above)
     (r"(?P<name>.+?) must be an integer in \[(?P<lo>[^,]+), (?P<hi>[^\]]+)\], got (?P<got>.+)",
      "{name}: [{lo}, {hi}] 범위의 정수여야 합니다. 받은 값: {got}"),

@@ -245,3 +245,19 @@ def test_session_tables_stay_bounded(monkeypatch):
 
     um.mnist_mark(Req())
     assert list(um._LATEST) == ["new"]
+
+
+def test_link_notices_and_caps_read_in_korean():
+    from explainer.i18n_errors import FALLBACK_KO, in_korean
+    from explainer.lab import Lab
+
+    _, notices = Selection.from_query({"w": "1e309", "seed": "３", "mix": "%%%"})
+    big = Selection(dataset="custom", custom_json=_custom(40), method="cfg", score="exact")
+    with pytest.raises(SelectionError) as err:
+        Lab().resolve(big)
+    notices += [f"the link's mixture could not be used ({err.value}); showing the default view",
+                "unknown lesson 'x': showing the default view"]
+    prefix = FALLBACK_KO.split("{")[0]
+    for line in notices:
+        ko = in_korean(line)
+        assert not ko.startswith(prefix) and "could not" not in ko, (line, ko)

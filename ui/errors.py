@@ -19,9 +19,9 @@ class UserError(gr.Error):
         super().__init__(html.escape(str(message), quote=False), print_exception=False, **kwargs)
 
 
-def info(message: str) -> None:
-    gr.Info(html.escape(str(message), quote=False))
+def info(message: str, **kwargs) -> None:
+    gr.Info(html.escape(str(message), quote=False), **kwargs)
 
 
-def warning(message: str) -> None:
-    gr.Warning(html.escape(str(message), quote=False))
+def warning(message: str, **kwargs) -> None:
+    gr.Warning(html.escape(str(message), quote=False), **kwargs)

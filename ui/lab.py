@@ -22,6 +22,7 @@ from cfg_core.toy.training import estimate_seconds, weak_config
 from explainer import figures
 from explainer.editor import rows_to_spec, spec_to_rows
 from explainer.own_data import points_from_json
+from explainer.i18n_errors import in_korean
 from explainer.i18n import HOW_IT_WORKS, LANGUAGES, pick_language, t
 from explainer.lab import Lab
 from explainer.lessons import BY_KEY, LESSONS, caption
@@ -132,25 +133,35 @@ def on_dataset(dataset, custom_json):
 
 
 def restore_from_url(request: gr.Request):
-    """Controls from the page's query string (the 'link to this view'); defaults where absent or bad."""
+    """Controls from the page's query string (the 'link to this view'); defaults where absent or bad, each said in
+    one line of the reader's language."""
     params = dict(request.query_params) if request is not None else {}
+    headers = getattr(request, "headers", None) or {}
+    lang = pick_language(params.get("lang"), headers.get("accept-language"))
     lesson = params.pop("lesson", None)
     if lesson is not None and lesson not in BY_KEY:
-        warning(f"Unknown lesson {str(lesson)[:40]!r}: showing the default view.")
+        link_warning(lang, [f"unknown lesson {str(lesson)[:40]!r}: showing the default view"])
     elif lesson is not None and BY_KEY[lesson].selection is not None:
         params = {**{k: str(v) for k, v in BY_KEY[lesson].selection.__dict__.items() if k != "custom_json"}, **params}
     sel, notices = Selection.from_query(params)
     try:
-        values = control_values(sel)
-    except gr.Error:
-        sel, values = DEFAULTS, control_values(DEFAULTS)
-        notices.append("the link's mixture could not be used; showing the default view")
+        LAB.resolve(sel)
+    except ValueError as err:  # a mixture the lab cannot use (its classes, its size): the default view
+        notices.append(f"the link's mixture could not be used ({str(err).splitlines()[0]}); showing the default view")
+        sel = DEFAULTS
+    values = control_values(sel)
     if notices:
-        warning("Some of the link's settings were not valid: " + "; ".join(notices))
-    headers = getattr(request, "headers", None) or {}
-    lang = pick_language(params.get("lang"), headers.get("accept-language"))
+        link_warning(lang, notices)
     text = caption(BY_KEY[lesson], lang) if lesson in BY_KEY else ""
     return (*values, lesson_hints(lang, lesson or ""), lang, text, *visibility_of(sel))
+
+
+def link_warning(lang: str, notices: list[str]) -> None:
+    """A link's bad settings as one toast in the reader's language (the notices are English lines)."""
+    if lang == "ko":
+        warning("링크의 일부 설정을 쓸 수 없습니다: " + "; ".join(in_korean(n) for n in notices), title="경고")
+    else:
+        warning("Some of the link's settings were not valid: " + "; ".join(notices))
 
 
 def apply_lesson(key: str, hints: str):
