@@ -171,7 +171,12 @@ def main(argv=None) -> int:
             else:  # bad requests mixed in
                 data = [rng.choice(presets), rng.choice([-1, 99]), "cfg", rng.choice([1e300, -3]), "ddim", "x",
                         "noisy", 0, DEEP[: rng.randrange(1000)]]
-            status, _ = call(url, "/gradio_api/run/toy", data)
+            try:
+                status, _ = call(url, "/gradio_api/run/toy", data)
+            except OSError as err:  # the server went away: that is a crash, and the end of the soak
+                counts["crashes"] += 1
+                examples.append(f"crash: the server stopped answering ({type(err).__name__})")
+                break
             served += status == 200
             samples.append((time.time(), rss_mb(proc.pid)))
         alive = proc.poll() is None
@@ -185,7 +190,7 @@ def main(argv=None) -> int:
     text = log.read()
     time.sleep(1)
     left = sorted(set(os.listdir(tempfile.gettempdir())) - tmp_before - {Path(log.name).name})
-    report = {"probes": probes, "examples": examples[:20], "tracebacks_in_server_log": text.count("Traceback"),
+    report = {"probes": probes, "soak_crashes": counts["crashes"] - probes["crashes"], "examples": examples[:20], "tracebacks_in_server_log": text.count("Traceback"),
               "server_alive_after_soak": alive, "soak_minutes": args.minutes, "soak_requests_served": served,
               "rss_mb": {"start": round(rss_start), "after_probes": round(samples[0][1]) if samples else None,
                          "max": round(max(s[1] for s in samples)) if samples else None,
