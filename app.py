@@ -21,7 +21,7 @@ from cfg_core.mixture_json import PRESETS  # noqa: E402
 from cfg_core.toy.points import MAX_CSV_BYTES  # noqa: E402
 from explainer import warmup  # noqa: E402
 from explainer.i18n import HOW_IT_WORKS, t  # noqa: E402
-from ui.lab import (DEFAULTS, LAB, on_dataset, restore_from_url, toy, train_custom,  # noqa: E402
+from ui.lab import (DEFAULTS, LAB, exact_score, on_dataset, restore_from_url, toy, train_custom,  # noqa: E402
                     train_estimate, update_view)
 from ui.guard import Guard  # noqa: E402
 from ui.own_data import own_data_tab, use_in_lab  # noqa: E402
@@ -128,6 +128,7 @@ def build_demo() -> gr.Blocks:
         # per-request overhead dominated under 40 users); precomputations stay bounded inside LabViews.
         gr.api(toy, api_name="toy", queue=False)
         gr.api(mnist, api_name="mnist", concurrency_limit=2, concurrency_id="mnist")
+        gr.api(exact_score, api_name="exact_score", queue=False)  # closed form, milliseconds
         texts["tabs"] = [lab_tab_item, own_tab, mnist_tab, train_tab, how_tab]
         texts["own"] = own_texts
         texts["mnist"] = mnist_inputs[:4]  # digit, method, w, seed
@@ -200,9 +201,21 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
+def parse_args(argv=None):
+    """`python app.py [--mcp]`: --mcp also serves the API (/toy, /mnist, /exact_score) as MCP tools for AI assistants
+    at /gradio_api/mcp/ (Gradio's MCP server; needs the `mcp` package from requirements.txt)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python app.py", description="The diffusion guidance explainer.")
+    parser.add_argument("--mcp", action="store_true", help="also serve the API as an MCP server (/gradio_api/mcp/)")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
+    args = parse_args()
     host = server_name()
     exit_on_sigterm()
     app = build_demo()
     warm_up()
-    launch(app, server_name=host, server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    launch(app, server_name=host, server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+           mcp_server=args.mcp or None)

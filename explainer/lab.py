@@ -13,13 +13,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import torch
 
+from cfg_core import jsontext
 from cfg_core.mixture import GaussianMixture
 from cfg_core.mixture_json import parse_mixture_json
+from cfg_core.schedule import alpha_sigma
 from cfg_core.toy.training import MixtureTrainConfig
 from explainer.i18n import t, translate_note
 from explainer.registry import ModelRegistry
-from explainer.selection import SINGLE, Selection, SelectionError
+from explainer.selection import SINGLE, Selection, SelectionError, check_number
 from explainer.views import W_GRID, LabView, LabViews, PanelSpec, snap_w, w_neighbours
 
 # What one view of a custom mixture may cost (presets are precomputed by the warm-up): measured on 2 cores, a
@@ -155,3 +158,45 @@ class Lab:
                 "score": panel.spec.score, "note": note, **panel.numbers[wi],
                 "learned_field_error": panel.field_error[wi] if panel.field_error else None,
                 "samples": np.round(panel.samples(w), 3).tolist()}
+
+    def exact_score(self, sel: Selection, points, lam: float) -> dict:
+        """The closed-form quantities of the mixture at noisy points z_lam, for class sel.label and weight sel.w
+        (the exact_score API / MCP tool): the conditional and unconditional scores, eps = -sigma * score, p(c|z),
+        the guided score (1 + w) s(z|c) - w s(z) and the tilted log density log p(z|c) + w log p(c|z) (unnormalised)."""
+        _, mix = self.resolve(sel)
+        if not 0 <= sel.label < mix.num_classes:
+            raise SelectionError(f"label must be a class index in [0, {mix.num_classes - 1}], got {sel.label}")
+        z = check_points(points)
+        lam = check_number(lam, "lam (log-SNR)", -20, 20)
+        _, sigma = (float(v) for v in alpha_sigma(torch.tensor(lam, dtype=torch.float64)))
+        s_cond, s_uncond = mix.score(z, lam, sel.label), mix.score(z, lam, None)
+        guided = (1 + sel.w) * s_cond - sel.w * s_uncond
+        tilted = mix.log_prob(z, lam, sel.label) + sel.w * mix.log_posterior(z, lam)[:, sel.label]
+        r = lambda t: np.round(t.numpy(), 8).tolist()  # noqa: E731
+        return {"dataset": mix.name, "label": sel.label, "class_name": mix.class_names[sel.label], "lam": lam,
+                "sigma": sigma, "w": sel.w, "guidance_scale": 1 + sel.w, "points": r(z),
+                "score_conditional": r(s_cond), "score_unconditional": r(s_uncond), "eps_conditional": r(-sigma * s_cond),
+                "eps_unconditional": r(-sigma * s_uncond), "posterior": r(mix.posterior(z, lam)), "score_guided": r(guided),
+                "eps_guided": r(-sigma * guided), "tilted_log_density": r(tilted)}
+
+
+MAX_POINTS = 10_000  # points per exact_score request
+
+
+def check_points(points) -> torch.Tensor:
+    """Points [[x, y], ...] (a list, or its JSON text) as a float64 tensor [N, 2]; SelectionError with one line."""
+    if isinstance(points, str):
+        try:
+            points = jsontext.loads(points, "points", 1_000_000)
+        except ValueError as err:
+            raise SelectionError(str(err)) from None
+    if isinstance(points, (list, tuple)) and len(points) == 2 and all(isinstance(v, (int, float)) for v in points):
+        points = [points]  # one point [x, y]
+    if not isinstance(points, (list, tuple)) or not 1 <= len(points) <= MAX_POINTS or not all(
+            isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                                  for v in p) for p in points):
+        raise SelectionError(f"points must be a point [x, y] or a list of 1 to {MAX_POINTS} points [[x, y], ...]")
+    z = torch.tensor(points, dtype=torch.float64)
+    if not bool(torch.isfinite(z).all()) or float(z.abs().max()) > 1e3:
+        raise SelectionError("points must be finite numbers within +-1000")
+    return z

@@ -124,7 +124,7 @@ def test_server_front_door(app_url):
                                                                   "exact", "noisy", 0, ""]})
     assert status == 200 and b"event_id" in body
     info = json.loads(_get(f"{base}/gradio_api/info")[1])
-    assert sorted(info["named_endpoints"]) == ["/mnist", "/toy"]
+    assert sorted(info["named_endpoints"]) == ["/exact_score", "/mnist", "/toy"]
     rows = "x,y,label\n" + "".join(f"{i % 997 / 100:.4f},{i % 991 / 100:.4f},{i % 3}\n" for i in range(100_000))
     boundary = "cfgboundary"
     payload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.csv\"\r\n"

@@ -1,7 +1,7 @@
 """The server's front door (an ASGI middleware around gradio's app): what may be called, how long a link may be,
 and which browser pages are still open.
 
-- Only the endpoints meant as an API (/toy, /mnist) are callable by name (`/gradio_api/call/<name>`,
+- Only the endpoints meant as an API (/toy, /mnist, /exact_score) are callable by name (`/gradio_api/call/<name>`,
   `/gradio_api/run/<name>`, ...); the UI's own events stay private to the page (it calls them by index).
 - A link longer than MAX_URL_CHARS gets a short page that says so (in English and Korean), not HTTP 500
   (gradio's URL parser refuses URLs over 64 KB with an exception).
@@ -15,7 +15,7 @@ import json
 import re
 import threading
 
-API_NAMES = frozenset({"toy", "mnist"})  # the public API (README); every other event is the UI's own
+API_NAMES = frozenset({"toy", "mnist", "exact_score"})  # the public API (README); the rest is the UI's own
 MAX_URL_CHARS = 48_000  # the longest share link is a 320-component mixture, compressed: about 20 KB
 _BY_NAME = re.compile(r"^/gradio_api/(?:call/v2|call|run|api)/([^/]+)/?$")
 _HEARTBEAT = re.compile(r"^/gradio_api/heartbeat/([^/]+)/?$")

@@ -241,10 +241,14 @@ def mnist_animation(fmt, label, method, w, seed, classifier, lang="en"):
 
 
 def mnist(label: int = 3, method: str = "cfg", w: float = 2.0, seed: int = 0) -> dict:
-    """MNIST: 16 digits of `label` (PNG grid, base64) and the guide's and judge's confidence.
+    """MNIST: 16 guided samples of one digit (a PNG grid, base64) and the confidence of the guide (CG's noisy
+    classifier) and of an independent judge classifier.
 
-    method: one of MNIST_NAMES (cfg, cg, scaled, reduced, none, cfgpp, auto, cfg_interval, rescale, threshold, apg);
-    w in [0, 10] (any value, not snapped).
+    Args:
+        label: the digit, 0-9.
+        method: cfg, cg, scaled, reduced, none, cfgpp, auto, cfg_interval, rescale, threshold or apg.
+        w: guidance weight in [0, 10], the paper's w (w = 0: plain conditional; guidance_scale = 1 + w); not snapped.
+        seed: seed of the initial noise.
     """
     if not isinstance(method, str) or method not in MNIST_NAMES:
         raise UserError(f"method must be one of {', '.join(MNIST_NAMES)}")
