@@ -21,7 +21,8 @@ from cfg_core.mixture_json import PRESETS  # noqa: E402
 from cfg_core.toy.points import MAX_CSV_BYTES  # noqa: E402
 from explainer import warmup  # noqa: E402
 from explainer.i18n import HOW_IT_WORKS, t  # noqa: E402
-from ui.lab import (DEFAULTS, LAB, exact_score, on_dataset, restore_from_url, toy, train_custom,  # noqa: E402
+from ui.api import exact_score, toy  # noqa: E402
+from ui.lab import (DEFAULTS, LAB, on_dataset, restore_from_url, train_custom,  # noqa: E402
                     train_estimate, update_view)
 from ui.guard import Guard  # noqa: E402
 from ui.own_data import own_data_tab, use_in_lab  # noqa: E402

@@ -3,11 +3,12 @@
     python -m cfg_core train  --dataset DATASET --out DIR [--steps N] [--p-uncond P] [--seed S] [--rescale]
     python -m cfg_core sample --dataset DATASET --label C --guidance METHOD --w W --n N --out FILE.npz
                               [--score {learned,exact}] [--checkpoint DIR] [--cg-base {conditional,unconditional}]
-                              [--classifier {noisy,clean}] [--sampler {ddim,ddpm,pc}] [--noise-scale TAU]
+                              [--classifier {noisy,clean}] [--sampler {ddim,ddpm,pc,smc}] [--noise-scale TAU]
                               [--steps T] [--seed S] [--v V] [--corrector-steps K] [--corrector-w W2]
                               [--corrector-step-scale S] [--interval=LO,HI] [--good-blur G] [--bad-blur B]
                               [--cfgpp-lambda L] [--rescale PHI] [--threshold P] [--apg-eta E] [--apg-r R]
-                              [--apg-beta B]              (what each option means: cfg_core.toy.sampling)
+                              [--apg-beta B] [--ess-threshold E] [--smc-moves M]
+                                                          (what each option means: cfg_core.toy.sampling)
     python -m cfg_core sweep  --dataset DATASET --w 0,0.5,1,2,4 --out DIR   # MNIST: [--sampler S] [--steps T]
                               [--n N] [--steps-for METHOD=T,...]
     python -m cfg_core fit    --points FILE.csv --out MIXTURE.json [--max-components K] [--seed S] [--rescale]
@@ -32,18 +33,18 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import shlex
 import sys
 from pathlib import Path
 
 from cfg_core.atomic import check_writable, missing_folders
+from cfg_core.cli_args import _NUMBER, CliParser, _finite_float, _strict_float, _strict_int, _w_list
 from cfg_core.guidance import CG_BASES, MAX_W, check_w
 from cfg_core.methods import METHODS
 from cfg_core.toy.fit import DEFAULT_MAX_COMPONENTS, MAX_COMPONENTS_LIMIT
 from cfg_core.toy.points import DATASETS, MAX_NOISE, MAX_POINTS, MIN_DATASET_POINTS
 from cfg_core.toy.points_cli import is_points_path
-from cfg_core.toy.sampling import CLASSIFIERS, MAX_SAMPLES, SCORES, reject_zoo_flags
+from cfg_core.toy.sampling import CLASSIFIERS, MAX_SAMPLES, SCORES, TOY_SAMPLERS, reject_zoo_flags
 from cfg_core.samplers import SAMPLERS
 from cfg_core.schedule import Schedule
 
@@ -52,57 +53,6 @@ MAX_SEED = 2**31 - 1  # as in the app; larger seeds overflow the MNIST trainer's
 # MNIST training peaks at ~2 MB of memory a digit (4096: 8.6 GB; 200000 asked for a 20 GB tensor at once)
 MAX_BATCH_SIZE = {"mnist": 1024, "2d": 65536}
 LAM_RANGE = (Schedule().lam_min, Schedule().lam_max)  # the log-SNR the samplers walk: --interval must meet it
-
-# Numbers as people type them: ASCII digits, a sign, a point, an exponent (inf and nan by name, for the checks
-# to refuse with their own message). float() and int() also take 1_0 (= 10), full-width '３' and Arabic-Indic '٣'.
-_UNSIGNED = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan"
-_NUMBER = re.compile(rf"[+-]?(?:{_UNSIGNED})", re.IGNORECASE)
-_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
-# what argparse takes as a value, not an option, after an option that wants one: -2, -1e3, -inf, -1,2 (a list)
-_NEGATIVE_VALUE = re.compile(rf"^-(?:{_UNSIGNED})(?:,[+-]?(?:{_UNSIGNED}))*\Z", re.IGNORECASE)
-
-
-class CliParser(argparse.ArgumentParser):
-    """argparse with the CLI's contract: an error is one line `error: ...` and exit status 2 (not the usage),
-    options are never abbreviated (--ste is not --steps), and -inf, -1e3 or -1,2 after an option are its
-    value (which the checks then refuse or take), not an unknown option. Subparsers are CliParsers too."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("allow_abbrev", False)
-        super().__init__(*args, **kwargs)
-        self._negative_number_matcher = _NEGATIVE_VALUE
-
-    def error(self, message):
-        self.exit(2, f"error: {' '.join(str(message).split())}\n")
-
-
-def _strict_float(text: str) -> float:
-    """float(text) for plain decimal notation only (inf and nan pass, for the range checks to refuse)."""
-    if not _NUMBER.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"not a plain number: {text!r} (ASCII digits, sign, point, exponent)")
-    return float(text)
-
-
-def _strict_int(text: str) -> int:
-    """int(text) for ASCII digits with an optional sign only (no 1e3, 1_0, 3.0 or '３')."""
-    if not _INTEGER.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r} (ASCII digits, optional sign)")
-    return int(text)
-
-
-def _finite_float(text: str) -> float:
-    v = _strict_float(text)
-    if not math.isfinite(v):
-        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
-    return v
-
-
-def _w_list(text: str) -> list[float]:
-    try:
-        return [_finite_float(t.strip()) for t in text.split(",") if t.strip()]
-    except argparse.ArgumentTypeError as err:
-        raise argparse.ArgumentTypeError(f"--w takes comma-separated finite numbers: {err}") from None
-
 
 def _common(p: argparse.ArgumentParser, checkpoint: bool = True, mnist_dir: bool = True) -> None:
     """The options train, sample and sweep share (train writes --out, not --checkpoint; sample reads no digits)."""
@@ -142,13 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--score", choices=SCORES, default="learned")
     sa.add_argument("--cg-base", choices=CG_BASES, default=None, help="CG's base (default conditional)")
     sa.add_argument("--classifier", choices=CLASSIFIERS, default=None, help="CG guide (default noisy)")
-    sa.add_argument("--sampler", choices=SAMPLERS, default="ddim")
+    sa.add_argument("--sampler", choices=TOY_SAMPLERS, default="ddim")
     sa.add_argument("--noise-scale", type=_strict_float, default=1.0, help="tau: ancestral noise multiplier in [0, 1]")
     sa.add_argument("--steps", type=_strict_int, default=None, help="sampling steps T")
     sa.add_argument("--v", type=_strict_float, default=None, help="ddpm: variance interpolation v in [0, 1] (default 0.3)")
     sa.add_argument("--corrector-steps", type=_strict_int, default=None, help="pc: Langevin steps K per level (default 1)")
     sa.add_argument("--corrector-w", type=_strict_float, default=None, help="pc: the corrector's w' (default: w)")
     sa.add_argument("--corrector-step-scale", type=_strict_float, default=None, help="pc: Langevin step times S (default 1)")
+    sa.add_argument("--ess-threshold", type=_strict_float, default=None,
+                    help="smc: resample when ESS < this x n, in [0, 1] (default 0.5)")
+    sa.add_argument("--smc-moves", type=_strict_int, default=None, help="smc: MALA moves per level (default 5)")
     sa.add_argument("--interval", default=None, help="LO,HI in log-SNR: guide only there (write --interval=LO,HI)")
     sa.add_argument("--good-blur", type=_strict_float, default=None, help="exact: model covariances + G I (default 0)")
     sa.add_argument("--bad-blur", type=_strict_float, default=None, help="exact auto: bad model covariances + B I (0.16)")

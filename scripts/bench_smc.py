@@ -6,7 +6,8 @@ to the target's share (the same rule on a fine grid of the exact density), SW_2 
 the noise floor (SW_2 between two exact target sample sets of the same size), guided-score evaluations of the
 particle set, and wall time. Exact scores throughout: the samplers, not a network, are compared.
 
-Usage: python scripts/bench_smc.py [--n 3000] [--w 3] [--steps 50] [--moves 5] [--out docs/results/bench_smc.json]
+Usage: python scripts/bench_smc.py [--n 3000] [--w 3] [--steps 50] [--smc-steps 100] [--moves 9] [--seeds 3]
+       [--out docs/results/bench_smc.json]
 Run it with nothing else running (wall times).
 """
 from __future__ import annotations
@@ -53,31 +54,33 @@ def target_shares(mix, c: int, w: float) -> list[float]:
     return [float(mass[nearest == k].sum()) for k in range(len(means))]
 
 
-def run(mix, c: int, w: float, n: int, steps: int, moves: int) -> dict:
+def run(mix, c: int, w: float, n: int, steps: int, smc_steps: int, moves: int, seeds: int) -> dict:
     gen = torch.Generator().manual_seed(1)
     ref = tilted_samples(mix, c, w, 20 * n, gen)
     floor = sum(sliced_wasserstein(tilted_samples(mix, c, w, n, gen), ref, generator=gen) for _ in range(5)) / 5
     target = target_shares(mix, c, w)
     rows = {}
-    for name, sampler, k in (("DDIM", "ddim", None), ("DDPM", "ddpm", None), ("PC, K = 20", "pc", 20), ("SMC", "smc", None)):
-        t0 = time.perf_counter()
-        if sampler == "smc":
-            res = smc_sample(mix, c, w, n, config=SMCConfig(steps=steps, moves=moves),
-                             generator=torch.Generator().manual_seed(0))
-            x, evals, extra = res.x, res.evaluations, {"resampling_events": res.resampling_events,
-                                                      "min_ess": round(min(res.ess), 3)}
-        else:
-            req = SampleRequest(label=c, method="cfg", w=w, score="exact", sampler=sampler, steps=steps, n=n, seed=0,
-                                corrector_steps=k)
-            x = run_sample(mix, None, req).x
-            evals, extra = steps * (1 + (k or 0)), {}
-        seconds = time.perf_counter() - t0
+
+    def row(x, evals, seconds, **extra):
         shares = mode_shares(mix, c, x)
         sw = sliced_wasserstein(x, ref, generator=torch.Generator().manual_seed(2))
-        rows[name] = {"mode_shares": [round(s, 3) for s in shares],
-                      "max_share_error": round(max(abs(a - b) for a, b in zip(shares, target)), 3),
-                      "sw_to_target": round(sw, 4), "sw_over_floor": round(sw / floor, 2),
-                      "score_evaluations": evals, "seconds": round(seconds, 2), **extra}
+        return {"mode_shares": [round(s, 3) for s in shares],
+                "max_share_error": round(max(abs(a - b) for a, b in zip(shares, target)), 3),
+                "sw_to_target": round(sw, 4), "sw_over_floor": round(sw / floor, 2), "score_evaluations": evals,
+                "seconds": round(seconds, 2), **extra}
+
+    for name, sampler, k in (("DDIM", "ddim", None), ("DDPM", "ddpm", None), ("PC, K = 20", "pc", 20)):
+        t0 = time.perf_counter()
+        req = SampleRequest(label=c, method="cfg", w=w, score="exact", sampler=sampler, steps=steps, n=n, seed=0,
+                            corrector_steps=k)
+        x = run_sample(mix, None, req).x
+        rows[name] = row(x, steps * (1 + (k or 0)), time.perf_counter() - t0)
+    for seed in range(seeds):  # SMC's share error is sampling noise of the weights: every seed is reported
+        t0 = time.perf_counter()
+        res = smc_sample(mix, c, w, n, config=SMCConfig(steps=smc_steps, moves=moves),
+                         generator=torch.Generator().manual_seed(seed))
+        rows[f"SMC, seed {seed}"] = row(res.x, res.evaluations, time.perf_counter() - t0,
+                                        resampling_events=res.resampling_events, min_ess=round(min(res.ess), 3))
     return {"target_shares": [round(s, 3) for s in target], "noise_floor": round(floor, 4), "samplers": rows}
 
 
@@ -85,15 +88,19 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=3000)
     ap.add_argument("--w", type=float, default=3.0)
-    ap.add_argument("--steps", type=int, default=50)
-    ap.add_argument("--moves", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=50, help="levels of DDIM, DDPM and PC (the lab's 50)")
+    ap.add_argument("--smc-steps", type=int, default=100, help="SMC's levels")
+    ap.add_argument("--moves", type=int, default=9, help="SMC's MALA moves per level (100 x (1 + 9) = 1000 "
+                    "evaluations, under PC's 50 x 21 = 1050)")
+    ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--out", default="")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     report = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, torch {torch.__version__}, 1 thread",
-              "n": args.n, "w": args.w, "levels": args.steps, "smc_moves": args.moves, "mixtures": {}}
+              "n": args.n, "w": args.w, "levels": args.steps, "smc_levels": args.smc_steps, "smc_moves": args.moves,
+              "mixtures": {}}
     for mix in (load_preset("near_far"), mixture_from_dict(TWO_SIDED)):
-        report["mixtures"][mix.name] = run(mix, 0, args.w, args.n, args.steps, args.moves)
+        report["mixtures"][mix.name] = run(mix, 0, args.w, args.n, args.steps, args.smc_steps, args.moves, args.seeds)
         print(mix.name, json.dumps(report["mixtures"][mix.name]), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=1) + "\n")

@@ -195,10 +195,10 @@ def test_deep_json_and_huge_integer_are_one_line_errors(tmp_path):
         assert_one_line_exit_2(r)
         assert match in r.stderr
     gr = pytest.importorskip("gradio")
-    import ui.lab as ui_lab
+    import ui.api as ui_api
 
     with pytest.raises(gr.Error, match="integer of 400 digits"):
-        ui_lab.toy(dataset="custom", mixture_json=huge)
+        ui_api.toy(dataset="custom", mixture_json=huge)
 
 
 def test_a_bad_link_falls_back_to_the_default_view():

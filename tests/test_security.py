@@ -158,12 +158,12 @@ def test_one_view_of_a_custom_mixture_is_bounded(text, method, k, match):
 
 def test_toy_refuses_a_mixture_with_a_preset_and_explains_label():
     gr = pytest.importorskip("gradio")
-    import ui.lab as ui_lab
+    import ui.api as ui_api
 
     with pytest.raises(gr.Error, match="mixture_json is used only with dataset='custom'"):
-        ui_lab.toy("three_gaussians", 0, "cfg", 2.0, mixture_json=json.dumps(TWO))
+        ui_api.toy("three_gaussians", 0, "cfg", 2.0, mixture_json=json.dumps(TWO))
     with pytest.raises(gr.Error, match=r"label must be in \[0, 63\], got '-1'"):
-        ui_lab.toy("three_gaussians", -1, "cfg", 2.0)
+        ui_api.toy("three_gaussians", -1, "cfg", 2.0)
 
 
 def test_a_half_class_in_the_table_is_refused():

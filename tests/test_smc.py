@@ -79,3 +79,27 @@ def test_methods_without_a_density_target_are_refused(method):
 def test_bad_settings_are_one_line(kwargs, match):
     with pytest.raises(SMCError, match=match):
         SMCConfig(**kwargs)
+
+
+def test_cli_smc_and_its_one_line_refusals(tmp_path, capsys):
+    import numpy as np
+
+    from cfg_core.__main__ import main
+
+    out = tmp_path / "s.npz"
+    base = ["sample", "--dataset", "near_far", "--label", "0", "--w", "3", "--n", "400", "--out", str(out)]
+    assert main(base + ["--guidance", "cfg", "--sampler", "smc", "--score", "exact", "--steps", "40",
+                        "--smc-moves", "4"]) == 0
+    x = np.load(out)["x"]
+    assert x.shape == (400, 2) and 0.3 < float((x[:, 0] > -0.9).mean()) < 0.6  # the near mode keeps its share
+    capsys.readouterr()
+    for extra, match in ((["--guidance", "cfg", "--sampler", "smc"], "add --score exact"),
+                         (["--guidance", "cfgpp", "--sampler", "smc", "--score", "exact"], "has none"),
+                         (["--guidance", "cfg", "--score", "exact", "--smc-moves", "3"], "add --sampler smc"),
+                         (["--guidance", "cfg", "--score", "exact", "--sampler", "smc", "--ess-threshold", "nan"],
+                          "ESS threshold"),
+                         (["--guidance", "cfg", "--score", "exact", "--sampler", "smc", "--interval=-3,3"],
+                          "do not apply")):
+        assert main(base + extra) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error:") and match in err[0], err

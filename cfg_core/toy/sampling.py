@@ -3,7 +3,7 @@
 A SampleRequest names everything a user can choose (method, label, w, exact or learned quantities,
 which classifier guides CG, which base CG uses, sampler, steps, n, seed, noise scale tau, and the guidance-zoo
 options: ancestral v, the pc corrector's K, w' and step scale, a guidance interval in log-SNR, blurred exact
-models, CFG++'s lambda); run_sample checks it, builds the guidance strategy over the exact mixture or the
+models, CFG++'s lambda; the smc sampler's ESS threshold and moves); run_sample checks it, builds the guidance strategy over the exact mixture or the
 trained networks, and runs the one sampler loop. Options left at None are "not given": giving one that does
 not apply to the method or sampler is an error, never silently ignored.
 """
@@ -20,6 +20,7 @@ from cfg_core.guidance import CG_BASES, check_w
 from cfg_core.mixture import GaussianMixture
 from cfg_core.samplers import SAMPLERS, SampleResult, SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
+from cfg_core.smc import SMCConfig, smc_sample, target_of
 from cfg_core.toy.training import TrainedMixture
 from cfg_core.weight_schedule import WeightSchedule
 
@@ -29,6 +30,7 @@ CLASSIFIERS = ("noisy", "clean")
 DEFAULT_V = 0.3  # the ancestral sampler's variance interpolation (the paper's 64x64 value)
 DEFAULT_BAD_BLUR = 0.16  # autoguidance's exact bad model: every covariance + 0.16 I
 MAX_BLUR = 100.0  # a blur this wide has washed out any 2D mixture; more is a typo
+TOY_SAMPLERS = (*SAMPLERS, "smc")  # smc: exact tilted/tempered targets only (cfg_core.smc)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class SampleRequest:
     apg_eta: float | None = None  # apg only: eta in [0, 1], r > 0, beta in [-1, 1] (None = the defaults)
     apg_r: float | None = None
     apg_beta: float | None = None
+    ess_threshold: float | None = None  # smc only: resample when ESS < threshold * n (None = 0.5)
+    smc_moves: int | None = None  # smc only: MALA moves per level (None = 5)
 
 
 def check_request(req: SampleRequest, mix: GaussianMixture) -> SampleRequest:
@@ -87,8 +91,9 @@ def _number(v, what: str, lo: float, hi: float) -> None:
 def check_zoo_options(req: SampleRequest) -> None:
     """One-line errors for the sampler and method options: bad values, or options that do not apply."""
     method = methods.get(method_name(req))
-    if req.sampler not in SAMPLERS:
-        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {req.sampler!r}")
+    if req.sampler not in TOY_SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(TOY_SAMPLERS)}, got {req.sampler!r}")
+    _check_smc(req)
     if method.samplers is not None and req.sampler not in method.samplers:
         raise ValueError(f"{req.method} runs with the {' or '.join(method.samplers)} sampler, not {req.sampler}")
     for field, flag in (("corrector_steps", "corrector-steps"), ("corrector_w", "corrector-w"),
@@ -111,6 +116,23 @@ def check_zoo_options(req: SampleRequest) -> None:
         if getattr(req, field) is not None:
             _number(getattr(req, field), f"--{flag}", lo, hi)
     _check_applies(req, method)
+
+
+def _check_smc(req: SampleRequest) -> None:
+    """The smc sampler needs exact densities and a method whose target is one; its options need smc."""
+    for field, flag in (("ess_threshold", "ess-threshold"), ("smc_moves", "smc-moves")):
+        if getattr(req, field) is not None and req.sampler != "smc":
+            raise ValueError(f"--{flag} sets the smc sampler: add --sampler smc")
+    if req.sampler != "smc":
+        return
+    if req.score != "exact":
+        raise ValueError("the smc sampler reweights by exact densities, which learned networks do not give: "
+                         "add --score exact")
+    target_of(method_name(req))  # cfg, cg, none (tilted) or scaled (tempered); SMCError (a ValueError) otherwise
+    if req.interval is not None or req.good_blur is not None:
+        raise ValueError("the smc sampler samples the method's exact target: --interval and --good-blur do not apply")
+    SMCConfig(steps=req.steps, moves=5 if req.smc_moves is None else req.smc_moves,
+              ess_threshold=0.5 if req.ess_threshold is None else req.ess_threshold)  # SMCError on a bad value
 
 
 def _check_applies(req: SampleRequest, method: methods.Method) -> None:
@@ -191,6 +213,8 @@ def run_sample(mix: GaussianMixture, trained: TrainedMixture | None, req: Sample
 
     pc: the predictor is the plain conditional model's DDIM step, the corrector the method's guided field."""
     req = check_request(req, mix)
+    if req.sampler == "smc":
+        return _run_smc(mix, req, keep_trajectory)
     config = sampler_config(req)
     guidance = guidance_for(mix, trained, req)
     predictor, corrector = guidance, None
@@ -203,8 +227,19 @@ def run_sample(mix: GaussianMixture, trained: TrainedMixture | None, req: Sample
     return sample(predictor, z, Schedule(), config, generator, keep_trajectory, corrector)
 
 
+def _run_smc(mix: GaussianMixture, req: SampleRequest, keep_trajectory: bool) -> SampleResult:
+    """The smc sampler on the method's exact target (the particles are the n samples)."""
+    config = SMCConfig(steps=req.steps, moves=5 if req.smc_moves is None else req.smc_moves,
+                       ess_threshold=0.5 if req.ess_threshold is None else req.ess_threshold)
+    name = method_name(req)
+    w = 0.0 if name == "none" else req.w
+    res = smc_sample(mix, req.label, w, req.n, kind=target_of(name), config=config,
+                     generator=torch.Generator().manual_seed(req.seed))
+    return SampleResult(x=res.x, trajectory=res.trajectory if keep_trajectory else res.x[None])
+
+
 ZOO_FLAGS = ("v", "corrector_steps", "corrector_w", "corrector_step_scale", "good_blur", "bad_blur",
-             "cfgpp_lambda")  # the sample options of the 2D mixtures only
+             "cfgpp_lambda", "ess_threshold", "smc_moves")  # the sample options of the 2D mixtures only
 IMAGE_FLAGS = ("interval", "rescale_phi", "threshold_p", "apg_eta", "apg_r", "apg_beta")  # 2D and MNIST
 
 
@@ -227,8 +262,8 @@ def parse_interval(text: str | None) -> tuple[float, float] | None:
 def reject_zoo_flags(args) -> None:
     """ValueError when a 2D-only sample option is given for a dataset that does not take it (MNIST)."""
     given = [f"--{f.replace('_', '-')}" for f in ZOO_FLAGS if getattr(args, f, None) is not None]
-    if getattr(args, "sampler", None) == "pc":
-        given.append("--sampler pc")
+    if getattr(args, "sampler", None) in ("pc", "smc"):
+        given.append(f"--sampler {args.sampler}")
     if given:
         raise ValueError(f"{', '.join(given)}: for the 2D mixtures only, not {args.dataset}")
 
