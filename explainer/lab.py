@@ -23,7 +23,7 @@ from cfg_core.toy.training import MixtureTrainConfig
 from explainer.i18n import t, translate_note
 from explainer.registry import ModelRegistry
 from explainer.selection import SINGLE, Selection, SelectionError, check_number
-from explainer.views import W_GRID, LabView, LabViews, PanelSpec, snap_w, w_neighbours
+from explainer.views import SMC_MOVES, W_GRID, LabView, LabViews, PanelSpec, snap_w, w_neighbours
 
 # What one view of a custom mixture may cost (presets are precomputed by the warm-up): measured on 2 cores, a
 # view costs about 0.07 s per component and panel with DDIM/DDPM, and the corrector about 0.02 s more per
@@ -46,6 +46,9 @@ def check_cost(sel: Selection, mix: GaussianMixture) -> None:
         raise SelectionError(f"the corrector's work (components x K) may be at most {MAX_CORRECTOR_WORK} for a "
                              f"custom mixture: {k} components x K = {sel.corrector_steps}; lower K to "
                              f"{max(0, MAX_CORRECTOR_WORK // k)} or fewer")
+    if any(sampler == "smc" for _, sampler, _ in sel.panels()) and k * SMC_MOVES > MAX_CORRECTOR_WORK:
+        raise SelectionError(f"the SMC sampler takes custom mixtures of at most {MAX_CORRECTOR_WORK // SMC_MOVES} "
+                             f"components ({SMC_MOVES} moves per level); this mixture has {k}")
 NO_MODEL_NOTE, NO_WEAK_MODEL_NOTE = t("en", "note_no_model"), t("en", "note_no_weak")
 RETRAINED_NOTE = t("en", "note_retrained")  # a preset whose shipped checkpoint was unusable, retrained here
 

@@ -31,7 +31,7 @@ PAIRS = {"cg:bases": ("cg", "cg_base", ("conditional", "unconditional")),  # one
          "cfg:corrector": ("cfg", "sampler", ("ddim", "pc"))}
 SINGLE = ("cfg", "cg", "scaled", "reduced", "none", "cfgpp")
 CHOICES = tuple(SINGLE) + COMBOS + tuple(PAIRS)
-SAMPLERS = ("ddim", "ddpm", "pc")
+SAMPLERS = ("ddim", "ddpm", "pc", "smc")  # smc: exact scores and a density target (cfg_core.smc)
 REFERENCES = {"uncond": "cfg", "weak": "auto", "random": "icg"}  # CFG's bad model -> the registry method
 SCHEDULES = ("constant", "interval", "ramp")
 MAX_CORRECTOR_STEPS = 20  # the lab precomputes every w: K Langevin steps per level cost K model calls each

@@ -32,6 +32,7 @@ from cfg_core.mixture import GaussianMixture, grid_density
 from cfg_core.mixture_json import mixture_key
 from cfg_core.samplers import SAMPLERS, SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
+from cfg_core.smc import SMCConfig, smc_sample, target_of
 from cfg_core.toy.sampling import DEFAULT_BAD_BLUR
 from cfg_core.toy.training import TrainedMixture
 from cfg_core.weight_schedule import SCHEDULES, WeightSchedule
@@ -49,6 +50,7 @@ W_MAX_UI = W_GRID[-1]
 FRAMES = 17  # animation frames kept from the T + 1 states
 N_SAMPLES = 200  # samples per w
 STEPS = 50  # T for the lab (DDIM at 50 steps is converged on these mixtures)
+SMC_MOVES = 5  # the lab's smc sampler: MALA moves per level (50 levels x 6 = 300 exact evaluations per w)
 DENSITY_RES = 90  # grid for contours and the tilted reference samples
 N_PROJ = 64  # sliced-Wasserstein directions for the live numbers
 N_REF = 1000  # reference samples for the live numbers
@@ -82,7 +84,7 @@ class PanelSpec:
         if isinstance(self.label, bool) or not isinstance(self.label, int) or not 0 <= self.label < mix.num_classes:
             raise SelectionError(f"label must be an integer in [0, {mix.num_classes - 1}] "
                              f"({', '.join(mix.class_names)}), got {self.label!r}")
-        for name, allowed in (("sampler", SAMPLERS), ("score", ("learned", "exact")),
+        for name, allowed in (("sampler", (*SAMPLERS, "smc")), ("score", ("learned", "exact")),
                               ("cg_base", ("conditional", "unconditional")), ("schedule", SCHEDULES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
@@ -91,6 +93,10 @@ class PanelSpec:
         lam = float(min(max(self.field_lam, -10.0), 10.0))
         sampler = self.sampler if method.samplers is None or self.sampler in method.samplers else method.samplers[0]
         sampler = "ddpm" if method.tau is not None else sampler
+        if sampler == "smc":
+            if self.score != "exact":
+                raise SelectionError("the SMC sampler reweights by exact densities: choose score = exact")
+            target_of(self.method)  # SMCError (a ValueError, one line) for a method without a density target
         defaults = PanelSpec(self.dataset, self.label, self.method)
         out = replace(self, field_lam=round(lam * 4) / 4, sampler=sampler, seed=int(self.seed))
         if sampler != "pc":
@@ -138,6 +144,18 @@ def snap_w(w) -> float:
 def _thin(traj: torch.Tensor, frames: int = FRAMES) -> tuple[torch.Tensor, list[int]]:
     idx = np.unique(np.round(np.linspace(0, traj.shape[0] - 1, frames)).astype(int)).tolist()
     return traj[idx], idx
+
+
+def smc_grid(mix, spec: PanelSpec, n: int = N_SAMPLES, steps: int = STEPS) -> tuple[torch.Tensor, list[int], dict]:
+    """The smc sampler's thinned trajectories for every w in W_GRID (one run per w, seeded by the panel), with
+    its ESS per level and its resampling events per w.  # [W, F, n, 2]"""
+    kind, runs = target_of(spec.method), []
+    for w in W_GRID:
+        runs.append(smc_sample(mix, spec.label, 0.0 if spec.method == "none" else w, n, kind,
+                               SMCConfig(steps=steps, moves=SMC_MOVES), generator=torch.Generator().manual_seed(spec.seed)))
+    thinned, idx = _thin(torch.stack([r.trajectory for r in runs]).transpose(0, 1))
+    info = {"ess": [[round(e, 3) for e in r.ess] for r in runs], "resampling_events": [r.resampling_events for r in runs]}
+    return thinned.transpose(0, 1).double(), idx, info
 
 
 def sample_grid(mix, trained, spec: PanelSpec, n: int = N_SAMPLES, steps: int = STEPS) -> tuple[torch.Tensor, list[int]]:
@@ -217,6 +235,7 @@ class PanelView:
     numbers: list[dict]  # per w: mean_posterior, diversity, distance_to_class, distance_to_tilted
     field_error: list[float] | None  # per w, learned networks only
     xhat: dict = field(default_factory=dict)  # xhat_c, xhat_u, xhat_g: [W, F-1, m, 2] clean estimates per frame
+    smc: dict = field(default_factory=dict)  # smc sampler: ess [W][T] (ESS / n per level), resampling events [W]
 
     @property
     def method(self) -> str:
@@ -250,7 +269,7 @@ class PanelView:
                 "field_uncond": encode_f32(self.field_uncond), "field_implicit": encode_f32(self.field_implicit),
                 "field_classifier": encode_f32(self.field_classifier), "posterior": encode_f32(self.posterior),
                 "posterior_res": int(self.posterior.shape[0]), "numbers": self.numbers,
-                "field_error": self.field_error, **self._xhat_json()}
+                "field_error": self.field_error, **self._xhat_json(), **self.smc}
 
     def _xhat_json(self) -> dict:
         if not self.xhat:
@@ -293,7 +312,11 @@ class LabView:
 
 def panel_view(mix, trained, spec: PanelSpec, targets: Targets, extent) -> PanelView:
     """Compute one panel for every w in W_GRID."""
-    trajs, steps_kept = sample_grid(mix, trained, spec)  # [W, F, n, 2]
+    smc = {}
+    if spec.sampler == "smc":
+        trajs, steps_kept, smc = smc_grid(mix, spec)  # [W, F, n, 2]
+    else:
+        trajs, steps_kept = sample_grid(mix, trained, spec)  # [W, F, n, 2]
     points = field_points(extent)
     field_w = guided_field(mix, trained, spec, points, spec.score == "exact", W_GRID)  # [W, P, 2]
     plain = plain_fields(mix, trained, spec, points)
@@ -310,7 +333,7 @@ def panel_view(mix, trained, spec: PanelSpec, targets: Targets, extent) -> Panel
                      plain["uncond"].numpy(), plain["implicit"].numpy(),
                      classifier_field(mix, trained, spec, points).numpy(),
                      posterior_map(mix, spec.label, spec.field_lam, extent).numpy(), numbers, errors,
-                     {k: v.numpy() for k, v in xhat.items()})
+                     {k: v.numpy() for k, v in xhat.items()}, smc)
 
 
 class LabViews:
@@ -344,7 +367,10 @@ class LabViews:
         this selection (others appear once computed, e.g. by the warm-up): never computes, never waits."""
         out = {}
         for name in TRADEOFF_METHODS:
-            s = replace(spec, method=name).checked(mix)
+            try:
+                s = replace(spec, method=name).checked(mix)
+            except ValueError:  # a method this panel's settings do not allow (the smc sampler: density targets only)
+                continue
             panel = self.panels.peek((mixture_key(mix), model_key if s.score == "learned" else None, s))
             if panel is not None:
                 method = methods.get(name)

@@ -103,3 +103,26 @@ def test_cli_smc_and_its_one_line_refusals(tmp_path, capsys):
         assert main(base + extra) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("error:") and match in err[0], err
+
+
+def test_the_lab_offers_smc_with_its_ess_per_level():
+    import json
+
+    from explainer.lab import Lab
+    from explainer.selection import Selection, SelectionError
+    from explainer.views import STEPS, W_GRID
+
+    lab = Lab()
+    sel = Selection(dataset="near_far", method="cfg", sampler="smc", score="exact").validated()
+    lab.payload(sel)  # the browser's payload too (its trade-off plot skips methods SMC cannot run)
+    view, _ = lab.view(sel)
+    panel = view.panels[0]
+    assert len(panel.smc["ess"]) == len(W_GRID) and all(len(e) == STEPS for e in panel.smc["ess"])
+    near = float((panel.samples(3.0)[:, 0] > -0.9).mean())
+    assert 0.3 < near < 0.65  # the near mode keeps its share (DDIM: under 0.05, test above)
+    meta = json.loads(view.json_text)["panels"][0]
+    assert meta["resampling_events"] == panel.smc["resampling_events"] and len(meta["ess"]) == len(W_GRID)
+    with pytest.raises(SelectionError, match="choose score = exact"):
+        lab.view(Selection(dataset="near_far", method="cfg", sampler="smc").validated())
+    with pytest.raises(ValueError, match="has none"):
+        lab.view(Selection(dataset="near_far", method="cfg", reference="weak", sampler="smc", score="exact").validated())

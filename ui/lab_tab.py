@@ -45,7 +45,8 @@ def lab_tab(custom_json, hints):
                                   label=t("en", "classifier"))
             with gr.Accordion(t("en", "more"), open=False) as more:
                 cg_base = gr.Radio(["conditional", "unconditional"], value="conditional", label=t("en", "cg_base"))
-                sampler = gr.Radio([("DDIM", "ddim"), ("DDPM (ancestral)", "ddpm"), ("predictor-corrector", "pc")],
+                sampler = gr.Radio([("DDIM", "ddim"), ("DDPM (ancestral)", "ddpm"), ("predictor-corrector", "pc"),
+                                    ("SMC (exact scores)", "smc")],
                                    value="ddim", label=t("en", "sampler"), elem_id="lab-sampler")
                 with gr.Row():
                     corrector_steps = gr.Slider(0, 20, value=1, step=1, label=t("en", "corrector_steps"), visible=False,

@@ -22,7 +22,8 @@
       tr_y: "diversity (mean pairwise distance, log)", tr_wait: "(other methods appear once computed)", loading: "Loading the lab…",
       xhat: "clean estimates x̂ (scrub back in time)", lg_xhat: "x̂: ○ conditional x̂_c, □ reference x̂_u, ◆ guided x̂ (on the line x̂_u → x̂_c, extended by w)",
       xhat_final: "x̂ overlay: scrub back in time (the final frame is x itself)",
-      strip: "guidance over noise level λ", noisy: "noisy", clean: "clean", now: "now" },
+      strip: "guidance over noise level λ", noisy: "noisy", clean: "clean", now: "now",
+      ess: "SMC: effective sample size / n at each level", resampled: "SMC resampling events" },
     ko: { field: "화살표", f_guided: "가이드된 ŝ = −ε̃/σ", f_cond: "조건부 ∇log p(z|c)", f_uncond: "무조건부 ∇log p(z)",
       f_implicit: "가이던스 항 ε(z,c) − ε(z)", f_classifier: "분류기 기울기 ∇log p(c|z)", f_off: "끄기",
       heat: "p(c|z_λ) 히트맵", classes: "모든 클래스 p(x|c′)", tilted: "기울인 목표 p(x|c)p(c|x)^w", tempered: "tempered p(x|c)^(1+w)",
@@ -37,7 +38,8 @@
       tr_y: "다양성 (쌍별 평균 거리, 로그)", tr_wait: "(다른 방법은 계산되는 대로 나타납니다)", loading: "실험실을 불러오는 중…",
       xhat: "깨끗한 추정 x̂ (시간을 되돌려 보기)", lg_xhat: "x̂: ○ 조건부 x̂_c, □ 기준 x̂_u, ◆ 가이드된 x̂ (x̂_u → x̂_c 직선을 w만큼 연장)",
       xhat_final: "x̂ 표시: 시간을 되돌려 보세요 (마지막 프레임은 x 자체)",
-      strip: "노이즈 수준 λ에 따른 가이던스", noisy: "노이즈 많음", clean: "깨끗함", now: "지금" },
+      strip: "노이즈 수준 λ에 따른 가이던스", noisy: "노이즈 많음", clean: "깨끗함", now: "지금",
+      ess: "SMC: 단계별 유효 표본 크기 / n", resampled: "SMC 재표집 횟수" },
   };
   const T = (k) => (WORDS[S.lang] || WORDS.en)[k] || WORDS.en[k] || k;
 
@@ -287,6 +289,23 @@
   }
 
   // the noise axis under the samples: where the weight schedule guides (shaded), and the scrubbed frame's lambda
+  // SMC's effective sample size per level (at the nearest grid w), noisy to clean, the scrubbed level marked
+  function drawEss(ctx, p, pos, frame, W, H) {
+    const ess = p.meta.ess[nearest(pos)], F = p.shape[1], x0 = 20, x1 = W - 20, y = H - 46, h = 22;
+    const bw = (x1 - x0) / ess.length;
+    ctx.fillStyle = "rgba(255,255,255,0.9)"; ctx.fillRect(0, y - 30, W, h + 54);
+    ess.forEach((e, i) => {
+      ctx.fillStyle = e < 0.5 ? "#d62728" : "#2ca02c";
+      ctx.fillRect(x0 + i * bw, y + h * (1 - e), Math.max(1, bw - 1), h * e);
+    });
+    ctx.strokeStyle = "#555"; ctx.lineWidth = 1; ctx.strokeRect(x0, y, x1 - x0, h);
+    ctx.fillStyle = "#222"; ctx.font = "18px sans-serif"; ctx.textAlign = "left";
+    ctx.fillText(`${T("ess")}: ${T("noisy")} → ${T("clean")}`, x0, y - 8);
+    const at = x0 + Math.min(frame / (F - 1), 1) * (x1 - x0);
+    ctx.strokeStyle = "#111"; ctx.lineWidth = 3;
+    ctx.beginPath(); ctx.moveTo(at, y - 4); ctx.lineTo(at, y + h + 4); ctx.stroke();
+  }
+
   function drawStrip(ctx, p, frame, W, H) {
     const spec = p.meta.spec;
     if (spec.schedule === "constant" || p.meta.method === "none") return;
@@ -368,6 +387,7 @@
     const err = p.meta.field_error;
     rows += err ? `<tr><th>${T("err")} (λ=${S.view.field_lam})</th><td colspan="3">${(100 * lerp(err[pos[0]], err[pos[1]], t)).toFixed(1)} %</td></tr>`
       : `<tr><th>${T("field")}</th><td colspan="3">${T("exact")}</td></tr>`;
+    if (p.meta.resampling_events) rows += `<tr><th>${T("resampled")}</th><td colspan="3">${p.meta.resampling_events[nearest(pos)]}</td></tr>`;
     if (info.far > 0) rows += `<tr><th class="flag">${T("far")}</th><td class="flag" colspan="3">${info.far} / ${p.shape[2]}</td></tr>`;
     return rows;
   }
@@ -410,7 +430,7 @@
     drawXhat(ctx, p, pos, frame, ext, W, H);
     drawClassLabels(ctx, ext, W, H);
     drawNotes(ctx, info, W, H, p.shape[2]);
-    drawStrip(ctx, p, frame, W, H);
+    if (p.meta.ess) drawEss(ctx, p, pos, frame, W, H); else drawStrip(ctx, p, frame, W, H);
     const lam = p.meta.frame_lams[frame];
     const stage = frame === F - 1 ? T("final") : `${T("step")} ${frame + 1}/${F}, λ = ${lam}`;
     ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(0, 0, W, 50);
