@@ -6,6 +6,7 @@ Run: python app.py   (honours GRADIO_SERVER_PORT / GRADIO_SERVER_NAME)
 """
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import socket
@@ -194,7 +195,11 @@ def launch(demo: gr.Blocks, **kwargs):
     return demo.queue(default_concurrency_limit=2).launch(
         max_file_size=MAX_CSV_BYTES, ssr_mode=False, show_error=False, head=(STATIC / "present.html").read_text(),
         theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
-        app_kwargs={"middleware": [Middleware(Guard)]}, **kwargs)
+        app_kwargs={"middleware": [Middleware(Guard, api_params=API_PARAMS)]}, **kwargs)
+
+
+API_PARAMS = {name: list(inspect.signature(fn).parameters) for name, fn in
+              (("toy", toy), ("mnist", mnist), ("exact_score", exact_score))}  # ui.guard checks calls against them
 
 
 def exit_on_sigterm() -> None:

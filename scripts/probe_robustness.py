@@ -13,7 +13,6 @@ Run it with nothing else running: the soak's request counts depend on the CPU.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import random
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from explainer.selection import Selection  # noqa: E402
 from explainer.selection import fields as _fields  # noqa: E402
+from ui.guard import API_NAMES  # noqa: E402
 
 BAD_NUMBERS = ["1e309", "inf", "-inf", "nan", "1e400", "1_0", "３", "٣", "0x10", "", "abc", "-1", "99999999999"]
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -39,6 +39,16 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def every(samples: list[tuple[float, float]], seconds: float) -> list[int]:
+    """The RSS (MB) of the first sample at or after each multiple of `seconds` into the soak."""
+    out, mark = [], 0.0
+    for t, mb in samples:
+        if t - samples[0][0] >= mark:
+            out.append(round(mb))
+            mark += seconds
+    return out
 
 
 def call(url: str, path: str, data=None, timeout: float = 300.0) -> tuple[int, bytes]:
@@ -136,10 +146,9 @@ def main(argv=None) -> int:
             status, body = call(url, "/gradio_api/run/mnist", bad)
             expect_refusal(f"/mnist {bad}", status, body)
         # 3. every UI event by name, and over-long links
-        info = json.loads(call(url, "/gradio_api/info")[1])
         config = json.loads(call(url, "/config")[1])
         names = {d.get("api_name") for d in config.get("dependencies", []) if d.get("api_name")}
-        for name in sorted(names - {"toy", "mnist"}):
+        for name in sorted(names - API_NAMES):
             status, body = call(url, f"/gradio_api/call/{name}", [])
             expect_refusal(f"by name /{name}", status, body)
         for n in (70_000, 200_000):
@@ -189,12 +198,14 @@ def main(argv=None) -> int:
     log.seek(0)
     text = log.read()
     time.sleep(1)
-    left = sorted(set(os.listdir(tempfile.gettempdir())) - tmp_before - {Path(log.name).name})
+    left = sorted(name for name in set(os.listdir(tempfile.gettempdir())) - tmp_before - {Path(log.name).name}
+                  if name.startswith(("cfg-", "gradio", "tmp")))  # what the app makes (others: other programs)
     report = {"probes": probes, "soak_crashes": counts["crashes"] - probes["crashes"], "examples": examples[:20], "tracebacks_in_server_log": text.count("Traceback"),
               "server_alive_after_soak": alive, "soak_minutes": args.minutes, "soak_requests_served": served,
               "rss_mb": {"start": round(rss_start), "after_probes": round(samples[0][1]) if samples else None,
                          "max": round(max(s[1] for s in samples)) if samples else None,
-                         "end": round(samples[-1][1]) if samples else None},
+                         "end": round(samples[-1][1]) if samples else None,
+                         "every_5_min": every(samples, 300)},
               "temp_entries_left_after_sigterm": left}
     print(json.dumps(report, indent=1))
     if args.out:

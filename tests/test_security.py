@@ -123,6 +123,11 @@ def test_server_front_door(app_url):
     status, body = _post(f"{base}/gradio_api/call/toy", {"data": ["three_gaussians", 0, "cfg", 2.0, "ddim",
                                                                   "exact", "noisy", 0, ""]})
     assert status == 200 and b"event_id" in body
+    for name, n in (("toy", 9), ("mnist", 4), ("exact_score", 6)):  # wrong counts: one line naming the parameters
+        status, body = _post(f"{base}/gradio_api/call/{name}", {"data": [1]})
+        assert status == 400 and f"/{name} takes {n} values".encode() in body, (name, status, body)
+    status, body = _post(f"{base}/gradio_api/run/toy", {"data": "x"})
+    assert status == 400 and b"in this order: dataset, label, method, w" in body
     info = json.loads(_get(f"{base}/gradio_api/info")[1])
     assert sorted(info["named_endpoints"]) == ["/exact_score", "/mnist", "/toy"]
     rows = "x,y,label\n" + "".join(f"{i % 997 / 100:.4f},{i % 991 / 100:.4f},{i % 3}\n" for i in range(100_000))

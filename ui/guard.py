@@ -3,6 +3,8 @@ and which browser pages are still open.
 
 - Only the endpoints meant as an API (/toy, /mnist, /exact_score) are callable by name (`/gradio_api/call/<name>`,
   `/gradio_api/run/<name>`, ...); the UI's own events stay private to the page (it calls them by index).
+- A by-name API call must give one value per parameter: gradio would refuse a short list with an empty error
+  ({"error": null}); here it is one line naming the parameters, HTTP 400.
 - A link longer than MAX_URL_CHARS gets a short page that says so (in English and Korean), not HTTP 500
   (gradio's URL parser refuses URLs over 64 KB with an exception).
 - The page's heartbeat connection (`/gradio_api/heartbeat/<session>`) is counted while it is open, so long work
@@ -54,11 +56,44 @@ JSON file in the mixture editor instead.</p>
 혼합 분포 편집기에서 JSON 파일로 불러오세요.</p></body>"""
 
 
-class Guard:
-    """ASGI middleware: refuses by-name calls of UI events and over-long URLs; counts open pages."""
+MAX_API_BODY = 2_000_000  # a /toy or /exact_score call with its mixture or points: far below this
 
-    def __init__(self, app):
-        self.app = app
+
+async def _read_body(receive) -> tuple[bytes, bool]:
+    """The request body (up to MAX_API_BODY + 1 bytes) and whether it was all read."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_API_BODY or not message.get("more_body"):
+            return b"".join(chunks), size <= MAX_API_BODY
+
+
+def _arguments_problem(name: str, body: bytes, params: list[str]) -> str:
+    """'' when a by-name call's {"data": [...]} has one value per parameter (or names the UI's fn_index), else
+    one line saying what the endpoint takes (gradio would answer {"error": null})."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return f"/{name} takes a JSON body {{\"data\": [...]}}"
+    if not isinstance(payload, dict) or payload.get("fn_index") is not None:
+        return "" if isinstance(payload, dict) else f"/{name} takes a JSON body {{\"data\": [...]}}"
+    data = payload.get("data")
+    if not isinstance(data, list) or len(data) != len(params):
+        got = len(data) if isinstance(data, list) else type(data).__name__
+        return f"/{name} takes {len(params)} values in \"data\", in this order: {', '.join(params)}; got {got}"
+    return ""
+
+
+class Guard:
+    """ASGI middleware: refuses by-name calls of UI events, API calls with the wrong number of values, and
+    over-long URLs; counts open pages. api_params: each API endpoint's parameter names, in order."""
+
+    def __init__(self, app, api_params: dict[str, list[str]] | None = None):
+        self.app, self.api_params = app, api_params or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -73,6 +108,20 @@ class Guard:
             msg = (f"/{html.escape(named.group(1))[:60]} is not an API endpoint: this app's API is "
                    f"{', '.join('/' + n for n in sorted(API_NAMES))} (see README)")
             return await _answer(send, 404, json.dumps({"error": msg}).encode(), b"application/json")
+        if named and scope.get("method") == "POST" and named.group(1) in self.api_params and "/v2/" not in path:
+            body, whole = await _read_body(receive)
+            problem = (f"/{named.group(1)} takes at most {MAX_API_BODY:,} bytes" if not whole
+                       else _arguments_problem(named.group(1), body, self.api_params[named.group(1)]))
+            if problem:
+                return await _answer(send, 400, json.dumps({"error": problem}).encode(), b"application/json")
+            sent = [False]
+
+            async def replay():
+                if not sent[0]:
+                    sent[0] = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+            return await self.app(scope, replay, send)
         beat = _HEARTBEAT.match(path)
         if beat is None:
             return await self.app(scope, receive, send)
