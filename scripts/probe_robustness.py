@@ -151,6 +151,9 @@ def main(argv=None) -> int:
         for name in sorted(names - API_NAMES):
             status, body = call(url, f"/gradio_api/call/{name}", [])
             expect_refusal(f"by name /{name}", status, body)
+        for name in sorted(API_NAMES):  # the API with the wrong number of values
+            status, body = call(url, f"/gradio_api/call/{name}", [1])
+            expect_refusal(f"/{name} with one value", status, body)
         for n in (70_000, 200_000):
             try:
                 status, body = call(url, "/?dataset=custom&mix=" + "A" * n)
