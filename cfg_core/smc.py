@@ -82,6 +82,11 @@ def target_of(method: str) -> str:
     return TARGETS[method]
 
 
+def method_target(method: str, w: float) -> tuple[str, float]:
+    """(kind, weight) of the density a method promises at w: 'none' is the tilted target at weight 0."""
+    return target_of(method), 0.0 if method == "none" else w
+
+
 class AnnealedTarget:
     """log pi_lam(z) and its gradient (the guided score) for one class c, weight w and kind."""
 

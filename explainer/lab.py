@@ -49,6 +49,8 @@ def check_cost(sel: Selection, mix: GaussianMixture) -> None:
     if any(sampler == "smc" for _, sampler, _ in sel.panels()) and k * SMC_MOVES > MAX_CORRECTOR_WORK:
         raise SelectionError(f"the SMC sampler takes custom mixtures of at most {MAX_CORRECTOR_WORK // SMC_MOVES} "
                              f"components ({SMC_MOVES} moves per level); this mixture has {k}")
+
+
 NO_MODEL_NOTE, NO_WEAK_MODEL_NOTE = t("en", "note_no_model"), t("en", "note_no_weak")
 RETRAINED_NOTE = t("en", "note_retrained")  # a preset whose shipped checkpoint was unusable, retrained here
 

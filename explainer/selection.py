@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from cfg_core import jsontext, methods
 from cfg_core.guidance import CG_BASES
-from cfg_core.mixture_json import PRESETS
+from cfg_core.mixture_json import MAX_FILE_BYTES, PRESETS
 from cfg_core.mnist import variants
 
 W_MAX = 10.0  # the lab's w range (its precomputed grid ends here)
@@ -212,7 +212,7 @@ class Selection:
         return sel, notices
 
 
-MAX_MIX_BYTES = 1_000_000  # a mixture's JSON (cfg_core.mixture_json.MAX_FILE_BYTES)
+MAX_MIX_BYTES = MAX_FILE_BYTES  # a mixture's JSON, from a link as from a file
 
 
 def _mixture_from_link(params: dict):

@@ -30,10 +30,10 @@ from cfg_core.guidance import check_w
 from cfg_core.metrics import diversity, mean_posterior, sliced_wasserstein
 from cfg_core.mixture import GaussianMixture, grid_density
 from cfg_core.mixture_json import mixture_key
-from cfg_core.samplers import SAMPLERS, SamplerConfig, initial_noise, sample
+from cfg_core.samplers import SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
-from cfg_core.smc import SMCConfig, smc_sample, target_of
-from cfg_core.toy.sampling import DEFAULT_BAD_BLUR
+from cfg_core.smc import SMCConfig, SMCError, method_target, smc_sample, target_of
+from cfg_core.toy.sampling import DEFAULT_BAD_BLUR, TOY_SAMPLERS
 from cfg_core.toy.training import TrainedMixture
 from cfg_core.weight_schedule import SCHEDULES, WeightSchedule
 from explainer.cache import LruCache
@@ -84,7 +84,7 @@ class PanelSpec:
         if isinstance(self.label, bool) or not isinstance(self.label, int) or not 0 <= self.label < mix.num_classes:
             raise SelectionError(f"label must be an integer in [0, {mix.num_classes - 1}] "
                              f"({', '.join(mix.class_names)}), got {self.label!r}")
-        for name, allowed in (("sampler", (*SAMPLERS, "smc")), ("score", ("learned", "exact")),
+        for name, allowed in (("sampler", TOY_SAMPLERS), ("score", ("learned", "exact")),
                               ("cg_base", ("conditional", "unconditional")), ("schedule", SCHEDULES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
@@ -149,9 +149,10 @@ def _thin(traj: torch.Tensor, frames: int = FRAMES) -> tuple[torch.Tensor, list[
 def smc_grid(mix, spec: PanelSpec, n: int = N_SAMPLES, steps: int = STEPS) -> tuple[torch.Tensor, list[int], dict]:
     """The smc sampler's thinned trajectories for every w in W_GRID (one run per w, seeded by the panel), with
     its ESS per level and its resampling events per w.  # [W, F, n, 2]"""
-    kind, runs = target_of(spec.method), []
+    runs = []
     for w in W_GRID:
-        runs.append(smc_sample(mix, spec.label, 0.0 if spec.method == "none" else w, n, kind,
+        kind, target_w = method_target(spec.method, w)
+        runs.append(smc_sample(mix, spec.label, target_w, n, kind,
                                SMCConfig(steps=steps, moves=SMC_MOVES), generator=torch.Generator().manual_seed(spec.seed)))
     thinned, idx = _thin(torch.stack([r.trajectory for r in runs]).transpose(0, 1))
     info = {"ess": [[round(e, 3) for e in r.ess] for r in runs], "resampling_events": [r.resampling_events for r in runs]}
@@ -369,7 +370,7 @@ class LabViews:
         for name in TRADEOFF_METHODS:
             try:
                 s = replace(spec, method=name).checked(mix)
-            except ValueError:  # a method this panel's settings do not allow (the smc sampler: density targets only)
+            except SMCError:  # a method without a density target, which the smc sampler cannot run
                 continue
             panel = self.panels.peek((mixture_key(mix), model_key if s.score == "learned" else None, s))
             if panel is not None:

@@ -17,6 +17,8 @@ import json
 import re
 import threading
 
+from cfg_core import jsontext
+
 API_NAMES = frozenset({"toy", "mnist", "exact_score"})  # the public API (README); the rest is the UI's own
 MAX_URL_CHARS = 48_000  # the longest share link is a 320-component mixture, compressed: about 20 KB
 _BY_NAME = re.compile(r"^/gradio_api/(?:call/v2|call|run|api)/([^/]+)/?$")
@@ -76,11 +78,13 @@ def _arguments_problem(name: str, body: bytes, params: list[str]) -> str:
     """'' when a by-name call's {"data": [...]} has one value per parameter (or names the UI's fn_index), else
     one line saying what the endpoint takes (gradio would answer {"error": null})."""
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
+        payload = jsontext.loads(body, "the body", MAX_API_BODY)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
         return f"/{name} takes a JSON body {{\"data\": [...]}}"
-    if not isinstance(payload, dict) or payload.get("fn_index") is not None:
-        return "" if isinstance(payload, dict) else f"/{name} takes a JSON body {{\"data\": [...]}}"
+    if payload.get("fn_index") is not None:  # the page's own call by index: gradio checks it
+        return ""
     data = payload.get("data")
     if not isinstance(data, list) or len(data) != len(params):
         got = len(data) if isinstance(data, list) else type(data).__name__

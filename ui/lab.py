@@ -17,7 +17,7 @@ from pathlib import Path
 import gradio as gr
 
 from cfg_core import jsontext
-from cfg_core.mixture_json import PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
+from cfg_core.mixture_json import MAX_FILE_BYTES, PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
 from cfg_core.toy.training import estimate_seconds, weak_config
 from explainer import figures
 from explainer.editor import rows_to_spec, spec_to_rows
@@ -32,7 +32,7 @@ from ui import guard
 from ui.errors import UserError, info, warning
 
 MAX_HINTS_BYTES = 10_000  # the canvas hints are a language and a lesson's few layer switches
-MAX_UPLOAD_BYTES = 1_000_000  # a mixture JSON file (cfg_core.mixture_json.MAX_FILE_BYTES)
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES  # a mixture JSON file
 STATIC = Path(__file__).resolve().parent / "static"
 LAB_CHOICES = [(choice_label(c), c) for c in CHOICES]
 DEFAULTS = Selection()

@@ -65,7 +65,7 @@ def _mnist_request(label, method, w, seed, classifier="noisy", snap=True) -> tup
     the models are missing or an input is bad."""
     if MNIST.models() is None:
         raise UserError(f"MNIST models are not available: {MNIST.problem}. Train them with "
-                       "`python -m cfg_core train --dataset mnist` (see docs/MNIST.md).")
+                        "`python -m cfg_core train --dataset mnist` (see docs/MNIST.md).")
     try:
         w = check_number(w, "w", 0, 10)
         label, seed = check_integer(label, "label", 0, 9), check_integer(seed, "seed", 0, 2**31 - 1)

@@ -121,7 +121,7 @@ def use_in_lab(value: str):
     mix = json.loads(text)
     label = min(int(data.get("label", 0)) if isinstance(data.get("label"), int) else 0, len(mix["classes"]) - 1)
     info(f"The lab now shows your fitted mixture ({len(mix['components'])} components), exact scores. "
-            "To compare with a network trained on your raw points, use Train your own → 'your points'.")
+         "To compare with a network trained on your raw points, use Train your own → 'your points'.")
     return (text, gr.update(value="custom"), gr.Radio(choices=[(n, i) for i, n in enumerate(mix["classes"])], value=label),
             gr.update(value="exact"), json.dumps(own_data.points_json(points)), gr.Tabs(selected="lab"))
 

@@ -3,8 +3,8 @@
 A SampleRequest names everything a user can choose (method, label, w, exact or learned quantities,
 which classifier guides CG, which base CG uses, sampler, steps, n, seed, noise scale tau, and the guidance-zoo
 options: ancestral v, the pc corrector's K, w' and step scale, a guidance interval in log-SNR, blurred exact
-models, CFG++'s lambda; the smc sampler's ESS threshold and moves); run_sample checks it, builds the guidance strategy over the exact mixture or the
-trained networks, and runs the one sampler loop. Options left at None are "not given": giving one that does
+models, CFG++'s lambda; the smc sampler's ESS threshold and moves); run_sample checks it, builds the guidance
+strategy over the exact mixture or the trained networks, and runs the one sampler loop (or cfg_core.smc). Options left at None are "not given": giving one that does
 not apply to the method or sampler is an error, never silently ignored.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from cfg_core.guidance import CG_BASES, check_w
 from cfg_core.mixture import GaussianMixture
 from cfg_core.samplers import SAMPLERS, SampleResult, SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
-from cfg_core.smc import SMCConfig, smc_sample, target_of
+from cfg_core.smc import SMCConfig, method_target, smc_sample, target_of
 from cfg_core.toy.training import TrainedMixture
 from cfg_core.weight_schedule import WeightSchedule
 
@@ -131,8 +131,13 @@ def _check_smc(req: SampleRequest) -> None:
     target_of(method_name(req))  # cfg, cg, none (tilted) or scaled (tempered); SMCError (a ValueError) otherwise
     if req.interval is not None or req.good_blur is not None:
         raise ValueError("the smc sampler samples the method's exact target: --interval and --good-blur do not apply")
-    SMCConfig(steps=req.steps, moves=5 if req.smc_moves is None else req.smc_moves,
-              ess_threshold=0.5 if req.ess_threshold is None else req.ess_threshold)  # SMCError on a bad value
+    smc_config(req)  # SMCError on a bad value
+
+
+def smc_config(req: SampleRequest) -> SMCConfig:
+    """The request's SMC settings; options left at None take SMCConfig's defaults."""
+    given = {k: v for k, v in (("moves", req.smc_moves), ("ess_threshold", req.ess_threshold)) if v is not None}
+    return SMCConfig(steps=req.steps, **given)
 
 
 def _check_applies(req: SampleRequest, method: methods.Method) -> None:
@@ -229,11 +234,9 @@ def run_sample(mix: GaussianMixture, trained: TrainedMixture | None, req: Sample
 
 def _run_smc(mix: GaussianMixture, req: SampleRequest, keep_trajectory: bool) -> SampleResult:
     """The smc sampler on the method's exact target (the particles are the n samples)."""
-    config = SMCConfig(steps=req.steps, moves=5 if req.smc_moves is None else req.smc_moves,
-                       ess_threshold=0.5 if req.ess_threshold is None else req.ess_threshold)
-    name = method_name(req)
-    w = 0.0 if name == "none" else req.w
-    res = smc_sample(mix, req.label, w, req.n, kind=target_of(name), config=config,
+    config = smc_config(req)
+    kind, w = method_target(method_name(req), req.w)
+    res = smc_sample(mix, req.label, w, req.n, kind=kind, config=config,
                      generator=torch.Generator().manual_seed(req.seed))
     return SampleResult(x=res.x, trajectory=res.trajectory if keep_trajectory else res.x[None])
 

@@ -288,7 +288,6 @@
     ctx.globalAlpha = 1;
   }
 
-  // the noise axis under the samples: where the weight schedule guides (shaded), and the scrubbed frame's lambda
   // SMC's effective sample size per level (at the nearest grid w), noisy to clean, the scrubbed level marked
   function drawEss(ctx, p, pos, frame, W, H) {
     const ess = p.meta.ess[nearest(pos)], F = p.shape[1], x0 = 20, x1 = W - 20, y = H - 46, h = 22;
@@ -306,6 +305,7 @@
     ctx.beginPath(); ctx.moveTo(at, y - 4); ctx.lineTo(at, y + h + 4); ctx.stroke();
   }
 
+  // the noise axis under the samples: where the weight schedule guides (shaded), and the scrubbed frame's lambda
   function drawStrip(ctx, p, frame, W, H) {
     const spec = p.meta.spec;
     if (spec.schedule === "constant" || p.meta.method === "none") return;
