@@ -23,13 +23,16 @@ from cfg_core.toy.points import MAX_CSV_BYTES  # noqa: E402
 from explainer import warmup  # noqa: E402
 from explainer.i18n import HOW_IT_WORKS, t  # noqa: E402
 from ui.api import exact_score, toy  # noqa: E402
-from ui.lab import (DEFAULTS, LAB, on_dataset, restore_from_url, train_custom,  # noqa: E402
+from ui.lab import (CLASSIFIER_WORDS, DEFAULTS, LAB, on_dataset, restore_from_url, train_custom,  # noqa: E402
                     train_estimate, update_view)
 from ui.guard import Guard  # noqa: E402
 from ui.own_data import own_data_tab, use_in_lab  # noqa: E402
 from ui.lab_tab import (HEAVY, STATIC, lab_tab, language_switch, lessons_bar, lessons_page,  # noqa: E402
                         wire_lab)
-from ui.mnist import (ATLAS, MNIST, MNIST_CHOICES, MNIST_DEFAULTS, mnist, mnist_animation,  # noqa: E402
+from ui import words  # noqa: E402
+from ui.words import bind, choices  # noqa: E402
+from explainer.mnist import MAX_W as MNIST_W_MAX  # noqa: E402
+from ui.mnist import (ATLAS, MNIST, MNIST_DEFAULTS, TAB, mnist, mnist_animation, mnist_choices,  # noqa: E402
                       mnist_first_show, mnist_mark, mnist_update, mnist_view_now, sweep_view)
 
 
@@ -39,21 +42,26 @@ def _mnist_tab(lang):
     browser) right; the sweep full width below. The server is asked only for a new selection, or by the browser
     (the hidden #mnist-resample button) when a view lacks grids or w is released on a grid that is not ready.
     `lang` (the language switch) titles the MP4/GIF downloads."""
-    intro = gr.Markdown(t("en", "mnist_intro"))
+    bind(gr.Markdown(t("en", "mnist_intro")), value="mnist_intro")
     script = (STATIC / "mnist.js").read_text()
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=240):
-            digit = gr.Radio(list(range(10)), value=3, label="digit", elem_id="mnist-digit")
-            method = gr.Dropdown(MNIST_CHOICES, value="cfg|cg", label="method", elem_id="mnist-method")
-            seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label="seed", elem_id="mnist-seed")
-            classifier = gr.Radio([(t("en", "clf_noisy"), "noisy"), (t("en", "clf_clean"), "clean")], value="noisy",
-                                  label=t("en", "classifier"))
+            digit = bind(gr.Radio(list(range(10)), value=3, label=t("en", "digit"), elem_id="mnist-digit"),
+                         label="digit")
+            method = bind(gr.Dropdown(mnist_choices("en"), value="cfg|cg", label=t("en", "mnist_method"),
+                                      elem_id="mnist-method"), label="mnist_method", choices=mnist_choices)
+            seed = bind(gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("en", "seed"),
+                                  elem_id="mnist-seed"), label="seed")
+            classifier = bind(gr.Radio(choices(CLASSIFIER_WORDS), value="noisy", label=t("en", "classifier")),
+                              label="classifier", choices=CLASSIFIER_WORDS)
             resample = gr.Button("sample this w", elem_id="mnist-resample", visible="hidden")
-            mp4 = gr.Button(t("en", "mnist_mp4"), size="sm")
-            gif = gr.Button(t("en", "mnist_gif"), size="sm")
-            anim = gr.File(label="animation (MP4 / GIF)", interactive=False, visible=False, elem_id="mnist-anim")
+            mp4 = bind(gr.Button(t("en", "mnist_mp4"), size="sm"), value="mnist_mp4")
+            gif = bind(gr.Button(t("en", "mnist_gif"), size="sm"), value="mnist_gif")
+            anim = bind(gr.File(label=t("en", "anim_file"), interactive=False, visible=False, elem_id="mnist-anim"),
+                        label="anim_file")
         with gr.Column(scale=4, elem_classes="mnist-main"):  # the slider right above the grids (sticky on phones)
-            w = gr.Slider(0, 10, value=2.0, step=0.05, elem_id="mnist-w", label="w (guidance_scale = 1 + w)")
+            w = bind(gr.Slider(0, MNIST_W_MAX, value=2.0, step=0.05, elem_id="mnist-w", label=t("en", "mnist_w")),
+                     label="mnist_w")
             status = gr.Markdown(elem_id="mnist-status", visible="hidden")  # shown only when the models are missing
             view = gr.HTML("", elem_id="mnist-view", html_template='<div class="mnist-root"></div>',
                            css_template=(STATIC / "mnist.css").read_text(), js_on_load=script)
@@ -69,22 +77,26 @@ def _mnist_tab(lang):
                    api_name="mnist_stream", **heavy)
     mp4.click(lambda *a: mnist_animation("mp4", *a), [*inputs, lang], anim, **heavy)  # titled in the reader's language
     gif.click(lambda *a: mnist_animation("gif", *a), [*inputs, lang], anim, **heavy)
-    return inputs, (view, sweep), status, intro, [classifier, mp4, gif]
+    return inputs, (view, sweep), status
 
 
 def _train_tab(custom_json, own_points, controls, lab_out):
-    intro = gr.Markdown(t("en", "train_intro"))
+    bind(gr.Markdown(t("en", "train_intro")), value="train_intro")
     with gr.Row():
-        source = gr.Dropdown(["custom", ("your points (raw, from Your data)", "points"), *PRESETS],
-                             value="three_gaussians", label="train on", elem_id="train-source")
-        p_uncond = gr.Slider(0.05, 0.5, value=0.1, step=0.05, label="p_uncond (paper: 0.1–0.2 good, 0.5 worse)")
-        steps = gr.Slider(200, 4000, value=1500, step=100, label="ε-network steps", elem_id="train-steps")
-        csteps = gr.Slider(100, 2000, value=500, step=100, label="classifier steps (each)", elem_id="train-csteps")
+        sources = lambda lang: [("custom", "custom"), (t(lang, "train_points"), "points"), *[(p, p) for p in PRESETS]]
+        source = bind(gr.Dropdown(sources("en"), value="three_gaussians", label=t("en", "train_source"),
+                                  elem_id="train-source"), label="train_source", choices=sources)
+        p_uncond = bind(gr.Slider(0.05, 0.5, value=0.1, step=0.05, label=t("en", "train_p_uncond")),
+                        label="train_p_uncond")
+        steps = bind(gr.Slider(200, 4000, value=1500, step=100, label=t("en", "train_steps"), elem_id="train-steps"),
+                     label="train_steps")
+        csteps = bind(gr.Slider(100, 2000, value=500, step=100, label=t("en", "train_csteps"),
+                                elem_id="train-csteps"), label="train_csteps")
     with gr.Row(equal_height=True):
-        train_btn = gr.Button("Train", variant="primary", scale=1)
+        train_btn = bind(gr.Button(t("en", "train_button"), variant="primary", scale=1), value="train_button")
         estimate = gr.Markdown(elem_id="train-estimate")
     progress = gr.Markdown(elem_id="train-progress")
-    loss_plot = gr.Plot(label="training loss (every 50 steps)", elem_id="train-loss")
+    loss_plot = bind(gr.Plot(label=t("en", "train_loss"), elem_id="train-loss"), label="train_loss")
     dataset, label = controls[0], controls[2]  # controls: the lab's inputs (the hints box last)
     knobs = [source, custom_json, p_uncond, steps, csteps, own_points]
     for comp in (source, p_uncond, steps, csteps):
@@ -95,16 +107,17 @@ def _train_tab(custom_json, own_points, controls, lab_out):
                     api_visibility="private").success(
         on_dataset, [dataset, custom_json], label, api_visibility="private").then(
         update_view, controls, list(lab_out), **HEAVY)
-    return knobs, estimate, intro
+    return knobs, estimate
 
 
 def build_demo() -> gr.Blocks:
     """The whole app; nothing heavy runs here (models load on first use)."""
     torch.set_num_threads(int(os.environ.get("CFG_TORCH_THREADS", "1")))
-    with gr.Blocks(title="Diffusion guidance explainer", delete_cache=(600, 1800)) as demo:
+    words.reset()  # this build's components and their words (the language switch relabels them)
+    with gr.Blocks(title=t("en", "page_title"), delete_cache=(600, 1800)) as demo:
         with gr.Row(elem_classes="app-header", equal_height=False):
             with gr.Column(scale=6, min_width=300):
-                title = gr.Markdown(t("en", "title"), elem_id="app-title")
+                bind(gr.Markdown(t("en", "title"), elem_id="app-title"), value="title")
             with gr.Column(scale=1, min_width=190):
                 lang = language_switch()
         custom_json = gr.State("")
@@ -112,32 +125,26 @@ def build_demo() -> gr.Blocks:
         hints = gr.Textbox('{"lang": "en"}', visible=False, elem_id="lab-hints")
         lesson_buttons, lesson_text = lessons_bar()
         with gr.Tabs() as tabs:
-            with gr.Tab("2D guidance lab", id="lab") as lab_tab_item:
-                controls, lab_out, toggled, texts = lab_tab(custom_json, hints)
-            with gr.Tab("Your data", id="own") as own_tab:
-                own_canvas, own_texts = own_data_tab()
-            with gr.Tab("MNIST", id="mnist") as mnist_tab:
-                mnist_inputs, mnist_out, mnist_status, mnist_intro, mnist_more = _mnist_tab(lang)
-            with gr.Tab("Train your own", id="train") as train_tab:
-                train_knobs, train_estimate_box, train_intro = _train_tab(custom_json, own_points, controls + [hints],
-                                                                          lab_out)
-            with gr.Tab("How it works", id="how") as how_tab:
-                how_heading = gr.Markdown(t("en", "how_heading"))
-                page_texts, page_buttons = lessons_page()
-                how_text = gr.Markdown((STATIC / HOW_IT_WORKS["en"]).read_text(encoding="utf-8"), latex_delimiters=[
-                    {"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}])
+            with bind(gr.Tab(t("en", "tab_lab"), id="lab"), label="tab_lab"):
+                controls, lab_out, toggled = lab_tab(custom_json, hints)
+            with bind(gr.Tab(t("en", "tab_own"), id="own"), label="tab_own"):
+                own_canvas = own_data_tab()
+            with bind(gr.Tab(t("en", "tab_mnist"), id="mnist"), label="tab_mnist") as mnist_tab:
+                mnist_inputs, mnist_out, mnist_status = _mnist_tab(lang)
+            with bind(gr.Tab(t("en", "tab_train"), id="train"), label="tab_train") as train_tab:
+                train_knobs, train_estimate_box = _train_tab(custom_json, own_points, controls + [hints], lab_out)
+            with bind(gr.Tab(t("en", "tab_how"), id="how"), label="tab_how"):
+                bind(gr.Markdown(t("en", "how_heading")), value="how_heading")
+                page_buttons = lessons_page()
+                bind(gr.Markdown((STATIC / HOW_IT_WORKS["en"]).read_text(encoding="utf-8"), latex_delimiters=[
+                    {"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]),
+                    value=lambda lang_: (STATIC / HOW_IT_WORKS[lang_]).read_text(encoding="utf-8"))
         # /toy and the w slider's sync are answered from the cache in < 1 ms, so they skip the queue (its
         # per-request overhead dominated under 40 users); precomputations stay bounded inside LabViews.
         gr.api(toy, api_name="toy", queue=False)
         gr.api(mnist, api_name="mnist", concurrency_limit=2, concurrency_id="mnist")
         gr.api(exact_score, api_name="exact_score", queue=False)  # closed form, milliseconds
-        texts["tabs"] = [lab_tab_item, own_tab, mnist_tab, train_tab, how_tab]
-        texts["own"] = own_texts
-        texts["mnist"] = mnist_inputs[:4]  # digit, method, w, seed
-        texts["mnist_more"] = mnist_more  # CG's classifier, the animation buttons
-        texts["pages"] = [mnist_intro, train_intro, how_heading, how_text, *page_texts, *page_buttons]
-        relabel = wire_lab(controls, lab_out, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang,
-                           page_buttons)
+        relabel = wire_lab(controls, lab_out, toggled, hints, lesson_buttons, lesson_text, tabs, lang, page_buttons)
         demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, *toggled],
                   api_visibility="private").then(**relabel).then(update_view, controls + [hints], lab_out, **HEAVY)
         dataset, label, score = controls[0], controls[2], controls[6]
@@ -162,7 +169,7 @@ def warm_up() -> None:
             if MNIST.models() is not None:  # the MNIST tab's first view, so opening it is instant
                 ATLAS.atlas()
                 sweep_view()
-                for _ in mnist_update(*MNIST_DEFAULTS):
+                for _ in TAB.stream(MNIST_DEFAULTS):
                     pass
         except Exception as err:  # never take the server down from the warm-up
             print(f"warm-up failed: {err}")

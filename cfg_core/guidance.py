@@ -12,6 +12,8 @@ Every strategy at weight w aims at the same target p(x|c) p(c|x)^w (w = 0: plain
     icg          eps_bad = eps(z, c^), c^ uniform over the classes, drawn once per sample (Sadat et al. 2024)
 And one that changes the step rather than eps_hat:
     cfgpp        x_hat from eps_u + l (eps_c - eps_u), l in [0, 1], renoised with eps_u   (Chung et al. 2024, CFG++)
+And CFG against a rescaled unconditional eps:
+    cfg_zero     eps_c + w (eps_c - s* eps_u), s* = <eps_c, eps_u> / |eps_u|^2 per sample   (Fan et al. 2025, CFG-Zero*)
 
 Which strategy a method name means (and how it is titled, drawn and sampled) is cfg_core.methods' one
 registry; this module only holds the strategies. w may be a float or a column [N, 1] (one w per row).
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 
 import torch
 
-from cfg_core.schedule import alpha_sigma
+from cfg_core.schedule import Schedule, alpha_sigma
 
 MAX_W = 100.0  # beyond this every method has long collapsed onto a point; a typo more likely
 CG_BASES = ("conditional", "unconditional")
@@ -96,6 +98,73 @@ class ClassifierFree:
         eps_both = _eps(self.eps_model, torch.cat([z, z]), lam, c)  # [2N, ...]
         eps_c, eps_u = eps_both[:n], eps_both[n:]
         return (1 + self.w) * eps_c - self.w * eps_u
+
+
+def _rows(v: Weight | torch.Tensor, x: torch.Tensor):
+    """A float as is; a per-row tensor ([N] or a column [N, 1]) as [N, 1, ...] to broadcast against x [N, ...]."""
+    return v.reshape((x.shape[0],) + (1,) * (x.ndim - 1)) if isinstance(v, torch.Tensor) else v
+
+
+def optimal_scale(eps_c: torch.Tensor, eps_u: torch.Tensor) -> torch.Tensor:
+    """CFG-Zero*'s s* = <eps_c, eps_u> / |eps_u|^2 per sample, over every dimension but the first.  # [N]
+
+    s* eps_u is the projection of eps_c on eps_u. Guard: |eps_u|^2 is floored at the dtype's smallest normal
+    number, so eps_u = 0 gives s* = 0 (there is nothing to project on; s* eps_u = 0 whatever s* is) instead of
+    0/0. The paper's code adds 1e-8 to |eps_u|^2 instead: the same to a relative 1e-8 / |eps_u|^2."""
+    c, u = eps_c.reshape(eps_c.shape[0], -1), eps_u.reshape(eps_u.shape[0], -1)  # [N, D]
+    norm2 = (u * u).sum(1)  # [N]
+    return (c * u).sum(1) / norm2.clamp_min(torch.finfo(norm2.dtype).tiny)  # [N]
+
+
+def zero_velocity_eps(z: torch.Tensor, lam) -> torch.Tensor:
+    """The eps whose flow-matching velocity is 0: eps_hat = x_hat = z / (alpha + sigma).  # like z
+
+    Flow matching's x_t = (1 - t) x + t eps is our z rescaled, x_t = z / (alpha + sigma) at the same SNR, and its
+    velocity is v = eps - x; v = 0 means eps_hat = x_hat, i.e. z = (alpha + sigma) eps_hat. A DDIM step is an
+    Euler step of that ODE, so with this eps it gives z' = z (alpha' + sigma') / (alpha + sigma): x_t stays put."""
+    alpha, sigma = (float(v) for v in alpha_sigma(torch.as_tensor(float(lam), dtype=torch.float64)))
+    return z / (alpha + sigma)
+
+
+def first_steps_lam(steps: int, k: int, schedule: Schedule = Schedule()) -> float:
+    """The log-SNR of step k of a `steps`-step grid: zero_init_lam = this zeroes exactly the first k steps."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= steps:
+        raise ValueError(f"zero-init steps must be an integer in [0, {steps}], got {k!r}")
+    return -math.inf if k == 0 else float(schedule.sampling_grid(steps)[k - 1])
+
+
+@dataclass(frozen=True)
+class CFGZeroStar:
+    """CFG-Zero* (Fan et al. 2025): CFG against the unconditional eps scaled by s*, per sample.
+
+        s*      = <eps_c, eps_u> / |eps_u|^2                        (optimal_scale, per sample)
+        eps_hat = s* eps_u + (1 + w)(eps_c - s* eps_u) = eps_c + w (eps_c - s* eps_u)
+    (the paper's v = (1 - g) s* v_u + g v_c with its scale g = 1 + w). w = 0: eps_c exactly; s* = 1: CFG; eps_c
+    parallel to eps_u: s* eps_u = eps_c, so eps_hat = eps_c at every w. Linear in w (s* does not depend on w),
+    so a weight schedule can wrap it; w may be a column [N, 1], also for images [N, C, H, W].
+
+    Zero-init (optional, off by default): the paper zeroes the flow-matching velocity for the first few ODE
+    steps. Here a step at lam <= zero_init_lam returns zero_velocity_eps(z, lam) = z / (alpha + sigma), which is
+    that zero velocity in eps terms (not eps_hat = 0: that would freeze z / alpha, a different latent). With DDIM
+    this is the paper's rule exactly (x_t = z / (alpha + sigma) does not move); ddpm feeds the same x_hat to its
+    ancestral step; a pc corrector at lam' <= zero_init_lam sees it too. The strategy sees lam, not the step
+    index: first_steps_lam(T, k) gives the threshold that zeroes the first k of T steps. None: never.
+    """
+
+    eps_model: object
+    label: int
+    w: Weight
+    zero_init_lam: float | None = None  # log-SNR at and below which the velocity is zeroed; None = no zero-init
+
+    def eps_hat(self, z: torch.Tensor, lam) -> torch.Tensor:
+        if self.zero_init_lam is not None and float(lam) <= self.zero_init_lam:
+            return zero_velocity_eps(z, lam)
+        n = z.shape[0]
+        c = torch.cat([_labels(z, self.label), _labels(z, self.eps_model.num_classes)])  # [2N]
+        eps_both = _eps(self.eps_model, torch.cat([z, z]), lam, c)  # [2N, ...]
+        eps_c, eps_u = eps_both[:n], eps_both[n:]
+        s_eps_u = _rows(optimal_scale(eps_c, eps_u), eps_c) * eps_u  # [N, ...] the projection of eps_c on eps_u
+        return eps_c + _rows(self.w, eps_c) * (eps_c - s_eps_u)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """The ONE registry of guidance methods: name -> how to build its strategy, sample it, title and draw it.
 
 Every consumer reads METHODS: the CLI's --guidance choices, the 2D lab, the MNIST tab, both sweeps, their
-plots and the /toy and /mnist endpoints. Adding a method is a strategy class (cfg_core.guidance), one entry
-here, and its tests.
+plots and the /toy and /mnist endpoints. An entry says where people meet it (surfaces: the lab's menu, the
+trade-off plot, the MNIST tab, the sweeps, Your data's preview; on(surface) lists them), what it is compared
+with, its note and its colour; no menu is kept by hand. Adding a method is a strategy class (cfg_core.guidance),
+one entry here, its words in explainer/locales/*/methods.json, and its tests.
 
     none      eps(z, c)                                   the plain conditional model, target p(x|c)
     cfg       (1 + w) eps(z, c) - w eps(z)                Ho & Salimans, eq. 6
@@ -16,6 +18,8 @@ here, and its tests.
     rescale   CFG with eps_hat rescaled to the std of eps(z, c), mixed by phi        (Lin et al. 2023)
     threshold CFG with x_hat dynamically thresholded at its P-quantile              (Imagen, Saharia et al. 2022)
     apg       CFG's x_hat update with momentum, a norm cap, the parallel part times eta  (Sadat et al. 2024)
+    cfg_zero  s* eps(z) + (1 + w)(eps(z, c) - s* eps(z)), s* = <eps_c, eps_u> / |eps_u|^2 per sample  (CFG-Zero*,
+              Fan et al. 2025)
 (the three saturation fixes are cfg_core.saturation's)
 (CG: k = w on the conditional base, w + 1 on the unconditional one; both sample p(x|c) p(c|x)^w.)
 
@@ -28,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from cfg_core.guidance import (CG_BASES, AutoGuidance, ClassifierFree, ClassifierFreePP, ClassifierGuided,
+from cfg_core.guidance import (CG_BASES, AutoGuidance, CFGZeroStar, ClassifierFree, ClassifierFreePP, ClassifierGuided,
                                IndependentCondition, NoGuidance, ScoreScaled, Weight, check_w)
 from cfg_core.samplers import SamplerConfig
 from cfg_core.saturation import (DEFAULT_APG, DEFAULT_RESCALE_PHI, DEFAULT_THRESHOLD_P, ProjectedGuidance, Rescaled,
@@ -85,6 +89,12 @@ class Method:
     baseline: bool = False  # a naive temperature trick, not real guidance
     options: tuple[str, ...] = ()  # GuidanceOptions it reads: "schedule", "cfgpp_lambda", "seed"; "bad_model"
     samplers: tuple[str, ...] | None = None  # the samplers it runs with (None: every one)
+    # where people meet it (every surface reads these; nothing tests a method's name): SURFACES below
+    surfaces: tuple[str, ...] = ()
+    compare: tuple[str, ...] = ()  # the methods shown on its left in a two-panel comparison ("cfg" -> "cfg|<it>")
+    reference: str | None = None  # the "bad" model it subtracts, for the lab's menu: uncond | weak | random
+    note: str | None = None  # the word-catalog key of the note shown beside its panel (ui.<note>)
+    mnist_steps: int | None = None  # the MNIST tab's step count when its settings are tied to one (else the tab's)
 
     @property
     def batches_w(self) -> bool:
@@ -128,38 +138,66 @@ def _cfgpp(m: GuidanceModels, c: int, w: Weight, base: str, o: GuidanceOptions) 
 
 
 _SCHED = ("schedule",)  # the methods linear in w, which a weight schedule can wrap
+_ALL = ("lab", "tradeoff", "sweep", "mnist", "mnist_sweep")
+_VS_CFG = ("cfg",)
 
 
 METHODS: dict[str, Method] = {
     "none": Method("No guidance (conditional)", "no guidance", lambda m, c, w, base, o: NoGuidance(m.eps_model, c),
-                   "#555555", "-."),
+                   "#555555", "-.", surfaces=("lab", "mnist", "own_data")),
     "cfg": Method("Classifier-free guidance", "CFG", lambda m, c, w, base, o: ClassifierFree(m.eps_model, c, w),
-                  "#1f77b4", options=_SCHED),
+                  "#1f77b4", options=_SCHED, surfaces=(*_ALL, "own_data"), reference="uncond"),
     "cg": Method("Classifier guidance, noise-aware classifier", "CG", _cg("noisy"), "#d62728",
-                 classifier="noisy", options=_SCHED),
+                 classifier="noisy", options=_SCHED, surfaces=_ALL, compare=_VS_CFG),
     "cg_clean": Method("Classifier guidance, clean-data classifier", "CG (clean classifier)", _cg("clean"),
-                       "#ff9896", "--", classifier="clean", options=_SCHED),
+                       "#ff9896", "--", classifier="clean", options=_SCHED,
+                       surfaces=("tradeoff", "sweep", "mnist_sweep"), note="note_clean"),
     "scaled": Method("Score scaling (1+w) eps", "score scaling",
                      lambda m, c, w, base, o: ScoreScaled(m.eps_model, c, w), "#7f7f7f", ":", baseline=True,
-                     options=_SCHED),
+                     options=_SCHED, surfaces=(*_ALL, "own_data"), compare=_VS_CFG),
     "reduced": Method("Reduced sampler noise, tau = 1/(1+w)", "reduced noise",
                       lambda m, c, w, base, o: NoGuidance(m.eps_model, c), "#2ca02c", ":",
-                      tau=lambda w: 1.0 / (1.0 + w), baseline=True, samplers=("ddim", "ddpm")),
+                      tau=lambda w: 1.0 / (1.0 + w), baseline=True, samplers=("ddim", "ddpm"), surfaces=_ALL,
+                      compare=("cfg", "scaled"), note="note_tau"),
     "auto": Method("Autoguidance: guided by a weaker conditional model", "autoguidance", _auto, "#9467bd",
-                   options=("schedule", "bad_model")),
+                   options=("schedule", "bad_model"), surfaces=("lab", "tradeoff", "mnist", "mnist_sweep"),
+                   compare=_VS_CFG, reference="weak"),
     "icg": Method("Independent condition guidance (random class as the reference)", "ICG",
                   lambda m, c, w, base, o: IndependentCondition(m.eps_model, c, w, o.seed), "#8c564b", "--",
-                  options=("schedule", "seed")),
+                  options=("schedule", "seed"), surfaces=("lab", "tradeoff", "mnist"), compare=_VS_CFG,
+                  reference="random"),
     "cfgpp": Method("CFG++: x_hat guided, renoised with eps(z)", "CFG++", _cfgpp, "#17becf", "-.",
-                    options=("cfgpp_lambda",), samplers=("ddim",)),
+                    options=("cfgpp_lambda",), samplers=("ddim",), surfaces=("lab", "tradeoff", "mnist"),
+                    compare=_VS_CFG),
     "rescale": Method("CFG-rescale: eps_hat brought back to the std of eps(z, c)", "CFG-rescale", _rescale,
-                      "#bcbd22", "--", options=("rescale_phi",)),
+                      "#bcbd22", "--", options=("rescale_phi",), surfaces=("mnist", "mnist_sweep"), compare=_VS_CFG),
     "threshold": Method("CFG with dynamic thresholding of x_hat", "CFG + thresholding", _threshold, "#e377c2", ":",
-                        options=("threshold_p",)),
+                        options=("threshold_p",), surfaces=("mnist", "mnist_sweep"), compare=_VS_CFG),
     "apg": Method("APG: adaptive projected guidance (momentum, norm cap, parallel part down-weighted)", "APG", _apg,
-                  "#ff7f0e", "-.", options=("apg",), samplers=("ddim", "ddpm")),
+                  "#ff7f0e", "-.", options=("apg",), samplers=("ddim", "ddpm"), surfaces=("mnist", "mnist_sweep"),
+                  compare=_VS_CFG, mnist_steps=50),
+    "cfg_zero": Method("CFG-Zero*: CFG against s* eps(z), s* fitted to eps(z, c) per sample", "CFG-Zero*",
+                       lambda m, c, w, base, o: CFGZeroStar(m.eps_model, c, w), "#00796b", "--", options=_SCHED,
+                       surfaces=("lab", "tradeoff", "mnist"), compare=_VS_CFG),
 }
-SWEEP_METHODS = ("cfg", "cg", "cg_clean", "scaled", "reduced")  # what the sweeps compare by default
+SURFACES = {  # surface -> what it shows
+    "lab": "a single method in the 2D lab's menu (and the warm-up's list)",
+    "tradeoff": "a curve of the lab's fidelity/diversity plot",
+    "sweep": "the 2D sweep's default methods",
+    "mnist": "a choice of the MNIST tab (alone, or next to what its compare names)",
+    "mnist_sweep": "the MNIST sweep's default methods",
+    "own_data": "a method the Your-data tab previews while a component is dragged (exact scores)",
+}
+
+
+def on(surface: str, registry: dict | None = None) -> tuple[str, ...]:
+    """The names shown on a surface, in registry order (registry: METHODS, or a superset such as MNIST's)."""
+    if surface not in SURFACES:
+        raise ValueError(f"unknown surface {surface!r}; one of {', '.join(SURFACES)}")
+    return tuple(name for name, m in (METHODS if registry is None else registry).items() if surface in m.surfaces)
+
+
+SWEEP_METHODS = on("sweep")  # what the sweeps compare by default: cfg, cg, cg_clean, scaled, reduced
 
 
 def get(name: str) -> Method:

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cfg_core import jsontext
+from cfg_core import jsontext, methods
+from cfg_core.errors import coded
 from cfg_core.mixture import GaussianMixture
 from cfg_core.mixture_json import parse_mixture_json
 from cfg_core.schedule import alpha_sigma
@@ -37,18 +38,20 @@ def check_cost(sel: Selection, mix: GaussianMixture) -> None:
     """SelectionError with one line when a custom mixture's view would cost more than the caps allow."""
     k = len(mix.weights)
     if mix.num_classes > MAX_LAB_CLASSES:
-        raise SelectionError(f"the lab draws at most {MAX_LAB_CLASSES} classes of a custom mixture (one colour "
-                             f"each); this mixture has {mix.num_classes}")
+        raise coded(SelectionError, "lab.too_many_classes", "the lab draws at most {max} classes of a custom mixture "
+                    "(one colour each); this mixture has {n}", max=MAX_LAB_CLASSES, n=mix.num_classes)
     if k > MAX_LAB_COMPONENTS:
-        raise SelectionError(f"the lab takes custom mixtures of at most {MAX_LAB_COMPONENTS} components (a view "
-                             f"then stays under about 10 s of work); this mixture has {k}")
+        raise coded(SelectionError, "lab.too_many_components", "the lab takes custom mixtures of at most {max} "
+                    "components (a view then stays under about 10 s of work); this mixture has {n}",
+                    max=MAX_LAB_COMPONENTS, n=k)
     if any(sampler == "pc" for _, sampler, _ in sel.panels()) and k * sel.corrector_steps > MAX_CORRECTOR_WORK:
-        raise SelectionError(f"the corrector's work (components x K) may be at most {MAX_CORRECTOR_WORK} for a "
-                             f"custom mixture: {k} components x K = {sel.corrector_steps}; lower K to "
-                             f"{max(0, MAX_CORRECTOR_WORK // k)} or fewer")
+        raise coded(SelectionError, "lab.corrector_work", "the corrector's work (components x K) may be at most {max} "
+                    "for a custom mixture: {k} components x K = {steps}; lower K to {lower} or fewer",
+                    max=MAX_CORRECTOR_WORK, k=k, steps=sel.corrector_steps, lower=max(0, MAX_CORRECTOR_WORK // k))
     if any(sampler == "smc" for _, sampler, _ in sel.panels()) and k * SMC_MOVES > MAX_CORRECTOR_WORK:
-        raise SelectionError(f"the SMC sampler takes custom mixtures of at most {MAX_CORRECTOR_WORK // SMC_MOVES} "
-                             f"components ({SMC_MOVES} moves per level); this mixture has {k}")
+        raise coded(SelectionError, "lab.smc_components", "the SMC sampler takes custom mixtures of at most {max} "
+                    "components ({moves} moves per level); this mixture has {n}",
+                    max=MAX_CORRECTOR_WORK // SMC_MOVES, moves=SMC_MOVES, n=k)
 
 
 NO_MODEL_NOTE, NO_WEAK_MODEL_NOTE = t("en", "note_no_model"), t("en", "note_no_weak")
@@ -144,10 +147,9 @@ class Lab:
             lines.append(f"- {p.title}{detail}: " + t(lang, "sum_line").format(
                 p=f"{n['mean_posterior']:.3f}", div=f"{n['diversity']:.3f}", swc=f"{n['distance_to_class']:.3f}",
                 swt=f"{n['distance_to_tilted']:.3f}") + err)
-        if any(p.method == "reduced" for p in view.panels):
-            lines.append(t(lang, "note_tau"))
-        if any(p.method == "cg_clean" for p in view.panels):
-            lines.append(t(lang, "note_clean"))
+        for key in dict.fromkeys(methods.get(p.method).note for p in view.panels):
+            if key:
+                lines.append(t(lang, key))  # a method's note (the registry names it)
         return "\n".join(lines + ([translate_note(note, lang)] if note else []))
 
     def toy(self, sel: Selection) -> dict:
@@ -170,7 +172,8 @@ class Lab:
         the guided score (1 + w) s(z|c) - w s(z) and the tilted log density log p(z|c) + w log p(c|z) (unnormalised)."""
         _, mix = self.resolve(sel)
         if not 0 <= sel.label < mix.num_classes:
-            raise SelectionError(f"label must be a class index in [0, {mix.num_classes - 1}], got {sel.label}")
+            raise coded(SelectionError, "value.class_index", "label must be a class index in [0, {hi}], got {got!r}",
+                        hi=mix.num_classes - 1, got=sel.label)
         z = check_points(points)
         lam = check_number(lam, "lam (log-SNR)", -20, 20)
         _, sigma = (float(v) for v in alpha_sigma(torch.tensor(lam, dtype=torch.float64)))

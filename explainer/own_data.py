@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from cfg_core import methods
+from cfg_core.errors import Phrase, coded
 from cfg_core.guidance import check_w
 from cfg_core.metrics import mean_posterior
 from cfg_core.mixture_json import MixtureError, mixture_from_dict, mixture_to_dict
@@ -33,7 +34,7 @@ from cfg_core.toy.sampling import models_for
 PREVIEW_SAMPLES = 150  # guided samples redrawn while dragging
 PREVIEW_STEPS = 25  # DDIM steps of the preview (the lab uses 50; 25 is visually the same on a 2D mixture)
 PREVIEW_GRID = 15  # arrows per side of the preview's field
-PREVIEW_METHODS = ("cfg", "none", "scaled")  # exact CFG = exact CG, so one guided method and two references
+PREVIEW_METHODS = methods.on("own_data")  # exact CFG = exact CG, so one guided method and two references
 EXTENT = (-4.5, 4.5, -4.5, 4.5)  # the canvas window (the data are scaled into [-3, 3]^2)
 MAX_JSON_BYTES = 8_000_000  # a painted or uploaded point set larger than this is refused before parsing
 
@@ -42,27 +43,28 @@ def points_from_json(data) -> Points:
     """The canvas's points as checked Points, or PointsError with one line."""
     if isinstance(data, str):
         if len(data) > MAX_JSON_BYTES:
-            raise PointsError(f"the points are too large ({len(data)} bytes; at most {MAX_JSON_BYTES})")
+            raise coded(PointsError, "own.points_too_large", "the points are too large ({n} bytes; at most {max})",
+                        n=len(data), max=MAX_JSON_BYTES)
         try:
             data = json.loads(data)
         except (ValueError, RecursionError):
-            raise PointsError("the points are not valid JSON") from None
+            raise coded(PointsError, "own.points_not_json", "the points are not valid JSON") from None
     if not isinstance(data, dict) or not all(k in data for k in ("xy", "labels", "class_names")):
-        raise PointsError("points need xy, labels and class_names")
+        raise coded(PointsError, "own.points_keys", "points need xy, labels and class_names")
     xy, labels = data["xy"], data["labels"]
     if not isinstance(xy, list) or not isinstance(labels, list) or len(xy) != len(labels):
-        raise PointsError("xy and labels must be lists of the same length")
+        raise coded(PointsError, "own.xy_labels_length", "xy and labels must be lists of the same length")
     if len(xy) > MAX_POINTS:
-        raise PointsError(f"at most {MAX_POINTS} points, got {len(xy)}")
+        raise coded(PointsError, "own.too_many_points", "at most {max} points, got {n}", max=MAX_POINTS, n=len(xy))
     if not xy:
-        raise PointsError("no points yet: paint some, pick a data set or upload a CSV")
+        raise coded(PointsError, "own.no_points", "no points yet: paint some, pick a data set or upload a CSV")
     try:
         arr = np.asarray(xy, dtype=np.float64).reshape(len(xy), 2)
         lab = np.asarray(labels)
     except (TypeError, ValueError):
-        raise PointsError("every point must be two numbers [x, y]") from None
+        raise coded(PointsError, "own.point_not_two_numbers", "every point must be two numbers [x, y]") from None
     if lab.dtype.kind not in "iu" and not (lab.dtype.kind == "f" and np.all(np.mod(lab, 1) == 0)):
-        raise PointsError("labels must be class indices (integers)")
+        raise coded(PointsError, "own.labels_not_integers", "labels must be class indices (integers)")
     return Points(arr, lab.astype(np.int64), tuple(data["class_names"]))
 
 
@@ -89,13 +91,15 @@ def fit_json(points: Points, max_components: int = DEFAULT_MAX_COMPONENTS, seed:
 def moved(mixture: dict, component: int, mean) -> dict:
     """The mixture JSON with one component's mean moved (checked like any mixture: MixtureError if unusable)."""
     if not isinstance(mixture, dict) or not isinstance(mixture.get("components"), list):
-        raise MixtureError("no fitted mixture yet: press Fit first")
+        raise coded(MixtureError, "own.no_fit", "no fitted mixture yet: press Fit first")
     comps = mixture["components"]
     if isinstance(component, bool) or not isinstance(component, int) or not 0 <= component < len(comps):
-        raise MixtureError(f"component must be an index in [0, {len(comps) - 1}], got {component!r}")
+        raise coded(MixtureError, "own.component_index", "component must be an index in [0, {hi}], got {got!r}",
+                    hi=len(comps) - 1, got=component)
     if (not isinstance(mean, (list, tuple)) or len(mean) != 2
             or not all(isinstance(v, (int, float)) and math.isfinite(v) and abs(v) <= 30 for v in mean)):
-        raise MixtureError(f"a mean must be two finite numbers in [-30, 30], got {str(mean)[:60]}")
+        raise coded(MixtureError, "own.mean_range", "a mean must be two finite numbers in [-30, 30], got {got}",
+                    got=str(mean)[:60])
     out = {**mixture, "components": [dict(c) for c in comps]}
     out["components"][component]["mean"] = [float(mean[0]), float(mean[1])]
     return out
@@ -115,9 +119,11 @@ def preview(mixture: dict, label: int, w: float, method: str = "cfg", seed: int 
     DDIM with PREVIEW_STEPS steps from fixed initial noise (seeded), so dragging moves samples continuously."""
     mix = mixture_from_dict(mixture)
     if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < mix.num_classes:
-        raise ValueError(f"label must be a class index in [0, {mix.num_classes - 1}], got {label!r}")
+        raise coded(ValueError, "value.class_index", "label must be a class index in [0, {hi}], got {got!r}",
+                    hi=mix.num_classes - 1, got=label)
     if method not in PREVIEW_METHODS:
-        raise ValueError(f"method must be one of {', '.join(PREVIEW_METHODS)}, got {method!r}")
+        raise coded(ValueError, "value.one_of", "{name} must be one of {names}, got {got!r}",
+                    name=coded(Phrase, "term.method", "method"), names=", ".join(PREVIEW_METHODS), got=method)
     w = check_w(w)
     models = models_for(mix, None, "exact")
     strategy = methods.make_strategy(method, models, label, w)

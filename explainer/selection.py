@@ -19,20 +19,21 @@ import urllib.parse
 from dataclasses import asdict, dataclass, fields, replace
 
 from cfg_core import jsontext, methods
+from cfg_core.errors import Phrase, coded
 from cfg_core.guidance import CG_BASES
 from cfg_core.mixture_json import MAX_FILE_BYTES, PRESETS
 from cfg_core.mnist import variants
 
 W_MAX = 10.0  # the lab's w range (its precomputed grid ends here)
 MAX_SEED = 2**31 - 1
-COMBOS = ("cfg|cg", "cfg|scaled", "cfg|reduced", "scaled|reduced", "cfg|cfgpp")  # two-panel comparisons offered next to single methods
+SINGLE = methods.on("lab")  # the lab's single methods, and each one's comparisons (registry: surfaces, compare)
+COMBOS = tuple(f"{left}|{name}" for name in SINGLE for left in methods.METHODS[name].compare if left in SINGLE)
 PAIRS = {"cg:bases": ("cg", "cg_base", ("conditional", "unconditional")),  # one method, two settings side by side
          "cfg:samplers": ("cfg", "sampler", ("ddim", "ddpm")),
          "cfg:corrector": ("cfg", "sampler", ("ddim", "pc"))}
-SINGLE = ("cfg", "cg", "scaled", "reduced", "none", "cfgpp")
 CHOICES = tuple(SINGLE) + COMBOS + tuple(PAIRS)
 SAMPLERS = ("ddim", "ddpm", "pc", "smc")  # smc: exact scores and a density target (cfg_core.smc)
-REFERENCES = {"uncond": "cfg", "weak": "auto", "random": "icg"}  # CFG's bad model -> the registry method
+REFERENCES = {m.reference: name for name, m in methods.METHODS.items() if m.reference}  # CFG's bad model -> method
 SCHEDULES = ("constant", "interval", "ramp")
 MAX_CORRECTOR_STEPS = 20  # the lab precomputes every w: K Langevin steps per level cost K model calls each
 MAX_BLUR = 2.0  # exact-model blur (covariance + B I) the lab offers
@@ -44,18 +45,17 @@ class SelectionError(ValueError):
     """A control value that cannot be used, with one line saying what is allowed."""
 
 
-def choice_label(choice: str) -> str:
-    """How a method choice reads in the UI: 'CFG', 'CFG vs CG', ..."""
-    if choice == "cg:bases":
-        return "CG: conditional base (w) vs unconditional (w + 1)"
-    if choice == "cfg:samplers":
-        return "CFG: DDIM vs ancestral (DDPM)"
-    if choice == "cfg:corrector":
-        return "CFG: DDIM vs predictor-corrector"
-    shorts = [variants.info(m).short for m in choice.split("|")]  # registry methods and MNIST's named variants
-    label = " vs ".join(shorts)
-    single_baseline = "|" not in choice and getattr(variants.info(choice), "baseline", False)
-    return label[0].upper() + label[1:] + (" (baseline)" if single_baseline else "")
+def choice_label(choice: str, lang: str = "en") -> str:
+    """How a method choice reads in the UI, in lang: 'CFG', 'CFG vs CG', ... (the catalog's words)."""
+    from explainer.i18n import method_short, t
+
+    if choice in PAIRS:
+        return t(lang, "pair_" + choice.replace(":", "_"))
+    left, *right = [method_short(lang, m) for m in choice.split("|")]  # registry methods and MNIST's variants
+    label = t(lang, "choice_vs", a=left, b=right[0]) if right else left
+    if not right and getattr(variants.info(choice), "baseline", False):
+        label = t(lang, "choice_baseline", name=label)
+    return label[0].upper() + label[1:]
 
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only: no 1_0, no ３ or ٣
@@ -67,37 +67,45 @@ def parse_number(text, name: str) -> float:
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text)
     if not isinstance(text, str) or not _NUMBER.fullmatch(text.strip()):
-        raise SelectionError(f"{name} must be a plain decimal number, got {str(text)[:40]!r}")
+        raise coded(SelectionError, "link.not_a_number", "{name} must be a plain decimal number, got {got!r}",
+                    name=name, got=str(text)[:40])
     v = float(text)
     if not math.isfinite(v):
-        raise SelectionError(f"{name} must be a finite number, got {str(text)[:40]!r} (too large)")
+        raise coded(SelectionError, "link.too_large", "{name} must be a finite number, got {got!r} (too large)",
+                    name=name, got=str(text)[:40])
     return v
 
 
 def check_number(value, name: str, lo: float, hi: float) -> float:
     if isinstance(value, bool):
-        raise SelectionError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
+        raise coded(SelectionError, "value.number_range", "{name} must be a number in [{lo:g}, {hi:g}], got {got!r}",
+                    name=name, lo=lo, hi=hi, got=value)
     try:
         v = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise SelectionError(f"{name} must be a number in [{lo:g}, {hi:g}], got {str(value)[:40]!r}") from None
+        raise coded(SelectionError, "value.number_range", "{name} must be a number in [{lo:g}, {hi:g}], got {got!r}",
+                    name=name, lo=lo, hi=hi, got=str(value)[:40]) from None
     if not math.isfinite(v):
-        raise SelectionError(f"{name} must be a finite number in [{lo:g}, {hi:g}], got {str(value)[:40]!r}")
+        raise coded(SelectionError, "value.finite_range", "{name} must be a finite number in [{lo:g}, {hi:g}], got "
+                    "{got!r}", name=name, lo=lo, hi=hi, got=str(value)[:40])
     if not lo <= v <= hi:
-        raise SelectionError(f"{name} must be in [{lo:g}, {hi:g}], got {str(value)[:40]!r}")
+        raise coded(SelectionError, "value.out_of_range", "{name} must be in [{lo:g}, {hi:g}], got {got!r}", name=name,
+                    lo=lo, hi=hi, got=str(value)[:40])
     return v
 
 
 def check_integer(value, name: str, lo: int, hi: int) -> int:
     v = check_number(value, name, lo, hi)
     if v != int(v):
-        raise SelectionError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+        raise coded(SelectionError, "value.integer_range", "{name} must be an integer in [{lo}, {hi}], got {got!r}",
+                    name=name, lo=lo, hi=hi, got=value)
     return int(v)
 
 
 def _one_of(value, name: str, allowed) -> str:
     if not isinstance(value, str) or value not in allowed:
-        raise SelectionError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        raise coded(SelectionError, "value.one_of", "{name} must be one of {names}, got {got!r}", name=name,
+                    names=", ".join(allowed), got=value)
     return value
 
 
@@ -191,25 +199,39 @@ class Selection:
         return urllib.parse.urlencode(q)
 
     @classmethod
-    def from_query(cls, params: dict) -> tuple["Selection", list[str]]:
-        """A selection from URL parameters: each bad or unknown value falls back to its default, with a notice.
-        A custom mixture comes as mixz= (compressed) or mix= (plain base64 JSON, links made before mixz)."""
+    def from_query(cls, params: dict) -> tuple["Selection", list[Phrase]]:
+        """A selection from URL parameters: each bad or unknown value falls back to its default, with a notice (a
+        Phrase: its English line, with a code that explainer.words.explain says in Korean). A custom mixture comes as mixz= (compressed) or mix= (plain base64 JSON, links made before mixz)."""
         sel, notices = cls(), []
         if params.get("mixz") or params.get("mix"):
             try:
                 sel = replace(sel, custom_json=json.dumps(_mixture_from_link(params)))
             except ValueError:
-                notices.append("the link's custom mixture could not be read")
+                notices.append(coded(Phrase, "link.mixture_unreadable", "the link's custom mixture could not be read"))
         for f in fields(cls):
             if f.name == "custom_json" or f.name not in params:
                 continue
             try:
                 sel = replace(sel, **{f.name: _from_text(f.name, params[f.name])}).validated()
             except (SelectionError, ValueError, OverflowError):
-                notices.append(f"{f.name}={str(params[f.name])[:40]!r} is not valid here; using {getattr(sel, f.name)!r}")
+                notices.append(coded(Phrase, "link.invalid_value",
+                                     "{field}={got!r} is not valid here; using {default!r}", field=f.name,
+                                     got=str(params[f.name])[:40], default=getattr(sel, f.name)))
         if sel.dataset == "custom" and not sel.custom_json:
             sel = replace(sel, dataset=cls.dataset)
         return sel, notices
+
+
+def unknown_lesson_notice(lesson) -> Phrase:
+    """A link's notice: its lesson= names no lesson."""
+    return coded(Phrase, "link.unknown_lesson", "unknown lesson {got!r}: showing the default view",
+                 got=str(lesson)[:40])
+
+
+def unusable_mixture_notice(err: BaseException) -> Phrase:
+    """A link's notice: the lab refused its mixture (err says why; explain() says err in the reader's language)."""
+    return coded(Phrase, "link.mixture_unusable",
+                 "the link's mixture could not be used ({reason}); showing the default view", reason=err)
 
 
 MAX_MIX_BYTES = MAX_FILE_BYTES  # a mixture's JSON, from a link as from a file
@@ -237,7 +259,8 @@ def _from_text(name: str, text):
     if name in ("label", "seed", "corrector_steps"):
         v = parse_number(text, name)
         if v != int(v):
-            raise SelectionError(f"{name} must be an integer, got {str(text)[:40]!r}")
+            raise coded(SelectionError, "link.not_integer", "{name} must be an integer, got {got!r}", name=name,
+                        got=str(text)[:40])
         return int(v)
     if name in ("w", "lam", "corrector_ratio", "lam_lo", "lam_hi", "good_blur", "bad_blur"):
         return parse_number(text, name)

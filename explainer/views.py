@@ -26,7 +26,6 @@ import numpy as np
 import torch
 
 from cfg_core import methods
-from cfg_core.guidance import check_w
 from cfg_core.metrics import diversity, mean_posterior, sliced_wasserstein
 from cfg_core.mixture import GaussianMixture, grid_density
 from cfg_core.mixture_json import mixture_key
@@ -42,11 +41,8 @@ from explainer.fields import (batched_guidance, classifier_field, field_error, g
                               posterior_map, xhat_frames)
 from explainer.geometry import FIELD_GRID, field_points, hdr_contours, view_extent
 from explainer.selection import SelectionError
+from explainer.w_grid import W_GRID, W_MAX_UI, check_lab_w, snap_w, w_neighbours  # noqa: F401 (shared with MNIST)
 
-# The w values computed ahead: finer where the paper's best FID lies (w = 0.1-0.3); the browser interpolates
-# between neighbours (same initial noise, so samples move continuously), so any w in [0, 10] can be shown.
-W_GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0)
-W_MAX_UI = W_GRID[-1]
 FRAMES = 17  # animation frames kept from the T + 1 states
 N_SAMPLES = 200  # samples per w
 STEPS = 50  # T for the lab (DDIM at 50 steps is converged on these mixtures)
@@ -54,7 +50,7 @@ SMC_MOVES = 5  # the lab's smc sampler: MALA moves per level (50 levels x 6 = 30
 DENSITY_RES = 90  # grid for contours and the tilted reference samples
 N_PROJ = 64  # sliced-Wasserstein directions for the live numbers
 N_REF = 1000  # reference samples for the live numbers
-TRADEOFF_METHODS = (*methods.SWEEP_METHODS, "auto", "icg", "cfgpp")  # the fidelity/diversity plot's methods
+TRADEOFF_METHODS = methods.on("tradeoff")  # the fidelity/diversity plot's methods (the registry says which)
 
 
 @dataclass(frozen=True)
@@ -116,29 +112,6 @@ class PanelSpec:
         """The method options of this panel (its weight schedule; ICG's classes seeded by the panel's seed)."""
         schedule = None if self.schedule == "constant" else WeightSchedule(self.schedule, self.lam_lo, self.lam_hi)
         return methods.GuidanceOptions(schedule=schedule, seed=self.seed)
-
-
-def check_lab_w(w) -> float:
-    """w checked (finite, in [0, MAX_W]) and inside the lab's range [0, W_MAX_UI]."""
-    w = check_w(w)
-    if w > W_MAX_UI:
-        raise ValueError(f"the lab shows w in [0, {W_MAX_UI:g}], got {w:g}")
-    return w
-
-
-def w_neighbours(w) -> tuple[int, int, float]:
-    """(i, j, t): w lies between W_GRID[i] and W_GRID[j] = W_GRID[i + 1], at fraction t (the browser's lerp)."""
-    w = check_lab_w(w)
-    j = next((k for k, g in enumerate(W_GRID) if g >= w), len(W_GRID) - 1)
-    if j == 0 or W_GRID[j] == w:
-        return j, j, 0.0
-    return j - 1, j, (w - W_GRID[j - 1]) / (W_GRID[j] - W_GRID[j - 1])
-
-
-def snap_w(w) -> float:
-    """w checked (check_lab_w) and snapped to the nearest grid value."""
-    w = check_lab_w(w)
-    return min(W_GRID, key=lambda g: abs(g - w))
 
 
 def _thin(traj: torch.Tensor, frames: int = FRAMES) -> tuple[torch.Tensor, list[int]]:

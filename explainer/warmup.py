@@ -18,9 +18,19 @@ from dataclasses import dataclass, field, replace
 from cfg_core.mixture_json import PRESETS
 from explainer.lab import Lab
 from explainer.lessons import LESSONS
+from cfg_core import methods
 from explainer.selection import SINGLE, Selection
 
-WARM_METHODS = (*SINGLE, "cg_clean")  # every panel a method choice can show ("cg" + clean classifier = cg_clean)
+WARM_METHODS = methods.on("lab") + tuple(name for name, m in methods.METHODS.items()  # every panel a choice can
+                                         if m.classifier and name not in SINGLE)      # show (cg + clean = cg_clean)
+
+
+def as_choice(name: str) -> tuple[str, str]:
+    """(lab method choice, CG classifier) that shows the registry method name (cg_clean -> cg with clean)."""
+    if name in SINGLE:
+        return name, "noisy"
+    kind = methods.get(name).classifier
+    return next((m, kind) for m in SINGLE if methods.with_classifier(m, kind) == name)
 
 
 @dataclass
@@ -59,7 +69,7 @@ def plan(lab: Lab) -> list[Selection]:
         mix = lab.registry.mixture(dataset)
         for label in range(mix.num_classes):
             for name in WARM_METHODS:
-                method, classifier = ("cg", "clean") if name == "cg_clean" else (name, "noisy")
+                method, classifier = as_choice(name)
                 out.append(Selection(dataset=dataset, label=label, method=method, classifier=classifier))
     return list(dict.fromkeys(replace(s, w=Selection.w) for s in out))  # w does not change a view
 

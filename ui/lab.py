@@ -5,42 +5,38 @@ into gr.Error. State (LAB) is created here and loads lazily: nothing heavy at im
 """
 from __future__ import annotations
 
-import atexit
 import contextlib
 import json
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import gradio as gr
 
-from cfg_core import jsontext
+from cfg_core import jsontext, methods
 from cfg_core.mixture_json import MAX_FILE_BYTES, PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
 from cfg_core.toy.training import estimate_seconds, weak_config
 from explainer import figures
 from explainer.editor import rows_to_spec, spec_to_rows
 from explainer.own_data import points_from_json
-from explainer.i18n_errors import in_korean
-from explainer.i18n import HOW_IT_WORKS, LANGUAGES, pick_language, t
+from explainer.i18n import LANGUAGES, pick_language
 from explainer.lab import Lab
-from explainer.lessons import BY_KEY, LESSONS, caption
-from explainer.selection import CHOICES, CONTROLS, Selection, choice_label
+from explainer.lessons import BY_KEY, caption
+from explainer.selection import CHOICES, CONTROLS, PAIRS, REFERENCES, Selection, choice_label
+from explainer.selection import unknown_lesson_notice, unusable_mixture_notice
+from explainer.words import explain, say
 from explainer.train_job import TrainingJobs, training_config
 from ui import guard
 from ui.errors import UserError, info, warning
+from ui.files import _ANIM_DIR, ANIM_MAX_AGE_S, CHECKPOINT_DIR, animation_path  # noqa: F401 (re-exported)
+from ui.words import relabel
 
 MAX_HINTS_BYTES = 10_000  # the canvas hints are a language and a lesson's few layer switches
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES  # a mixture JSON file
 STATIC = Path(__file__).resolve().parent / "static"
-LAB_CHOICES = [(choice_label(c), c) for c in CHOICES]
 DEFAULTS = Selection()
 TOGGLED = ("classifier", "cg_base", "sampler", "reference", "corrector_steps", "corrector_ratio", "lam_lo", "lam_hi",
            "good_blur", "bad_blur")  # the controls visibility() shows or hides, in its order
 
-# CFG_CHECKPOINT_DIR: a folder with one checkpoint folder per preset and mnist/ (default: the shipped checkpoints/)
-CHECKPOINT_DIR = Path(os.environ["CFG_CHECKPOINT_DIR"]) if os.environ.get("CFG_CHECKPOINT_DIR") else None
 LAB = Lab(CHECKPOINT_DIR)
 TRAINING = TrainingJobs(LAB.registry)  # one training at a time per app, each cancellable
 
@@ -99,10 +95,13 @@ def visibility(method, sampler="ddim", schedule="constant", score="learned"):
     schedule, the blurs with exact scores (in TOGGLED order)."""
     method = method if method in CHOICES else DEFAULTS.method
     names = Selection(method=method).methods
-    has_cg = any(m.startswith("cg") for m in names)
-    fixed_sampler = method in ("cfg:samplers", "cfg:corrector") or all(m == "reduced" for m in names)
-    pc = sampler == "pc" or method == "cfg:corrector"
-    shown = (has_cg, has_cg and method != "cg:bases", not fixed_sampler, any(m in ("cfg", "auto", "icg") for m in names),
+    has_cg = any(methods.get(m).classifier for m in names)
+    pair_knob = PAIRS[method][1] if method in PAIRS else None
+    fixed_sampler = pair_knob == "sampler" or all(methods.get(m).tau is not None for m in names)
+    pc = sampler == "pc" or "pc" in (PAIRS[method][2] if method in PAIRS else ())
+    has_reference = REFERENCES["uncond"] in [p for p in method.split("|") if p in methods.METHODS] or (
+        method in PAIRS and PAIRS[method][0] == REFERENCES["uncond"])
+    shown = (has_cg, has_cg and pair_knob != "cg_base", not fixed_sampler, has_reference,
              pc, pc, schedule != "constant", schedule != "constant", score == "exact", score == "exact")
     return tuple(gr.update(visible=v) for v in shown)
 
@@ -140,14 +139,14 @@ def restore_from_url(request: gr.Request):
     lang = pick_language(params.get("lang"), headers.get("accept-language"))
     lesson = params.pop("lesson", None)
     if lesson is not None and lesson not in BY_KEY:
-        link_warning(lang, [f"unknown lesson {str(lesson)[:40]!r}: showing the default view"])
+        link_warning(lang, [unknown_lesson_notice(lesson)])
     elif lesson is not None and BY_KEY[lesson].selection is not None:
         params = {**{k: str(v) for k, v in BY_KEY[lesson].selection.__dict__.items() if k != "custom_json"}, **params}
     sel, notices = Selection.from_query(params)
     try:
         LAB.resolve(sel)
     except ValueError as err:  # a mixture the lab cannot use (its classes, its size): the default view
-        notices.append(f"the link's mixture could not be used ({str(err).splitlines()[0]}); showing the default view")
+        notices.append(unusable_mixture_notice(err))
         sel = DEFAULTS
     values = control_values(sel)
     if notices:
@@ -157,11 +156,9 @@ def restore_from_url(request: gr.Request):
 
 
 def link_warning(lang: str, notices: list[str]) -> None:
-    """A link's bad settings as one toast in the reader's language (the notices are English lines)."""
-    if lang == "ko":
-        warning("링크의 일부 설정을 쓸 수 없습니다: " + "; ".join(in_korean(n) for n in notices), title="경고")
-    else:
-        warning("Some of the link's settings were not valid: " + "; ".join(notices))
+    """A link's bad settings as one toast in the reader's language (each notice is a coded Phrase or error)."""
+    text = "; ".join(explain(n, lang) for n in notices)
+    warning(say(lang, "errors.link.settings_not_valid", notices=text), title=say(lang, "errors.link.warning_title"))
 
 
 def apply_lesson(key: str, hints: str):
@@ -178,47 +175,28 @@ def apply_lesson(key: str, hints: str):
             *visibility_of(sel))
 
 
-def set_language(lang: str, hints: str):
-    """Every label in the chosen language, and the hints (the canvas redraws in it)."""
+def set_language(lang: str, hints: str, hints_box, lesson_text) -> dict:
+    """{component: update}: every bound word in the chosen language (ui.words), the caption and the hints (the
+    canvas redraws in it)."""
     lang = language(lang)
     hints_d = {**hints_of(hints), "lang": lang}
     lesson = BY_KEY.get(hints_d.get("lesson", ""))
-    return (json.dumps(hints_d), caption(lesson, lang) if lesson else "", gr.Markdown(t(lang, "title")),
-            *[gr.update(label=t(lang, k), **_choices(lang, k)) for k in LABELLED],
-            *[gr.update(value=t(lang, k)) for k in ("mp4", "gif", "link")],
-            *[gr.update(value=lesson_.title[lang]) for lesson_ in LESSONS],
-            *[gr.update(label=t(lang, k)) for k in ("tab_lab", "tab_own", "tab_mnist", "tab_train", "tab_how")],
-            *[gr.update(label=t(lang, k)) for k in ("digit", "mnist_method", "mnist_w", "seed")],
-            gr.update(label=t(lang, "more")),
-            t(lang, "mnist_intro"), t(lang, "train_intro"), t(lang, "how_heading"),
-            (STATIC / HOW_IT_WORKS[lang]).read_text(encoding="utf-8"),
-            *[caption(lesson_, lang) for lesson_ in LESSONS],
-            *[t(lang, "open_lesson").format(n=i + 1) for i in range(len(LESSONS))],
-            *own_data_texts(lang),
-            gr.update(label=t(lang, "classifier"), **_choices(lang, "classifier")),  # the MNIST tab's, and its
-            gr.update(value=t(lang, "mnist_mp4")), gr.update(value=t(lang, "mnist_gif")))          # animation buttons
+    return {hints_box: json.dumps(hints_d), lesson_text: caption(lesson, lang) if lesson else "", **relabel(lang)}
 
 
-TRANSLATED_CHOICES = {"classifier": (("clf_noisy", "noisy"), ("clf_clean", "clean")),
-                      "reference": (("ref_uncond", "uncond"), ("ref_weak", "weak"), ("ref_random", "random")),
-                      "schedule": (("sched_constant", "constant"), ("sched_interval", "interval"), ("sched_ramp", "ramp"))}
+# the controls whose choices are words: (catalog key, value) pairs
+CLASSIFIER_WORDS = (("clf_noisy", "noisy"), ("clf_clean", "clean"))
+REFERENCE_WORDS = (("ref_uncond", "uncond"), ("ref_weak", "weak"), ("ref_random", "random"))
+SCHEDULE_WORDS = (("sched_constant", "constant"), ("sched_interval", "interval"), ("sched_ramp", "ramp"))
+SCORE_WORDS = (("score_learned", "learned"), ("score_exact", "exact"))
+BASE_WORDS = (("base_conditional", "conditional"), ("base_unconditional", "unconditional"))
+SAMPLER_WORDS = (("sampler_ddim_choice", "ddim"), ("sampler_ddpm_choice", "ddpm"), ("sampler_pc", "pc"),
+                 ("sampler_smc", "smc"))
 
 
-def _choices(lang: str, key: str) -> dict:
-    """The translated choices of a control whose choices are words (empty for the others)."""
-    pairs = TRANSLATED_CHOICES.get(key)
-    return {"choices": [(t(lang, word), value) for word, value in pairs]} if pairs else {}
-
-
-def own_data_texts(lang: str) -> tuple:
-    """Your data's intro and control labels (in ui.own_data.own_data_tab's returned order)."""
-    return (t(lang, "own_intro"), *[gr.update(label=t(lang, k)) for k in ("own_dataset", "own_n", "own_noise", "seed",
-                                                                          "own_k")],
-            gr.update(value=t(lang, "own_generate")), gr.update(label=t(lang, "own_csv")))
-
-
-LABELLED = ("mixture", "class", "method", "w", "score", "sampler", "classifier", "cg_base", "lam", "seed", "reference",
-            "corrector_steps", "corrector_ratio", "schedule", "lam_lo", "lam_hi", "good_blur", "bad_blur")  # relabelled
+def lab_choices(lang: str) -> list[tuple[str, str]]:
+    """The lab's method menu in lang (the registry's lab methods, their comparisons and the pairs)."""
+    return [(choice_label(c, lang), c) for c in CHOICES]
 
 
 def make_animation(fmt, *values):
@@ -230,24 +208,6 @@ def make_animation(fmt, *values):
     name = f"cfg-lab-{'-vs-'.join(sel.methods)}-w{sel.w:.3g}.{fmt}"  # never a user-given name in a path
     frames = figures.lab_frames(view, sel.w, lang=lang)
     return gr.File(str(figures.save_animation(frames, animation_path(name))), visible=True)
-
-
-_ANIM_DIR: list[Path] = []  # the process's one animation folder, made on first use and removed at exit
-ANIM_MAX_AGE_S = 600  # gradio copies a returned file into its own cache; older ones here are no longer needed
-
-
-def animation_path(name: str) -> Path:
-    """A fresh path for an animation file in this process's temp folder; files older than ANIM_MAX_AGE_S go."""
-    if not _ANIM_DIR:
-        _ANIM_DIR.append(Path(tempfile.mkdtemp(prefix="cfg-anim-")))
-        atexit.register(shutil.rmtree, _ANIM_DIR[0], True)
-    folder, now = _ANIM_DIR[0], time.time()
-    for old in folder.glob("*/*"):
-        with contextlib.suppress(OSError):
-            if now - old.stat().st_mtime > ANIM_MAX_AGE_S:
-                old.unlink()
-                old.parent.rmdir()
-    return Path(tempfile.mkdtemp(dir=folder)) / name  # one subfolder per request: concurrent requests never collide
 
 
 # --- custom mixtures ------------------------------------------------------------------------------

@@ -13,8 +13,12 @@ import gradio as gr
 from cfg_core.mixture_json import PRESETS
 from explainer.editor import TABLE_COLUMNS
 from explainer.i18n import LANGUAGE_NAMES, t
+from ui import words
+from ui.words import bind, choices
 from explainer.lessons import LESSONS, caption
-from ui.lab import (DEFAULTS, LAB_CHOICES, apply_lesson, apply_table, load_preset_into_editor, make_animation,
+from explainer.views import W_MAX_UI
+from ui.lab import (BASE_WORDS, CLASSIFIER_WORDS, DEFAULTS, REFERENCE_WORDS, SAMPLER_WORDS, SCHEDULE_WORDS,
+                    SCORE_WORDS, apply_lesson, lab_choices, apply_table, load_preset_into_editor, make_animation,
                     on_dataset, on_w, set_language, update_view, upload_mixture, visibility)
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -24,8 +28,8 @@ HEAVY = dict(concurrency_limit=2, concurrency_id="lab", api_visibility="private"
 def lessons_bar():
     """The row of lesson buttons and the caption under it."""
     with gr.Row(elem_id="lessons", elem_classes="lessons-bar"):
-        buttons = [gr.Button(lesson.title["en"], size="sm", elem_classes="lesson-btn", min_width=120)
-                   for lesson in LESSONS]
+        buttons = [bind(gr.Button(lesson.title["en"], size="sm", elem_classes="lesson-btn", min_width=120),
+                        value=lambda lang, lesson=lesson: lesson.title[lang]) for lesson in LESSONS]
     text = gr.Markdown(elem_id="lesson-caption")
     return buttons, text
 
@@ -34,51 +38,58 @@ def lab_tab(custom_json, hints):
     """Build the lab; returns (controls, outputs of update_view, the CG/sampler controls whose visibility changes)."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=260, elem_classes="lab-controls"):
-            dataset = gr.Dropdown([*PRESETS, "custom"], value=DEFAULTS.dataset, label=t("en", "mixture"))
-            label = gr.Radio([("A", 0), ("B", 1), ("C", 2)], value=0, label=t("en", "class"))
-            method = gr.Dropdown(LAB_CHOICES, value=DEFAULTS.method, label=t("en", "method"))
-            reference = gr.Dropdown([(t("en", "ref_uncond"), "uncond"), (t("en", "ref_weak"), "weak"),
-                                     (t("en", "ref_random"), "random")], value="uncond", label=t("en", "reference"),
-                                    elem_id="lab-reference")
-            score = gr.Radio(["learned", "exact"], value="learned", label=t("en", "score"))
-            classifier = gr.Radio([(t("en", "clf_noisy"), "noisy"), (t("en", "clf_clean"), "clean")], value="noisy",
-                                  label=t("en", "classifier"))
-            with gr.Accordion(t("en", "more"), open=False) as more:
-                cg_base = gr.Radio(["conditional", "unconditional"], value="conditional", label=t("en", "cg_base"))
-                sampler = gr.Radio([("DDIM", "ddim"), ("DDPM (ancestral)", "ddpm"), ("predictor-corrector", "pc"),
-                                    ("SMC (exact scores)", "smc")],
-                                   value="ddim", label=t("en", "sampler"), elem_id="lab-sampler")
+            dataset = bind(gr.Dropdown([*PRESETS, "custom"], value=DEFAULTS.dataset, label=t("en", "mixture")),
+                           label="mixture")
+            label = bind(gr.Radio([("A", 0), ("B", 1), ("C", 2)], value=0, label=t("en", "class")), label="class")
+            method = bind(gr.Dropdown(lab_choices("en"), value=DEFAULTS.method, label=t("en", "method")),
+                          label="method", choices=lab_choices)
+            reference = bind(gr.Dropdown(choices(REFERENCE_WORDS), value="uncond", label=t("en", "reference"),
+                                         elem_id="lab-reference"), label="reference", choices=REFERENCE_WORDS)
+            score = bind(gr.Radio(choices(SCORE_WORDS), value="learned", label=t("en", "score")), label="score",
+                         choices=SCORE_WORDS)
+            classifier = bind(gr.Radio(choices(CLASSIFIER_WORDS), value="noisy", label=t("en", "classifier")),
+                              label="classifier", choices=CLASSIFIER_WORDS)
+            with bind(gr.Accordion(t("en", "more"), open=False), label="more"):
+                cg_base = bind(gr.Radio(choices(BASE_WORDS), value="conditional", label=t("en", "cg_base")),
+                               label="cg_base", choices=BASE_WORDS)
+                sampler = bind(gr.Radio(choices(SAMPLER_WORDS), value="ddim", label=t("en", "sampler"),
+                                        elem_id="lab-sampler"), label="sampler", choices=SAMPLER_WORDS)
                 with gr.Row():
-                    corrector_steps = gr.Slider(0, 20, value=1, step=1, label=t("en", "corrector_steps"), visible=False,
-                                                elem_id="lab-k", min_width=120)
-                    corrector_ratio = gr.Slider(0, 4, value=1, step=0.5, label=t("en", "corrector_ratio"), visible=False,
-                                                elem_id="lab-wratio", min_width=120)
-                schedule = gr.Radio([(t("en", "sched_constant"), "constant"), (t("en", "sched_interval"), "interval"),
-                                     (t("en", "sched_ramp"), "ramp")], value="constant", label=t("en", "schedule"),
-                                    elem_id="lab-schedule")
+                    corrector_steps = bind(gr.Slider(0, 20, value=1, step=1, label=t("en", "corrector_steps"),
+                                                     visible=False, elem_id="lab-k", min_width=120),
+                                           label="corrector_steps")
+                    corrector_ratio = bind(gr.Slider(0, 4, value=1, step=0.5, label=t("en", "corrector_ratio"),
+                                                     visible=False, elem_id="lab-wratio", min_width=120),
+                                           label="corrector_ratio")
+                schedule = bind(gr.Radio(choices(SCHEDULE_WORDS), value="constant", label=t("en", "schedule"),
+                                         elem_id="lab-schedule"), label="schedule", choices=SCHEDULE_WORDS)
                 with gr.Row():
-                    lam_lo = gr.Slider(-10, 10, value=-3, step=0.5, label=t("en", "lam_lo"), visible=False, min_width=120,
-                                       elem_id="lab-lam-lo")
-                    lam_hi = gr.Slider(-10, 10, value=3, step=0.5, label=t("en", "lam_hi"), visible=False, min_width=120,
-                                       elem_id="lab-lam-hi")
+                    lam_lo = bind(gr.Slider(-10, 10, value=-3, step=0.5, label=t("en", "lam_lo"), visible=False,
+                                            min_width=120, elem_id="lab-lam-lo"), label="lam_lo")
+                    lam_hi = bind(gr.Slider(-10, 10, value=3, step=0.5, label=t("en", "lam_hi"), visible=False,
+                                            min_width=120, elem_id="lab-lam-hi"), label="lam_hi")
                 with gr.Row():
-                    good_blur = gr.Slider(0, 1, value=0, step=0.02, label=t("en", "good_blur"), visible=False, min_width=120)
-                    bad_blur = gr.Slider(0, 2, value=0.16, step=0.02, label=t("en", "bad_blur"), visible=False,
-                                         min_width=120)
-                lam = gr.Slider(-10, 10, value=0.0, step=0.5, label=t("en", "lam"))
-                seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("en", "seed"))
+                    good_blur = bind(gr.Slider(0, 1, value=0, step=0.02, label=t("en", "good_blur"), visible=False,
+                                               min_width=120), label="good_blur")
+                    bad_blur = bind(gr.Slider(0, 2, value=0.16, step=0.02, label=t("en", "bad_blur"), visible=False,
+                                              min_width=120), label="bad_blur")
+                lam = bind(gr.Slider(-10, 10, value=0.0, step=0.5, label=t("en", "lam")), label="lam")
+                seed = bind(gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("en", "seed")), label="seed")
         with gr.Column(scale=4, elem_classes="lab-main"):
-            w = gr.Slider(0, 10, value=DEFAULTS.w, step=0.01, elem_id="w-slider", label=t("en", "w"))
+            w = bind(gr.Slider(0, W_MAX_UI, value=DEFAULTS.w, step=0.01, elem_id="w-slider", label=t("en", "w")),
+                     label="w")
             view = gr.HTML("", elem_id="toy-view", html_template=(STATIC / "lab.html").read_text(),
                            css_template=(STATIC / "lab.css").read_text(), js_on_load=(STATIC / "lab.js").read_text())
             summary = gr.Markdown(elem_id="toy-summary")
             with gr.Row(elem_classes="lab-exports"):
-                mp4_btn = gr.Button(t("en", "mp4"), size="sm")
-                gif_btn = gr.Button(t("en", "gif"), size="sm")
-                link_btn = gr.Button(t("en", "link"), size="sm")
-            anim_file = gr.File(label="animation (MP4 / GIF)", interactive=False, visible=False, elem_id="lab-anim")
-            link = gr.Textbox(label="link to this view (copied to the clipboard)", elem_id="share-link", buttons=["copy"],
-                              placeholder="press 'Link to this view': a URL that reopens exactly this view")
+                mp4_btn = bind(gr.Button(t("en", "mp4"), size="sm"), value="mp4")
+                gif_btn = bind(gr.Button(t("en", "gif"), size="sm"), value="gif")
+                link_btn = bind(gr.Button(t("en", "link"), size="sm"), value="link")
+            anim_file = bind(gr.File(label=t("en", "anim_file"), interactive=False, visible=False, elem_id="lab-anim"),
+                             label="anim_file")
+            link = bind(gr.Textbox(label=t("en", "link_box"), elem_id="share-link", buttons=["copy"],
+                                   placeholder=t("en", "link_placeholder")), label="link_box",
+                        placeholder="link_placeholder")
             query_state = gr.Textbox(visible=False)
     controls = [dataset, custom_json, label, method, w, sampler, score, classifier, cg_base, lam, seed, reference,
                 corrector_steps, corrector_ratio, schedule, lam_lo, lam_hi, good_blur, bad_blur]  # CONTROLS order
@@ -100,42 +111,39 @@ def lab_tab(custom_json, hints):
     gif_btn.click(lambda *v: make_animation("gif", *v), inputs, anim_file, **HEAVY)
     link_btn.click(None, query_state, link, js="(q) => { const u = location.origin + location.pathname + '?' + q; "
                    "try { navigator.clipboard.writeText(u); } catch (e) {} return u; }")
-    texts = {"labels": [dataset, label, method, w, score, sampler, classifier, cg_base, lam, seed, reference,
-                        corrector_steps, corrector_ratio, schedule, lam_lo, lam_hi, good_blur, bad_blur],  # LABELLED
-             "buttons": [mp4_btn, gif_btn, link_btn], "more": more}
-    return controls, outputs, toggled, texts
+    return controls, outputs, toggled
 
 
 def _editor(custom_json, dataset, label, inputs, outputs):
-    with gr.Accordion("Edit or upload a mixture (then choose mixture = custom)", open=False, elem_classes="lab-editor"):
+    with bind(gr.Accordion(t("en", "editor"), open=False, elem_classes="lab-editor"), label="editor"):
         with gr.Row():
-            preset_src = gr.Dropdown(list(PRESETS), value="three_gaussians", label="start from preset")
-            load_btn = gr.Button("Load preset into the table", size="sm")
-            upload = gr.File(label="upload mixture JSON (≤ 1 MB)", file_types=[".json"], height=80,
-                             elem_id="mixture-upload")
-        table = gr.Dataframe(headers=list(TABLE_COLUMNS), datatype=["number"] * 7, column_count=(7, "fixed"),
-                             row_count=(3, "dynamic"), interactive=True, label="components (class = index into the names)")
-        class_names = gr.Textbox("A, B, C", label="class names, comma separated", elem_id="class-names")
-        apply_btn = gr.Button("Apply: use this mixture in the lab", variant="primary", size="sm")
-        json_view = gr.Code(language="json", label="the mixture as JSON", interactive=False)
+            preset_src = bind(gr.Dropdown(list(PRESETS), value="three_gaussians", label=t("en", "editor_preset")),
+                              label="editor_preset")
+            load_btn = bind(gr.Button(t("en", "editor_load"), size="sm"), value="editor_load")
+            upload = bind(gr.File(label=t("en", "editor_upload"), file_types=[".json"], height=80,
+                                  elem_id="mixture-upload"), label="editor_upload")
+        table = bind(gr.Dataframe(headers=list(TABLE_COLUMNS), datatype=["number"] * 7, column_count=(7, "fixed"),
+                                  row_count=(3, "dynamic"), interactive=True, label=t("en", "editor_table")),
+                     label="editor_table")
+        class_names = bind(gr.Textbox("A, B, C", label=t("en", "editor_names"), elem_id="class-names"),
+                           label="editor_names")
+        apply_btn = bind(gr.Button(t("en", "editor_apply"), variant="primary", size="sm"), value="editor_apply")
+        json_view = bind(gr.Code(language="json", label=t("en", "editor_json"), interactive=False), label="editor_json")
     load_btn.click(load_preset_into_editor, preset_src, [table, class_names, json_view], api_visibility="private")
     upload.upload(upload_mixture, upload, [table, class_names], api_visibility="private")
     apply_btn.click(apply_table, [table, class_names], [custom_json, json_view, dataset, label],
                     api_visibility="private").then(update_view, inputs, outputs, **HEAVY)
 
 
-def wire_lab(controls, outputs, toggled, texts, hints, lesson_buttons, lesson_text, tabs, title, lang, page_buttons=()):
+def wire_lab(controls, outputs, toggled, hints, lesson_buttons, lesson_text, tabs, lang, page_buttons=()):
     """Lessons (the bar's buttons and How-it-works' links) and the language switch, once every component exists."""
     inputs = controls + [hints]
     for lesson, button in [*zip(LESSONS, lesson_buttons), *zip(LESSONS, page_buttons)]:
         button.click(lambda h, key=lesson.key: apply_lesson(key, h), hints,
                      [*controls, hints, lesson_text, tabs, *toggled], api_visibility="private").then(
             update_view, inputs, outputs, **HEAVY)
-    relabel = dict(fn=set_language, inputs=[lang, hints], outputs=[hints, lesson_text, title, *texts["labels"],
-                                                                   *texts["buttons"], *lesson_buttons, *texts["tabs"],
-                                                                   *texts["mnist"], texts["more"], *texts["pages"],
-                                                                   *texts["own"], *texts["mnist_more"]],
-                   api_visibility="private", queue=False)
+    relabel = dict(fn=lambda lang_, hints_: set_language(lang_, hints_, hints, lesson_text), inputs=[lang, hints],
+                   outputs=[hints, lesson_text, *words.components()], api_visibility="private", queue=False)
     lang.input(**relabel).then(update_view, inputs, outputs, **HEAVY)
     return relabel
 
@@ -150,8 +158,8 @@ LESSON_FIGURES = STATIC / "lessons"  # <key>.png, made by scripts/bench_classroo
 
 def lessons_page(lang: str = "en"):
     """How-it-works' lesson list: each lesson's picture, caption and a button that opens it in the lab.
-    Returns the captions and the buttons (wired like the lesson bar's, relabelled by the language switch)."""
-    texts, buttons = [], []
+    Returns the buttons (wired like the lesson bar's); captions and buttons are relabelled by the language switch."""
+    buttons = []
     for i, lesson in enumerate(LESSONS):
         with gr.Row(equal_height=False, elem_classes="how-lesson"):
             figure = LESSON_FIGURES / f"{lesson.key}.png"
@@ -159,6 +167,7 @@ def lessons_page(lang: str = "en"):
                 gr.Image(str(figure), show_label=False, interactive=False, height=220, scale=2, min_width=280,
                          buttons=["fullscreen"])
             with gr.Column(scale=3):
-                texts.append(gr.Markdown(caption(lesson, lang)))
-                buttons.append(gr.Button(t(lang, "open_lesson").format(n=i + 1), size="sm", variant="secondary"))
-    return texts, buttons
+                bind(gr.Markdown(caption(lesson, lang)), value=lambda lang_, lesson=lesson: caption(lesson, lang_))
+                buttons.append(bind(gr.Button(t(lang, "open_lesson", n=i + 1), size="sm", variant="secondary"),
+                                    value=lambda lang_, n=i + 1: t(lang_, "open_lesson", n=n)))
+    return buttons

@@ -13,16 +13,23 @@ from pathlib import Path
 import gradio as gr
 
 from cfg_core import jsontext
+from cfg_core.errors import Phrase, coded, recoded
 from cfg_core.mixture_json import MixtureError
 from cfg_core.toy.points import DATASETS, MAX_CSV_BYTES, PointsError, make_dataset, read_points_csv
 from explainer import own_data
 from explainer.i18n import t
-from explainer.i18n_errors import error_json
 from explainer.selection import check_integer, check_number, SelectionError
+from explainer.words import explain
 from ui.errors import UserError, info
+from ui.words import bind
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_N = 3000  # the data-set slider's end: fits in ~1 s and the canvas stays readable
+# the controls' names inside an error message: Phrases, so explain() says them in the reader's language
+NAMES = {"max components": coded(Phrase, "term.max_components", "max components"),
+         "component": coded(Phrase, "term.component", "component"),
+         "class": coded(Phrase, "term.class", "class"), "w": "w", "n": coded(Phrase, "term.n", "n"),
+         "noise": coded(Phrase, "term.noise", "noise"), "seed": coded(Phrase, "term.seed", "seed")}
 
 
 def _answer(fn) -> str:
@@ -30,7 +37,12 @@ def _answer(fn) -> str:
     try:
         return json.dumps(fn(), separators=(",", ":"))
     except (ValueError, MixtureError, PointsError, SelectionError) as err:  # PointsError etc. are ValueErrors
-        return json.dumps(error_json(str(err).splitlines()[0] if str(err) else type(err).__name__))
+        return json.dumps(error_json(err))
+
+
+def error_json(err: BaseException) -> dict[str, str]:
+    """{"error": the English line, "error_ko": it in Korean (explainer.words.explain)}: the canvas shows one."""
+    return {"error": explain(err, "en"), "error_ko": explain(err, "ko")}
 
 
 def _args(args: tuple, names: tuple[str, ...], defaults: tuple) -> tuple:
@@ -39,7 +51,8 @@ def _args(args: tuple, names: tuple[str, ...], defaults: tuple) -> tuple:
         args = tuple(args[0])
     required = len(names) - len(defaults)
     if not required <= len(args) <= len(names):
-        raise ValueError(f"expected {required} to {len(names)} arguments ({', '.join(names)}), got {len(args)}")
+        raise coded(ValueError, "own.arguments", "expected {lo} to {hi} arguments ({names}), got {n}", lo=required,
+                    hi=len(names), names=", ".join(names), n=len(args))
     return tuple(args) + defaults[len(args) - required:]
 
 
@@ -47,7 +60,7 @@ def fit_points(*args) -> str:
     """Server function fit_points(points_json, max_components=6): the fit JSON, or {"error"}."""
     def run():
         points_text, max_components = _args(args, ("points", "max_components"), (6,))
-        k = check_integer(max_components, "max components", 1, 12)
+        k = check_integer(max_components, NAMES["max components"], 1, 12)
         return own_data.fit_json(own_data.points_from_json(points_text), k)
     return _answer(run)
 
@@ -63,11 +76,11 @@ def drag_preview(*args) -> str:
         except ValueError:
             mixture = None
         if not isinstance(mixture, dict):
-            raise MixtureError("the fitted mixture could not be read: press Fit again")
-        k = check_integer(component, "component", -1, 10_000)
+            raise coded(MixtureError, "own.fit_unreadable", "the fitted mixture could not be read: press Fit again")
+        k = check_integer(component, NAMES["component"], -1, 10_000)
         if k >= 0:
             mixture = own_data.moved(mixture, k, list(mean) if isinstance(mean, (list, tuple)) else mean)
-        out = own_data.preview(mixture, check_integer(label, "class", 0, 7), check_number(w, "w", 0, 10))
+        out = own_data.preview(mixture, check_integer(label, NAMES["class"], 0, 7), check_number(w, NAMES["w"], 0, 10))
         return {**out, "mixture": mixture if k >= 0 else None}
     return _answer(run)
 
@@ -76,10 +89,11 @@ def generate(name, n, noise, seed, max_components) -> str:
     """A scikit-learn data set, fitted at once: the canvas's new value."""
     def run():
         if name not in DATASETS:
-            raise PointsError(f"data set must be one of {', '.join(DATASETS)}, got {name!r}")
-        pts = make_dataset(name, check_integer(n, "n", 50, MAX_N), check_number(noise, "noise", 0, 2),
-                           check_integer(seed, "seed", 0, 2**31 - 1))
-        fit = own_data.fit_json(pts, check_integer(max_components, "max components", 1, 12))
+            raise coded(PointsError, "own.dataset_choice", "data set must be one of {names}, got {got!r}",
+                        names=", ".join(DATASETS), got=name)
+        pts = make_dataset(name, check_integer(n, NAMES["n"], 50, MAX_N), check_number(noise, NAMES["noise"], 0, 2),
+                           check_integer(seed, NAMES["seed"], 0, 2**31 - 1))
+        fit = own_data.fit_json(pts, check_integer(max_components, NAMES["max components"], 1, 12))
         return {"points": own_data.points_json(pts), "fit": fit,
                 "message": f"{DATASETS[name].about}: {len(pts)} points, fitted in {fit['seconds']} s.",
                 "message_ko": f"{name}: 점 {len(pts)}개, {fit['seconds']}초에 맞춤."}
@@ -90,15 +104,15 @@ def upload_csv(path, max_components) -> str:
     """An uploaded CSV (x,y,label; labels integers or names), fitted at once; or {"error"} with one line."""
     def run():
         if not path:
-            raise PointsError("no file")
+            raise coded(PointsError, "own.no_file", "no file")
         p = Path(path)
         if p.stat().st_size > MAX_CSV_BYTES:
-            raise PointsError(f"a CSV may be at most {MAX_CSV_BYTES} bytes")
+            raise coded(PointsError, "own.csv_too_large", "a CSV may be at most {max} bytes", max=MAX_CSV_BYTES)
         try:
             pts = read_points_csv(p, rescale=True)
         except PointsError as err:  # the message names the file: by its name, not the server's temp path
-            raise PointsError(str(err).replace(str(p), p.name)) from None
-        fit = own_data.fit_json(pts, check_integer(max_components, "max components", 1, 12))
+            raise recoded(PointsError, err, file=p.name) from None
+        fit = own_data.fit_json(pts, check_integer(max_components, NAMES["max components"], 1, 12))
         return {"points": own_data.points_json(pts), "fit": fit,
                 "message": f"{p.name}: {len(pts)} points in {pts.num_classes} classes (scaled into the window), "
                            f"fitted in {fit['seconds']} s.",
@@ -127,19 +141,21 @@ def use_in_lab(value: str):
 
 
 def own_data_tab():
-    """Build the tab; returns the canvas (app.py wires "Use in the lab") and the texts the language switch sets
-    (ui.lab.own_data_texts order)."""
-    intro = gr.Markdown(t("en", "own_intro"), elem_id="own-intro")
+    """Build the tab; returns the canvas (app.py wires "Use in the lab"). Its words are bound (ui.words)."""
+    bind(gr.Markdown(t("en", "own_intro"), elem_id="own-intro"), value="own_intro")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=260):
-            name = gr.Dropdown([(f"{k}: {v.about}", k) for k, v in DATASETS.items()], value="moons",
-                               label=t("en", "own_dataset"), elem_id="own-dataset")
-            n = gr.Slider(50, MAX_N, value=600, step=50, label=t("en", "own_n"))
-            noise = gr.Slider(0, 1, value=DATASETS["moons"].default_noise, step=0.05, label=t("en", "own_noise"))
-            seed = gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("en", "seed"))
-            k = gr.Slider(1, 12, value=6, step=1, label=t("en", "own_k"))
-            make = gr.Button(t("en", "own_generate"), variant="primary", elem_id="own-generate")
-            csv = gr.File(label=t("en", "own_csv"), file_types=[".csv"], height=130, elem_id="own-csv")
+            name = bind(gr.Dropdown(dataset_choices("en"), value="moons", label=t("en", "own_dataset"),
+                                    elem_id="own-dataset"), label="own_dataset", choices=dataset_choices)
+            n = bind(gr.Slider(50, MAX_N, value=600, step=50, label=t("en", "own_n")), label="own_n")
+            noise = bind(gr.Slider(0, 1, value=DATASETS["moons"].default_noise, step=0.05, label=t("en", "own_noise")),
+                         label="own_noise")
+            seed = bind(gr.Number(0, precision=0, minimum=0, maximum=9999, label=t("en", "seed")), label="seed")
+            k = bind(gr.Slider(1, 12, value=6, step=1, label=t("en", "own_k")), label="own_k")
+            make = bind(gr.Button(t("en", "own_generate"), variant="primary", elem_id="own-generate"),
+                        value="own_generate")
+            csv = bind(gr.File(label=t("en", "own_csv"), file_types=[".csv"], height=130, elem_id="own-csv"),
+                       label="own_csv")
         with gr.Column(scale=3):
             canvas = gr.HTML("", elem_id="own-view", html_template=(STATIC / "own_data.html").read_text(),
                              css_template=(STATIC / "own_data.css").read_text(),
@@ -150,4 +166,9 @@ def own_data_tab():
     name.input(lambda d: DATASETS[d].default_noise if d in DATASETS else 0.0, name, noise, queue=False,
                api_visibility="private")
     csv.upload(upload_csv, [csv, k], canvas, concurrency_limit=2, concurrency_id="own", api_visibility="private")
-    return canvas, [intro, name, n, noise, seed, k, make, csv]
+    return canvas
+
+
+def dataset_choices(lang: str) -> list[tuple[str, str]]:
+    """The scikit-learn data sets, each with a few words about it in lang."""
+    return [(f"{k}: {t(lang, 'own_about_' + k)}", k) for k in DATASETS]

@@ -23,9 +23,10 @@ from tqdm import tqdm
 from cfg_core import methods as registry
 from cfg_core.mnist.metrics import JudgeOutputs, all_metrics, classifier_confidence, ink_error, judge_outputs
 from cfg_core.mnist.models import MnistModels, sample_mnist
+from cfg_core.mnist import variants
 from cfg_core.mnist.variants import info
 
-MNIST_SWEEP_METHODS = (*registry.SWEEP_METHODS, "auto", "cfg_interval", "rescale", "threshold", "apg")
+MNIST_SWEEP_METHODS = registry.on("mnist_sweep", variants.NAMES)  # the registry says which (surfaces)
 
 @dataclass(frozen=True)
 class SweepConfig:

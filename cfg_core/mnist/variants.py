@@ -28,13 +28,24 @@ class Variant:
     colour: str
     line: str = "-"
     classifier: str | None = None  # the guide it needs (CG variants); None here
+    surfaces: tuple[str, ...] = ()  # where people meet it (methods.SURFACES)
+    compare: tuple[str, ...] = ()  # shown next to these (methods.Method.compare)
+    baseline: bool = False
 
 
 VARIANTS = {
     "cfg_interval": Variant("cfg", methods.GuidanceOptions(schedule=WeightSchedule("interval", *INTERVAL)),
                             f"CFG only for lam in [{INTERVAL[0]:g}, {INTERVAL[1]:g}] (guidance interval)",
-                            "CFG, interval", "#08306b", "--"),
+                            "CFG, interval", "#08306b", "--", surfaces=("mnist", "mnist_sweep"), compare=("cfg",)),
 }
+NAMES = {**methods.METHODS, **VARIANTS}  # every name a method list may hold: registry methods and these variants
+
+
+def tab_choices() -> tuple[str, ...]:
+    """The MNIST tab's method choices, from the registry: every method on its surface alone, then each next to the
+    methods it compares with ("cfg|cg", ...)."""
+    names = methods.on("mnist", NAMES)
+    return names + tuple(f"{left}|{name}" for name in names for left in NAMES[name].compare if left in names)
 
 
 def info(name: str) -> methods.Method | Variant:
