@@ -95,6 +95,12 @@ class Method:
     reference: str | None = None  # the "bad" model it subtracts, for the lab's menu: uncond | weak | random
     note: str | None = None  # the word-catalog key of the note shown beside its panel (ui.<note>)
     mnist_steps: int | None = None  # the MNIST tab's step count when its settings are tied to one (else the tab's)
+    uses_w: bool = True  # False: w changes nothing (the plain conditional model): no tilted target, no w label
+
+    def flags(self) -> dict[str, bool]:
+        """What a drawing needs to know about the method (the browser gets these, never tests a name)."""
+        return {"uses_w": self.uses_w, "uses_base": self.classifier is not None, "scheduled": "schedule" in self.options,
+                "tradeoff": "tradeoff" in self.surfaces}
 
     @property
     def batches_w(self) -> bool:
@@ -144,7 +150,7 @@ _VS_CFG = ("cfg",)
 
 METHODS: dict[str, Method] = {
     "none": Method("No guidance (conditional)", "no guidance", lambda m, c, w, base, o: NoGuidance(m.eps_model, c),
-                   "#555555", "-.", surfaces=("lab", "mnist", "own_data")),
+                   "#555555", "-.", surfaces=("lab", "mnist", "own_data"), uses_w=False),
     "cfg": Method("Classifier-free guidance", "CFG", lambda m, c, w, base, o: ClassifierFree(m.eps_model, c, w),
                   "#1f77b4", options=_SCHED, surfaces=(*_ALL, "own_data"), reference="uncond"),
     "cg": Method("Classifier guidance, noise-aware classifier", "CG", _cg("noisy"), "#d62728",

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from cfg_core import jsontext
+from cfg_core.errors import Phrase, coded
 from cfg_core.mixture import GaussianMixture
 from cfg_core.paths import PRESET_DIR
 
@@ -39,9 +40,11 @@ def _short(v) -> str:
 
 def _finite_number(v, what: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not math.isfinite(v)):
-        raise MixtureError(f"{what} must be a finite number, got {_short(v)}")
+        raise coded(MixtureError, "mixture.not_finite", "{what} must be a finite number, got {got}", what=what,
+                    got=_short(v))
     if abs(v) > MAX_ABS_COORD:  # exact for ints of any size, so float() below cannot overflow
-        raise MixtureError(f"{what} must be within +-{MAX_ABS_COORD:g}, got {_short(v)}")
+        raise coded(MixtureError, "mixture.too_large", "{what} must be within +-{max:g}, got {got}", what=what,
+                    max=MAX_ABS_COORD, got=_short(v))
     return float(v)
 
 
@@ -52,46 +55,56 @@ def check_name(name, what: str = "name") -> str:
     or escaped where a table is built as markup), matplotlib draws them with mathtext off, and they never become
     part of a file path."""
     if not isinstance(name, str) or not name.strip():
-        raise MixtureError(f"{what} must be a non-empty string, got {_short(name)}")
+        raise coded(MixtureError, "name.empty", "{what} must be a non-empty string, got {got}", what=what,
+                    got=_short(name))
     if len(name) > MAX_NAME_CHARS:
-        raise MixtureError(f"{what} may have at most {MAX_NAME_CHARS} characters, got {len(name)}")
+        raise coded(MixtureError, "name.too_long", "{what} may have at most {max} characters, got {n}", what=what,
+                    max=MAX_NAME_CHARS, n=len(name))
     if not name.isprintable() or "/" in name or "\\" in name or ".." in name:
-        raise MixtureError(f"{what} must be printable text without '/', '\\', '..' or control characters, "
-                           f"got {_short(name)}")
+        raise coded(MixtureError, "name.not_printable", "{what} must be printable text without '/', '\\', '..' or "
+                    "control characters, got {got}", what=what, got=_short(name))
     return name.strip()
 
 
 def _vector(v, what: str) -> list[float]:
     if not isinstance(v, list) or len(v) != 2:
-        raise MixtureError(f"{what} must be a list of 2 numbers [x, y], got {_short(v)}")
+        raise coded(MixtureError, "mixture.not_a_vector", "{what} must be a list of 2 numbers [x, y], got {got}",
+                    what=what, got=_short(v))
     return [_finite_number(e, f"{what}[{i}]") for i, e in enumerate(v)]
 
 
 def _covariance(v, what: str) -> list[list[float]]:
     if not isinstance(v, list) or len(v) != 2:
-        raise MixtureError(f"{what} must be a 2x2 list [[a, b], [b, d]], got {_short(v)}")
+        raise coded(MixtureError, "mixture.not_a_matrix", "{what} must be a 2x2 list [[a, b], [b, d]], got {got}",
+                    what=what, got=_short(v))
     rows = [_vector(r, f"{what}[{i}]") for i, r in enumerate(v)]
     if abs(rows[0][1] - rows[1][0]) > 1e-9 * max(1.0, abs(rows[0][1])):
-        raise MixtureError(f"{what} must be symmetric (b == b), got {rows}")
+        raise coded(MixtureError, "mixture.not_symmetric", "{what} must be symmetric (b == b), got {rows}", what=what,
+                    rows=rows)
     eig = torch.linalg.eigvalsh(torch.tensor(rows, dtype=torch.float64))
     if float(eig.min()) < MIN_EIGENVALUE:
-        raise MixtureError(f"{what} must be positive definite (eigenvalues > {MIN_EIGENVALUE:g}), got {rows}")
+        raise coded(MixtureError, "mixture.not_positive_definite", "{what} must be positive definite (eigenvalues > "
+                    "{min:g}), got {rows}", what=what, min=MIN_EIGENVALUE, rows=rows)
     return rows
 
 
 def _component(comp, i: int, num_classes: int) -> dict:
     what = f"components[{i}]"
     if not isinstance(comp, dict):
-        raise MixtureError(f"{what} must be an object with mean, cov, weight, class; got {_short(comp)}")
+        raise coded(MixtureError, "mixture.component_not_object", "{what} must be an object with mean, cov, weight, "
+                    "class; got {got}", what=what, got=_short(comp))
     missing = [k for k in ("mean", "cov", "weight", "class") if k not in comp]
     if missing:
-        raise MixtureError(f"{what} is missing {', '.join(missing)} (needs mean, cov, weight, class)")
+        raise coded(MixtureError, "mixture.component_missing", "{what} is missing {names} (needs mean, cov, weight, "
+                    "class)", what=what, names=", ".join(missing))
     weight = _finite_number(comp["weight"], f"{what}.weight")
     if weight <= 0:
-        raise MixtureError(f"{what}.weight must be positive, got {weight:g}")
+        raise coded(MixtureError, "mixture.weight_not_positive", "{what}.weight must be positive, got {weight:g}",
+                    what=what, weight=weight)
     cls = comp["class"]
     if isinstance(cls, bool) or not isinstance(cls, int) or not 0 <= cls < num_classes:
-        raise MixtureError(f"{what}.class must be an integer in [0, {num_classes - 1}], got {_short(cls)}")
+        raise coded(MixtureError, "mixture.class_index", "{what}.class must be an integer in [0, {hi}], got {got}",
+                    what=what, hi=num_classes - 1, got=_short(cls))
     return {"mean": _vector(comp["mean"], f"{what}.mean"), "cov": _covariance(comp["cov"], f"{what}.cov"),
             "weight": weight, "class": cls}
 
@@ -99,25 +112,31 @@ def _component(comp, i: int, num_classes: int) -> dict:
 def mixture_from_dict(spec) -> GaussianMixture:
     """Validate a parsed JSON mixture and build the exact GaussianMixture."""
     if not isinstance(spec, dict):
-        raise MixtureError("a mixture must be a JSON object with name, classes, components")
+        raise coded(MixtureError, "mixture.not_object", "a mixture must be a JSON object with name, classes, components")
     name = check_name(spec.get("name", "custom"))
     classes = spec.get("classes")
     if not isinstance(classes, list) or not classes or not all(isinstance(c, str) and c for c in classes):
-        raise MixtureError(f"classes must be a non-empty list of names, got {_short(classes)}")
+        raise coded(MixtureError, "mixture.classes_list", "classes must be a non-empty list of names, got {got}",
+                    got=_short(classes))
     if len(classes) > MAX_COMPONENTS:
-        raise MixtureError(f"at most {MAX_COMPONENTS} classes are allowed, got {len(classes)}")
-    classes = [check_name(c, f"class name {i}") for i, c in enumerate(classes)]
+        raise coded(MixtureError, "mixture.too_many_classes", "at most {max} classes are allowed, got {n}",
+                    max=MAX_COMPONENTS, n=len(classes))
+    classes = [check_name(c, coded(Phrase, "term.class_name", "class name {k}", k=i))
+               for i, c in enumerate(classes)]
     if len(set(classes)) != len(classes):
-        raise MixtureError(f"class names must be unique, got {classes}")
+        raise coded(MixtureError, "mixture.names_not_unique", "class names must be unique, got {names}", names=classes)
     comps = spec.get("components")
     if not isinstance(comps, list) or not comps:
-        raise MixtureError("components must be a non-empty list (an empty mixture has no density)")
+        raise coded(MixtureError, "mixture.no_components",
+                    "components must be a non-empty list (an empty mixture has no density)")
     if len(comps) > MAX_COMPONENTS:
-        raise MixtureError(f"at most {MAX_COMPONENTS} components are allowed, got {len(comps)}")
+        raise coded(MixtureError, "mixture.too_many_components", "at most {max} components are allowed, got {n}",
+                    max=MAX_COMPONENTS, n=len(comps))
     parsed = [_component(c, i, len(classes)) for i, c in enumerate(comps)]
     empty = [classes[k] for k in range(len(classes)) if not any(p["class"] == k for p in parsed)]
     if empty:
-        raise MixtureError(f"every class needs at least one component; none for {', '.join(empty)}")
+        raise coded(MixtureError, "mixture.class_without_component",
+                    "every class needs at least one component; none for {names}", names=", ".join(empty))
     weights = torch.tensor([p["weight"] for p in parsed], dtype=torch.float64)
     return GaussianMixture(
         name=name,
@@ -139,13 +158,15 @@ def mixture_to_dict(mix: GaussianMixture) -> dict:
 def parse_mixture_json(text: str) -> GaussianMixture:
     """Parse and validate mixture JSON text."""
     if not isinstance(text, str):
-        raise MixtureError(f"a mixture must be JSON text, got {type(text).__name__}")
+        raise coded(MixtureError, "mixture.not_text", "a mixture must be JSON text, got {type}",
+                    type=type(text).__name__)
     if len(text) > MAX_FILE_BYTES:
-        raise MixtureError(f"a mixture file may be at most {MAX_FILE_BYTES} bytes, got {len(text)}")
+        raise coded(MixtureError, "mixture.text_too_large", "a mixture file may be at most {max} bytes, got {n}",
+                    max=MAX_FILE_BYTES, n=len(text))
     try:
         spec = jsontext.loads(text, "the mixture", MAX_FILE_BYTES)
     except ValueError as err:
-        raise MixtureError(f"not a usable mixture: {err}") from None
+        raise coded(MixtureError, "mixture.not_usable", "not a usable mixture: {reason}", reason=err) from None
     return mixture_from_dict(spec)
 
 
@@ -153,28 +174,33 @@ def load_mixture_file(path: str | Path) -> GaussianMixture:
     """Read, parse and validate a mixture JSON file."""
     path = Path(path)
     if not path.exists():
-        raise MixtureError(f"mixture file {path} does not exist")
+        raise coded(MixtureError, "mixture.file_missing", "mixture file {file} does not exist", file=path)
     if path.is_dir():
-        raise MixtureError(f"{path} is a directory, not a mixture JSON file")
+        raise coded(MixtureError, "mixture.is_directory", "{file} is a directory, not a mixture JSON file", file=path)
     if not path.is_file():
-        raise MixtureError(f"{path} is not a regular file (a device or pipe?); give a mixture JSON file")
+        raise coded(MixtureError, "mixture.not_a_file",
+                    "{file} is not a regular file (a device or pipe?); give a mixture JSON file", file=path)
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise MixtureError(f"mixture file {path} is larger than {MAX_FILE_BYTES} bytes")
+        raise coded(MixtureError, "mixture.file_too_large", "mixture file {file} is larger than {max} bytes",
+                    file=path, max=MAX_FILE_BYTES)
     try:
         with path.open(encoding="utf-8") as f:
             text = f.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
     except UnicodeDecodeError:
-        raise MixtureError(f"mixture file {path} is not UTF-8 text (expected JSON)") from None
+        raise coded(MixtureError, "mixture.not_utf8", "mixture file {file} is not UTF-8 text (expected JSON)",
+                    file=path) from None
     try:
         return parse_mixture_json(text)
     except MixtureError as err:
-        raise MixtureError(f"{path}: {err}") from None
+        raise coded(MixtureError, "mixture.in_file", "{file}: {reason}", file=path, reason=err) from None
 
 
 def load_preset(name: str) -> GaussianMixture:
     """One of PRESETS by name."""
     if name not in PRESETS:
-        raise MixtureError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)} or give a path to a .json file")
+        raise coded(MixtureError, "mixture.unknown_preset",
+                    "unknown preset {name!r}; choose one of {names} or give a path to a .json file", name=name,
+                    names=", ".join(PRESETS))
     return load_mixture_file(PRESET_DIR / f"{name}.json")
 
 

@@ -1,12 +1,12 @@
-"""The MNIST atlas: every digit x {CFG, CG} x every w of the lab's grid W_GRID, at the default seed, ready before
+"""The MNIST atlas: every digit x {CFG, CG} x every w of the shared grid W_GRID, at the default seed, ready before
 anyone asks, so dragging w on the MNIST tab swaps pictures in the browser instead of sampling.
 
-    x[digit, method, k]     16 digits (uint8, 0..255 = (x01 * 255).round()) of MnistService.grid(digit, method,
-                            W_GRID[k], seed=SEED): the same samples the tab would draw (its sampler: SAMPLER at
+    x[digit, method, k]     16 digits (uint8, 0..255 = (x01 * 255).round()) of MnistService.grid(GridKey(digit,
+                            method, W_GRID[k], SEED)): the same samples the tab would draw (its sampler: SAMPLER at
                             STEPS, recorded in the file)
     conf[digit, method, k]  (guide p(c|x), judge p(c|x), judge accuracy) of those digits
 
-Shipped as checkpoints/mnist/atlas.npz (~1.5 MB, made by scripts/build_mnist_atlas.py) and trusted only when its
+Shipped as checkpoints/mnist/atlas.npz (~1.5 MB, made by scripts/build/build_mnist_atlas.py) and trusted only when its
 recorded sha256 of model.safetensors matches the checkpoint being served; a missing or stale atlas is filled in
 the background after start-up (fill()), lowest priority, one grid at a time, so a retrained model never shows
 old pictures. Nothing here imports gradio.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from explainer.mnist import N_GRID, SAMPLER, STEPS, MnistGrid, MnistService
-from explainer.views import W_GRID
+from explainer.mnist import N_GRID, SAMPLER, STEPS, GridKey, MnistGrid, MnistService
+from explainer.w_grid import W_GRID
 
 METHODS = ("cfg", "cg")  # the default view's two panels; CG with the noise-aware guide
 SEED = 0  # the tab's default seed
@@ -123,14 +123,14 @@ class Atlas:
             raise AtlasError(f"cannot read the MNIST atlas {path}: {err}") from None
         if str(stored.get("checkpoint_sha", "")) != checkpoint_sha:
             raise AtlasError(f"the MNIST atlas {path} was drawn by another checkpoint (sha256 differs); "
-                             "rebuild it with scripts/build_mnist_atlas.py")
+                             "rebuild it with scripts/build/build_mnist_atlas.py")
         atlas = cls(checkpoint_sha)
         settings = (tuple(stored["ws"].tolist()), tuple(stored["methods"].tolist()), int(stored["seed"]),
                     int(stored["n"]), int(stored["steps"]), str(stored.get("sampler", "ddim")))  # older files: DDIM
         if settings != (atlas.ws, atlas.methods, atlas.seed, atlas.n, atlas.steps, atlas.sampler) or \
                 stored["x"].shape != atlas.x.shape or stored["conf"].shape != atlas.conf.shape:
             raise AtlasError(f"the MNIST atlas {path} has other settings (w grid, methods, seed, n, sampler or steps) than "
-                             "the app; rebuild it with scripts/build_mnist_atlas.py")
+                             "the app; rebuild it with scripts/build/build_mnist_atlas.py")
         atlas.x[...], atlas.conf[...], atlas.filled[...] = stored["x"], stored["conf"], stored["filled"]
         return atlas
 
@@ -142,7 +142,8 @@ def fill(atlas: Atlas, service: MnistService, stop: threading.Event | None = Non
     for k, (digit, method, w) in enumerate(todo):
         if stop is not None and stop.is_set():
             return k
-        grid = service.cached(digit, method, w, atlas.seed) or service.sample(digit, method, w, atlas.seed)
+        key = GridKey(digit, method, w, atlas.seed, atlas.n)
+        grid = service.cached(key) or service.sample(key)
         atlas.put(digit, method, w, to_digit_grid(grid))
         if progress is not None:
             progress(k + 1, len(todo), time.perf_counter() - t0)
@@ -180,12 +181,12 @@ class AtlasStore:
                 self.total, self.done = int(self._atlas.filled.size), int(self._atlas.filled.sum())
             return self._atlas
 
-    def grid(self, label: int, method: str, w: float, seed: int) -> DigitGrid | None:
+    def grid(self, key: GridKey) -> DigitGrid | None:
         """The grid if it is ready: from the atlas, else from the service's cache (never samples)."""
         atlas = self.atlas()
-        found = atlas.get(label, method, w, seed) if atlas is not None else None
+        found = atlas.get(key.label, key.method, key.w, key.seed) if atlas is not None and key.n == atlas.n else None
         if found is None and atlas is not None:
-            cached = self.service.cached(label, method, w, seed)
+            cached = self.service.cached(key)
             found = to_digit_grid(cached) if cached is not None else None
         return found
 

@@ -40,6 +40,7 @@ from explainer.encode import coord_scale, encode_coords, encode_f32
 from explainer.fields import (batched_guidance, classifier_field, field_error, guided_field, plain_fields,
                               posterior_map, xhat_frames)
 from explainer.geometry import FIELD_GRID, field_points, hdr_contours, view_extent
+from explainer.i18n import LANGUAGES, method_short, method_title
 from explainer.selection import SelectionError
 from explainer.w_grid import W_GRID, W_MAX_UI, check_lab_w, snap_w, w_neighbours  # noqa: F401 (shared with MNIST)
 
@@ -236,7 +237,10 @@ class PanelView:
 
     def to_json(self) -> dict:
         scale = coord_scale(self.traj)
-        return {"method": self.method, "title": self.title, "short": methods.get(self.method).short,
+        method = methods.get(self.method)
+        return {"method": self.method, "title": self.title, "short": method.short, "flags": method.flags(),
+                "words": {lang: {"short": method_short(lang, self.method), "title": method_title(lang, self.method)}
+                          for lang in LANGUAGES},
                 "baseline": self.baseline, "spec": asdict(self.spec), "shape": list(self.traj.shape),
                 "coord_scale": scale, "traj": encode_coords(self.traj, scale), "frame_lams": self.frame_lams,
                 "field": encode_f32(self.field), "field_cond": encode_f32(self.field_cond),

@@ -1,6 +1,6 @@
 """The guidance zoo on exact mixtures: each method against its exact answer (issue 10's oracle tests).
 
-Smaller N and T than the README table (scripts/zoo_table.py) so the suite stays fast; float64 exact scores.
+Smaller N and T than the README table (scripts/experiments/zoo_table.py) so the suite stays fast; float64 exact scores.
 """
 import math
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cfg_core.paths import MNIST_CHECKPOINT
-from explainer.mnist import N_GRID, MnistGrid, MnistService
+from explainer.mnist import N_GRID, GridKey, MnistGrid, MnistService
 from explainer.mnist_atlas import (DIGIT_ORDER, FILE_NAME, METHODS, Atlas, AtlasError, AtlasStore, DigitGrid,
                                    checkpoint_sha256, fill, to_digit_grid)
 from explainer.views import W_GRID
@@ -120,7 +120,7 @@ def test_store_without_models_or_with_a_stale_atlas(tmp_path):
     assert atlas.checkpoint_sha == checkpoint_sha256(ckpt) and store.total == atlas.filled.size and store.done == 0
 
 
-@pytest.mark.skipif(not SHIPPED.exists(), reason="no shipped atlas (scripts/build_mnist_atlas.py)")
+@pytest.mark.skipif(not SHIPPED.exists(), reason="no shipped atlas (scripts/build/build_mnist_atlas.py)")
 def test_shipped_atlas_matches_the_checkpoint_and_fresh_samples():
     service = MnistService()
     store = AtlasStore(service)
@@ -129,11 +129,11 @@ def test_shipped_atlas_matches_the_checkpoint_and_fresh_samples():
     assert np.isfinite(atlas.conf).all() and (atlas.conf >= 0).all() and (atlas.conf <= 1).all()
     rng = random.Random(11)
     for digit, method, w in [(8, "cfg", 6.0), (rng.randrange(10), "cg", rng.choice(W_GRID))]:
-        fresh = to_digit_grid(service.grid(digit, method, w, 0))
+        fresh = to_digit_grid(service.grid(GridKey(digit, method, w, 0)))
         stored = atlas.get(digit, method, w, 0)
         assert np.abs(fresh.digits.astype(int) - stored.digits.astype(int)).max() <= 1
         assert stored.judge_confidence == pytest.approx(fresh.judge_confidence, abs=1e-3)
-    assert store.grid(8, "cfg", 6.0, 0) is not None and store.grid(8, "cfg", 6.0, 1) is None
+    assert store.grid(GridKey(8, "cfg", 6.0, 0)) is not None and store.grid(GridKey(8, "cfg", 6.0, 1)) is None
 
 
 def test_store_fills_in_the_background_once_ready(tmp_path):
@@ -147,4 +147,4 @@ def test_store_fills_in_the_background_once_ready(tmp_path):
     go.set()
     thread.join(timeout=60)
     assert store.source == "computed" and store.done == store.total == 10 * 2 * len(W_GRID)
-    assert store.grid(0, "cg", 10.0, 0) is not None and not (tmp_path / FILE_NAME).exists()  # never written
+    assert store.grid(GridKey(0, "cg", 10.0, 0)) is not None and not (tmp_path / FILE_NAME).exists()  # never written

@@ -20,7 +20,8 @@ pytest.importorskip("playwright.sync_api")
 
 import ui.mnist  # noqa: E402
 
-pytestmark = pytest.mark.skipif(ui.mnist.MNIST.models() is None, reason="MNIST models not available")
+pytestmark = [pytest.mark.browser,  # Chromium through Playwright: pytest -m browser
+              pytest.mark.skipif(ui.mnist.MNIST.models() is None, reason="MNIST models not available")]
 READY = ("window.__cfgMnist && window.__cfgMnist.view && window.__cfgMnist.draws > 0 && "
          "window.__cfgMnist.panels.every(p => !p.meta.pending)")
 BIG = "document.querySelector('#mnist-view .mn-big').toDataURL()"
@@ -74,7 +75,7 @@ def _table_fits(page) -> dict:
 @pytest.mark.timeout(300)
 def test_dragging_w_swaps_grids_with_no_server_request(browser, app_url):
     if ui.mnist.ATLAS.atlas() is None or not ui.mnist.ATLAS.atlas().complete:
-        pytest.skip("no complete atlas shipped (scripts/build_mnist_atlas.py)")
+        pytest.skip("no complete atlas shipped (scripts/build/build_mnist_atlas.py)")
     page = _open(browser, app_url, 1280, 720)
     assert page.evaluate("window.__cfgMnist.panels.every(p => p.meta.ready.every(Boolean))")  # every w ready
     before, k0, draws = page.evaluate(BIG), page.evaluate("window.__cfgMnist.k"), page.evaluate("window.__cfgMnist.draws")

@@ -2,7 +2,7 @@
 import pytest
 
 from cfg_core.mnist.sweep import merge_sweeps
-from scripts.extend_mnist_sweep import estimate_seconds
+from scripts.experiments.extend_mnist_sweep import estimate_seconds
 
 CONFIG = {"ws": [0.0, 1.0], "n_per_class": 20, "steps": 50, "sampler": "ddim", "seed": 0, "methods": ["cfg", "cg"]}
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from scripts.mnist_strength import parse_cells
-from scripts.mnist_variants import VARIANTS, merge, table
+from scripts.experiments.mnist_strength import parse_cells
+from scripts.experiments.mnist_variants import VARIANTS, merge, table
 
 AUTO, INTERVAL = list(VARIANTS)[2], list(VARIANTS)[1]
 
@@ -21,7 +21,7 @@ def _run(path, rows, n=100, **extra):
     path.write_text(json.dumps({"n_per_class": n, "steps": 50, "sampler": "ddim", "interval": [-1, 3.3],
                                 "seeds": sorted({r["seed"] for r in rows}), "ws": sorted({r["w"] for r in rows}),
                                 "targets_only": True, "real_mean_intensity": 0.13, "results": rows,
-                                "date": "2026-12-01", "command": "python scripts/mnist_variants.py", "machine": "m",
+                                "date": "2026-12-01", "command": "python scripts/experiments/mnist_variants.py", "machine": "m",
                                 "seconds": 5, **extra}))
     return str(path)
 
@@ -56,7 +56,7 @@ def test_parse_cells():
 def test_strength_grades_the_same_samples_with_another_judge():
     """measure with other_judge = the checkpoint's own judge gives the same accuracy twice (same samples)."""
     from cfg_core.mnist.models import load_mnist_models
-    from scripts.mnist_strength import measure
+    from scripts.experiments.mnist_strength import measure
 
     own = load_mnist_models().judge
     res = measure(None, n=2, seeds=[0], cells=(("ddpm", 3, 0.0),), other_judge=own)
@@ -66,7 +66,7 @@ def test_strength_grades_the_same_samples_with_another_judge():
 
 
 def test_generalisation_script_compares_guide_and_held_out_losses(tmp_path):
-    from scripts.mnist_generalisation import main
+    from scripts.experiments.mnist_generalisation import main
 
     out = tmp_path / "g.json"
     assert main(["--lams=-1,6", "--repeats", "1", "--out", str(out)]) == 0
@@ -80,7 +80,7 @@ def test_generalisation_script_compares_guide_and_held_out_losses(tmp_path):
 
 
 def test_variants_sample_as_the_tab_does_when_asked():
-    from scripts.mnist_variants import sampler_of
+    from scripts.experiments.mnist_variants import sampler_of
 
     assert sampler_of("cfg", tab=False) == ("ddim", 50) and sampler_of("apg", tab=False) == ("ddim", 50)
     assert sampler_of("cfg", tab=True) == ("ddpm", 16) and sampler_of("cfg_interval", tab=True) == ("ddpm", 16)
@@ -91,7 +91,7 @@ def test_ablation_retrains_only_the_eps_network_and_keeps_the_judge(tmp_path, mo
     from cfg_core.checkpoint import load_checkpoint
     from cfg_core.mnist.training import MnistTrainConfig
     from cfg_core.paths import MNIST_CHECKPOINT as source
-    from scripts import mnist_ablation
+    from scripts.experiments import mnist_ablation
 
     if not (source / "model.json").exists():
         pytest.skip("no shipped MNIST checkpoint")

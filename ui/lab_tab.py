@@ -153,7 +153,7 @@ def language_switch():
                     elem_id="lang-switch", container=False, min_width=160)
 
 
-LESSON_FIGURES = STATIC / "lessons"  # <key>.png, made by scripts/bench_classroom.py (the lesson's view, English)
+LESSON_FIGURES = STATIC / "lessons"  # <key>.png, made by scripts/bench/bench_classroom.py (the lesson's view, English)
 
 
 def lessons_page(lang: str = "en"):

@@ -7,7 +7,7 @@ Each row also has the ink-mass error against the real digits (saturation: CFG's 
 For CG we also record how confident the GUIDE is on its own samples next to the judge: a guide far
 more confident than the judge has been fooled (adversarial gradients instead of better digits).
 extend_sweep adds weights to an existing sweep JSON (same methods, n, steps and seeds as a full rerun would use),
-so growing the w range costs only the new points (scripts/extend_mnist_sweep.py).
+so growing the w range costs only the new points (scripts/experiments/extend_mnist_sweep.py).
 """
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from cfg_core.atomic import atomic_path
+from cfg_core.errors import Phrase, coded, recoded
 from cfg_core.mixture_json import MixtureError, check_name
 
 MAX_POINTS = 100_000  # the fit and the lab stay interactive up to here
@@ -109,14 +110,18 @@ def _checked_xy(xy) -> np.ndarray:
     """xy as a read-only float64 [N, 2] copy: at most MAX_POINTS, finite, not all the same point."""
     xy = np.array(xy, dtype=np.float64)
     if xy.ndim != 2 or xy.shape[1] != 2:
-        raise PointsError(f"points must be an array of shape [N, 2] (x, y), got shape {list(xy.shape)}")
+        raise coded(PointsError, "points.shape", "points must be an array of shape [N, 2] (x, y), got shape {shape}",
+                    shape=list(xy.shape))
     if len(xy) > MAX_POINTS:
-        raise PointsError(f"at most {MAX_POINTS} points are allowed, got {len(xy)}")
+        raise coded(PointsError, "points.too_many", "at most {max} points are allowed, got {n}", max=MAX_POINTS,
+                    n=len(xy))
     bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
     if len(bad):
-        raise PointsError(f"coordinates must be finite numbers; point {bad[0]} is {xy[bad[0]].tolist()}")
+        raise coded(PointsError, "points.not_finite", "coordinates must be finite numbers; point {k} is {xy}",
+                    k=int(bad[0]), xy=xy[bad[0]].tolist())
     if len(xy) > 1 and (xy == xy[0]).all():
-        raise PointsError(f"all {len(xy)} points are the same point {xy[0].tolist()}: there is nothing to fit")
+        raise coded(PointsError, "points.all_same", "all {n} points are the same point {xy}: there is nothing to fit",
+                    n=len(xy), xy=xy[0].tolist())
     return xy
 
 
@@ -128,26 +133,31 @@ def _label_kind(text: str) -> str:
         float(text)
     except ValueError:
         return "name"
-    raise PointsError(f"label {text.strip()!r} is a number but not an integer; labels are integers or names")
+    raise coded(PointsError, "points.label_not_integer",
+                "label {label!r} is a number but not an integer; labels are integers or names", label=text.strip())
 
 
 def _checked_names(names) -> tuple[str, ...]:
     """Class names: 2..MAX_CLASSES valid, unique names, all integers or all non-numeric names."""
     names = tuple(names)
     if len(names) < 2:
-        raise PointsError(f"only one class ({', '.join(map(str, names)) or 'none'}): guidance needs at least 2 "
-                          "classes (label each point with its class)")
+        raise coded(PointsError, "points.one_class", "only one class ({names}): guidance needs at least 2 classes "
+                    "(label each point with its class)", names=", ".join(map(str, names)) or "none")
     if len(names) > MAX_CLASSES:
-        raise PointsError(f"at most {MAX_CLASSES} classes are allowed (the lab has {MAX_CLASSES} colours), "
-                          f"got {len(names)}")
+        raise coded(PointsError, "points.too_many_classes",
+                    "at most {max} classes are allowed (the lab has {max} colours), got {n}", max=MAX_CLASSES,
+                    n=len(names))
     try:
-        names = tuple(check_name(n, f"class name {i}") for i, n in enumerate(names))
+        names = tuple(check_name(n, coded(Phrase, "term.class_name", "class name {k}", k=i))
+                      for i, n in enumerate(names))
     except MixtureError as err:
-        raise PointsError(str(err)) from None
+        raise recoded(PointsError, err) from None
     if len(set(names)) != len(names):
-        raise PointsError(f"class names must be unique, got {list(names)}")
+        raise coded(PointsError, "points.names_not_unique", "class names must be unique, got {names}",
+                    names=list(names))
     if len({_label_kind(n) for n in names}) > 1:
-        raise PointsError(f"class names mix integers and names ({', '.join(names)}); use one kind")
+        raise coded(PointsError, "points.names_mixed", "class names mix integers and names ({names}); use one kind",
+                    names=", ".join(names))
     return names
 
 
@@ -156,22 +166,28 @@ def _checked(xy, labels, names) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]
     xy = _checked_xy(xy)
     labels = np.array(labels)
     if labels.shape != (len(xy),) or (labels.size and labels.dtype.kind not in "iu"):
-        raise PointsError(f"labels must be N = {len(xy)} integers, got shape {list(labels.shape)} ({labels.dtype})")
+        raise coded(PointsError, "points.labels_shape", "labels must be N = {n} integers, got shape {shape} ({dtype})",
+                    n=len(xy), shape=list(labels.shape), dtype=str(labels.dtype))
     names = _checked_names(names)
     labels = labels.astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= len(names)):
-        raise PointsError(f"labels must be class indices in [0, {len(names) - 1}], got {labels.min()}..{labels.max()}")
+        raise coded(PointsError, "points.labels_range",
+                    "labels must be class indices in [0, {hi}], got {lo_got}..{hi_got}", hi=len(names) - 1,
+                    lo_got=int(labels.min()), hi_got=int(labels.max()))
     counts = np.bincount(labels, minlength=len(names))
     if counts.min() < MIN_CLASS_POINTS:
         c = int(counts.argmin())
         k = int(counts[c])
-        raise PointsError(f"class {names[c]!r} has {k} point{'s' * (k != 1)}; "
-                          f"every class needs at least {MIN_CLASS_POINTS}")
+        if k == 1:
+            raise coded(PointsError, "points.class_one_point", "class {name!r} has 1 point; every class needs at least "
+                        "{min}", name=names[c], min=MIN_CLASS_POINTS)
+        raise coded(PointsError, "points.class_too_few", "class {name!r} has {k} points; every class needs at least "
+                    "{min}", name=names[c], k=k, min=MIN_CLASS_POINTS)
     far = np.flatnonzero((np.abs(xy) > MAX_ABS_COORD).any(axis=1))
     if len(far):
-        raise PointsError(f"coordinates must lie within +-{MAX_ABS_COORD:g} (the lab's window is about +-4), "
-                          f"point {far[0]} is {xy[far[0]].tolist()}: rescale the data into the window "
-                          "(the rescale option)")
+        raise coded(PointsError, "points.too_far", "coordinates must lie within +-{max:g} (the lab's window is about "
+                    "+-4), point {k} is {xy}: rescale the data into the window (the rescale option)",
+                    max=MAX_ABS_COORD, k=int(far[0]), xy=xy[far[0]].tolist())
     xy.setflags(write=False)
     labels.setflags(write=False)
     return xy, labels, names
@@ -211,15 +227,18 @@ def make_dataset(name: str, n: int, noise: float | None = None, seed: int = 0) -
     """n points of a scikit-learn data set in [-3, 3]^2 plus N(0, noise^2 I) (noise None: the set's default).
     Rows are ordered by class, so a CSV of them reads back with the same class order."""
     if name not in DATASETS:
-        raise PointsError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+        raise coded(PointsError, "points.unknown_dataset", "unknown data set {name!r}; choose one of {names}",
+                    name=name, names=", ".join(DATASETS))
     if isinstance(n, bool) or not isinstance(n, int) or not MIN_DATASET_POINTS <= n <= MAX_POINTS:
-        raise PointsError(f"n must be an integer in [{MIN_DATASET_POINTS}, {MAX_POINTS}], got {n!r}")
+        raise coded(PointsError, "points.n_range", "n must be an integer in [{lo}, {hi}], got {got!r}",
+                    lo=MIN_DATASET_POINTS, hi=MAX_POINTS, got=n)
     noise = DATASETS[name].default_noise if noise is None else noise
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not (math.isfinite(noise)
                                                                            and 0 <= noise <= MAX_NOISE):
-        raise PointsError(f"noise must be a number in [0, {MAX_NOISE:g}] (std in window units), got {noise!r}")
+        raise coded(PointsError, "points.noise_range", "noise must be a number in [0, {max:g}] (std in window units), "
+                    "got {got!r}", max=MAX_NOISE, got=noise)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise PointsError(f"seed must be an integer in [0, 2^32), got {seed!r}")
+        raise coded(PointsError, "points.seed_range", "seed must be an integer in [0, 2^32), got {got!r}", got=seed)
     xy, labels = _generate(name, n, seed)
     xy = to_window(xy) + noise * np.random.default_rng([seed, 1]).standard_normal((n, 2))  # [n, 2]
     order = np.argsort(labels, kind="stable")
@@ -233,11 +252,14 @@ def _header(row: list[str]) -> dict[str, int]:
     missing = [c for c in ("x", "y", "label") if c not in cols]
     if missing:
         shown = ",".join(row)[:60]
-        raise PointsError(f"missing column{'s' * (len(missing) > 1)} {', '.join(missing)}: the first line must be "
-                          f"the header x,y,label, got {shown!r}")
+        if len(missing) == 1:
+            raise coded(PointsError, "csv.missing_column", "missing column {names}: the first line must be the header "
+                        "x,y,label, got {got!r}", names=missing[0], got=shown)
+        raise coded(PointsError, "csv.missing_columns", "missing columns {names}: the first line must be the header "
+                    "x,y,label, got {got!r}", names=", ".join(missing), got=shown)
     dup = [c for c in ("x", "y", "label") if cols.count(c) > 1]
     if dup:
-        raise PointsError(f"column {dup[0]} appears twice in the header")
+        raise coded(PointsError, "csv.duplicate_column", "column {name} appears twice in the header", name=dup[0])
     return {c: cols.index(c) for c in ("x", "y", "label")}
 
 
@@ -245,9 +267,11 @@ def _coordinate(text: str, what: str, line: int) -> float:
     try:
         v = float(text)
     except ValueError:
-        raise PointsError(f"line {line}: {what} must be a number, got {text.strip()[:40]!r}") from None
+        raise coded(PointsError, "csv.not_a_number", "line {line}: {what} must be a number, got {got!r}", line=line,
+                    what=what, got=text.strip()[:40]) from None
     if not math.isfinite(v):
-        raise PointsError(f"line {line}: {what} is {text.strip()}; every coordinate must be a finite number")
+        raise coded(PointsError, "csv.not_finite", "line {line}: {what} is {got}; every coordinate must be a finite "
+                    "number", line=line, what=what, got=text.strip())
     return v
 
 
@@ -256,14 +280,16 @@ def _class_indices(raw: list[str], lines: list[int]) -> tuple[np.ndarray, tuple[
     kinds = {}
     for text, line in zip(raw, lines):
         if not text.strip():
-            raise PointsError(f"line {line}: the label is empty; every point needs a class (an integer or a name)")
+            raise coded(PointsError, "csv.label_empty", "line {line}: the label is empty; every point needs a class "
+                        "(an integer or a name)", line=line)
         try:
             kinds.setdefault(_label_kind(text), (line, text.strip()))
         except PointsError as err:
-            raise PointsError(f"line {line}: {err}") from None
+            raise coded(PointsError, "csv.at_line", "line {line}: {reason}", line=line, reason=err) from None
     if len(kinds) > 1:
         (l1, t1), (l2, t2) = kinds["int"], kinds["name"]
-        raise PointsError(f"labels mix integers (line {l1}: {t1!r}) and names (line {l2}: {t2!r}); use one kind")
+        raise coded(PointsError, "csv.labels_mixed", "labels mix integers (line {l1}: {t1!r}) and names (line {l2}: "
+                    "{t2!r}); use one kind", l1=l1, t1=t1, l2=l2, t2=t2)
     if "int" in kinds:
         keys = [int(t) for t in raw]
         order = sorted(set(keys))
@@ -277,7 +303,7 @@ def _class_indices(raw: list[str], lines: list[int]) -> tuple[np.ndarray, tuple[
 def parse_points_csv(text: str, rescale: bool = False) -> Points:
     """Points from CSV text (header x,y,label); rescale=True maps them into the lab's window first."""
     if not isinstance(text, str) or not text.strip():
-        raise PointsError("the CSV is empty: expected a header x,y,label and one line per point")
+        raise coded(PointsError, "csv.empty", "the CSV is empty: expected a header x,y,label and one line per point")
     xs, ys, raw, lines, cols = [], [], [], [], None
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     try:
@@ -289,18 +315,21 @@ def parse_points_csv(text: str, rescale: bool = False) -> Points:
                 width = len(row)
                 continue
             if len(xs) == MAX_POINTS:
-                raise PointsError(f"at most {MAX_POINTS} points are allowed; the CSV has more")
+                raise coded(PointsError, "csv.too_many_points", "at most {max} points are allowed; the CSV has more",
+                            max=MAX_POINTS)
             line = reader.line_num
             if len(row) != width:
-                raise PointsError(f"line {line} has {len(row)} fields, the header has {width}")
+                raise coded(PointsError, "csv.field_count", "line {line} has {n} fields, the header has {width}",
+                            line=line, n=len(row), width=width)
             xs.append(_coordinate(row[cols["x"]], "x", line))
             ys.append(_coordinate(row[cols["y"]], "y", line))
             raw.append(row[cols["label"]])
             lines.append(line)
     except csv.Error as err:
-        raise PointsError(f"not a readable CSV file (line {reader.line_num}: {err})") from None
+        raise coded(PointsError, "csv.unreadable", "not a readable CSV file (line {line}: {why})",
+                    line=reader.line_num, why=str(err)) from None
     if not xs:
-        raise PointsError("the CSV has a header but no points")
+        raise coded(PointsError, "csv.no_points", "the CSV has a header but no points")
     labels, names = _class_indices(raw, lines)
     return points_from_arrays(np.column_stack([xs, ys]), labels, names, rescale)
 
@@ -309,22 +338,24 @@ def read_points_csv(path: str | Path, rescale: bool = False) -> Points:
     """Read, parse and validate a CSV file of labelled points; errors name the file."""
     path = Path(path)
     if not path.exists():
-        raise PointsError(f"points file {path} does not exist")
+        raise coded(PointsError, "csv.file_missing", "points file {file} does not exist", file=path)
     if not path.is_file():
-        raise PointsError(f"{path} is not a regular file; give a CSV file with header x,y,label")
+        raise coded(PointsError, "csv.not_a_file",
+                    "{file} is not a regular file; give a CSV file with header x,y,label", file=path)
     if path.stat().st_size > MAX_CSV_BYTES:
-        raise PointsError(f"points file {path} is larger than {MAX_CSV_BYTES // 1_000_000} MB "
-                          f"(at most {MAX_POINTS} points are allowed)")
+        raise coded(PointsError, "csv.file_too_large", "points file {file} is larger than {mb} MB (at most {max} "
+                    "points are allowed)", file=path, mb=MAX_CSV_BYTES // 1_000_000, max=MAX_POINTS)
     with path.open("rb") as f:
         data = f.read(MAX_CSV_BYTES + 1)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise PointsError(f"{path} is not a CSV file (not UTF-8 text); expected a header x,y,label") from None
+        raise coded(PointsError, "csv.not_utf8", "{file} is not a CSV file (not UTF-8 text); expected a header "
+                    "x,y,label", file=path) from None
     try:
         return parse_points_csv(text, rescale)
     except PointsError as err:
-        raise PointsError(f"{path}: {err}") from None
+        raise coded(PointsError, "csv.in_file", "{file}: {reason}", file=path, reason=err) from None
 
 
 def points_csv_text(points: Points) -> str:

@@ -51,7 +51,7 @@ class TrainingCancelled(Exception):
 @dataclass(frozen=True)
 class MixtureTrainConfig:
     """Defaults: all three networks in well under 30 s on one CPU thread, learned samples at w = 0 within 2x the
-    noise floor (scripts/bench_core.py measures both). Most of the time is the eps-network's forward and
+    noise floor (scripts/bench/bench_core.py measures both). Most of the time is the eps-network's forward and
     backward, so its width and step count set the cost: 96 wide x 1500 steps is ~0.45x the old 128 x 2000 at the
     same quality (with lr 4e-3); the classifiers learn an easier task and get a narrower net."""
 

@@ -8,7 +8,7 @@ Every number compares samples drawn with the exact eps (float64) to an exact ans
                         true mode centre) and the mean radius of the mode centres
     strip_share         two_squares, class 0: the share in the outer 20 % strip (x < -1.65, beyond included)
     outside_share       two_squares, class 0: the share outside the support [-2, -0.25] x [-1, 1]
-scripts/zoo_table.py prints the README table from these; tests/test_guidance_zoo.py checks smaller runs.
+scripts/experiments/zoo_table.py prints the docs/RESULTS.md table from these; tests/test_guidance_zoo.py checks smaller runs.
 """
 from __future__ import annotations
 

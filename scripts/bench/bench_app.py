@@ -4,11 +4,11 @@
     drag_ms              headless Chromium: slider input event -> redrawn canvas frame (median, p95)
     mnist_grid_s         /mnist, 16 digits at a w not seen before (median of 4, client side)
     mnist_stream         headless Chromium, MNIST tab: a new seed, digit or method -> first grid drawn, -> every
-                         main grid (dragging w itself is instant: scripts/bench_mnist_drag.py)
+                         main grid (dragging w itself is instant: scripts/bench/bench_mnist_drag.py)
     concurrent_*         USERS raw-HTTP users at once, each REQUESTS calls at random w: w_sync is what the
                          lab's slider sends the server while a user drags (the canvas itself redraws in the
                          browser), toy is the documented /toy API; p50/p95/max, errors
-Usage: python scripts/bench_app.py [--users 40] [--requests 5] [--port 7870]
+Usage: python scripts/bench/bench_app.py [--users 40] [--requests 5] [--port 7870]
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -92,10 +92,10 @@ def bench_mnist(url: str) -> dict:
 
 
 def bench_mnist_stream(url: str) -> dict:
-    """MNIST tab: a new seed, digit or method -> first grid drawn (the full MNIST set: scripts/bench_mnist_drag.py)."""
+    """MNIST tab: a new seed, digit or method -> first grid drawn (the full MNIST set: scripts/bench/bench_mnist_drag.py)."""
     from playwright.sync_api import sync_playwright
 
-    from bench_mnist_drag import new_selection  # scripts/ is on sys.path when run as a script
+    from bench_mnist_drag import new_selection  # scripts/bench/ is on sys.path when run as a script
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)

@@ -7,7 +7,7 @@ lesson screenshots (both languages, presenter mode) for docs/ and the How-it-wor
     switch_ms            after the warm-up: a lesson button or a class/score change -> redrawn canvas (median)
     drag_ms              moving w to arbitrary values (not grid points): one canvas frame per value (median, p95)
 Writes docs/bench_classroom.json and, with --shots, docs/figures/lessons/*.png and ui/static/lessons/*.png.
-Usage: python scripts/bench_classroom.py [--port 7871] [--shots]
+Usage: python scripts/bench/bench_classroom.py [--port 7871] [--shots]
 Measure with nothing else running on the machine; the report records the load average. The Korean screenshots
 need a CJK font on the machine that takes them (apt-get install -y fonts-noto-cjk); --shots refuses without one.
 """
@@ -25,7 +25,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from explainer.lessons import LESSONS  # noqa: E402
 

@@ -1,6 +1,7 @@
-"""Benchmark and acceptance numbers for the core library (issue 2), written to docs/CORE.md-ready JSON.
+"""Benchmark and acceptance numbers for the core library (issue 2), written to docs/bench_core.json
+(tabled in docs/RESULTS.md).
 
-    python scripts/bench_core.py [--out docs/bench_core.json] [--quick]
+    python scripts/bench/bench_core.py [--out docs/bench_core.json] [--quick]
 
 Measures, on mixtures the code has never seen (random, given as JSON) and on the presets:
   - `train` wall time per preset (target: under 30 s on 2 CPU cores), by running the real CLI, also as a
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 

@@ -1,6 +1,6 @@
 """Benchmark of fitting a mixture to labelled points (issue 12), written to docs/bench_fit.json.
 
-    python scripts/bench_fit.py [--out docs/bench_fit.json] [--quick]
+    python scripts/bench/bench_fit.py [--out docs/bench_fit.json] [--quick]
 
 Measures
   - fit time of 3,000 points (median of --runs fits, one BLAS thread, sklearn imported beforehand) for every
@@ -9,7 +9,7 @@ Measures
     at the defaults; per class, mean SW_2 between exact samples of the fit and true class samples over the mean
     SW_2 between two true sample sets (the two-sample noise floor), both at the class's size in the data
     (target: within 1.5x). Repeated over several data draws, since the draw itself moves the ratio.
-Run it on an otherwise idle machine for the numbers in the README; --quick only checks that it runs.
+Run it on an otherwise idle machine for the numbers in docs/RESULTS.md; --quick only checks that it runs.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from cfg_core import metrics  # noqa: E402

@@ -1,6 +1,6 @@
 """Benchmark MNIST sampling speed and the judge-accuracy targets of issue 3.
 
-    python scripts/bench_mnist.py [--checkpoint DIR] [--threads 2] [--repeats 5] [--n-acc 20] [--unguided-samplers]
+    python scripts/bench/bench_mnist.py [--checkpoint DIR] [--threads 2] [--repeats 5] [--n-acc 20] [--unguided-samplers]
 
 Timing: 16 digits, 50 DDIM steps, median wall time of --repeats runs for none / cfg / cg (noise-aware
 guide, conditional base); CFG's cond + uncond predictions go through the network in ONE batch of 32.
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from cfg_core.mnist.metrics import accuracy, judge_outputs  # noqa: E402
 from cfg_core.mnist.models import load_mnist_models, sample_mnist  # noqa: E402

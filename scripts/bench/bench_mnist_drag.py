@@ -20,7 +20,7 @@
     reference            before the app starts: CFG, w = 3, 16 digits sampled in this process (this machine's speed
                          on the work itself); ratio_to_reference divides cfg_w3 and the first grids by it
 Writes docs/bench_mnist_drag.json with the machine, the date and the load average before and after.
-Usage: python scripts/bench_mnist_drag.py [--port 7872] [--users 40] [--rounds 5] [--cold] [--shots | --shots-only]
+Usage: python scripts/bench/bench_mnist_drag.py [--port 7872] [--users 40] [--rounds 5] [--cold] [--shots | --shots-only]
     --cold   start the app on a copy of the checkpoint without atlas.npz, so the background warm-up computes it
              (measures the warm-up; ~5-15 min on 2 cores)
     --shots  also write docs/figures/mnist_tab_1280x720.png and mnist_tab_390x844.png (digit 8, w = 6), and
@@ -44,7 +44,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 READY = ("window.__cfgMnist && window.__cfgMnist.view && window.__cfgMnist.draws > 0 && "

@@ -4,7 +4,7 @@ component on the *Your data* canvas, from the pointer move to the redrawn canvas
     fit_ms     Generate and fit (moons, 600 points): click -> canvas shows the fit (one Gradio event)
     drag_ms    per pointer move while dragging a component's centre: request sent -> samples redrawn (median, p95),
                with the canvas's own one-request-in-flight rule (moves during a request wait; the latest wins)
-Writes docs/bench_own_data.json. Usage: python scripts/bench_own_data.py [--port 7872] [--moves 60] [--shots]
+Writes docs/bench_own_data.json. Usage: python scripts/bench/bench_own_data.py [--port 7872] [--moves 60] [--shots]
 (--shots: also a screenshot of the tab after the drag, docs/figures/own_data_1280x900.png)
 Measured after the app's background warm-up has finished; run with nothing else on the machine (the report records
 the load average).
@@ -20,8 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts" / "bench"))
 from bench_classroom import ARGS, READY, start_app, wait_warmup  # noqa: E402
 
 EXT = (-4.5, 4.5)  # the canvas window (explainer.own_data.EXTENT)
@@ -61,7 +61,7 @@ def measure(url: str, moves: int, shots: bool = False) -> dict:
         page.mouse.up()
         time.sleep(1.0)
         lat = page.evaluate("window.__cfgOwn.latencies")[before:]
-        if shots:  # the tab after the drag, canvas in view (README)
+        if shots:  # the tab after the drag, canvas in view (docs/RESULTS.md)
             page.screenshot(path=str(ROOT / "docs" / "figures" / "own_data_1280x900.png"))
         browser.close()
     lat = sorted(lat)

@@ -6,7 +6,7 @@ to the target's share (the same rule on a fine grid of the exact density), SW_2 
 the noise floor (SW_2 between two exact target sample sets of the same size), guided-score evaluations of the
 particle set, and wall time. Exact scores throughout: the samplers, not a network, are compared.
 
-Usage: python scripts/bench_smc.py [--n 3000] [--w 3] [--steps 50] [--smc-steps 100] [--moves 9] [--seeds 3]
+Usage: python scripts/bench/bench_smc.py [--n 3000] [--w 3] [--steps 50] [--smc-steps 100] [--moves 9] [--seeds 3]
        [--out docs/results/bench_smc.json]
 Run it with nothing else running (wall times).
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from cfg_core.metrics import sliced_wasserstein, tilted_samples  # noqa: E402
 from cfg_core.mixture import grid_density  # noqa: E402

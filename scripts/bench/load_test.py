@@ -3,7 +3,7 @@ then MNIST_USERS users hit /mnist together. Prints one JSON report (p50 / p95 / 
 
 The target (issue 13): cached /toy answers p95 <= 1 s while the uncached ones compute, every request
 answered, 0 errors; MNIST p95 reported. Localhost only; starts its own `python app.py`.
-Usage: python scripts/load_test.py [--users 40] [--mnist-users 10] [--port 7871]
+Usage: python scripts/bench/load_test.py [--users 40] [--mnist-users 10] [--port 7871]
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_app(port: int, timeout: float = 180.0) -> subprocess.Popen:

@@ -7,7 +7,7 @@ custom mixtures, /mnist grids, bad requests) while the server's memory (RSS) is 
 Counted: inputs tried, crashes (HTTP 5xx that is not our one-line error, or a dead server), tracebacks in the
 server's log, silent acceptances (a bad value answered as if it were good), files left in the temp folder.
 
-Usage: python scripts/probe_robustness.py [--minutes 60] [--port 7893] [--out docs/results/probe_robustness.json]
+Usage: python scripts/bench/probe_robustness.py [--minutes 60] [--port 7893] [--out docs/results/probe_robustness.json]
 Run it with nothing else running: the soak's request counts depend on the CPU.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from explainer.selection import Selection  # noqa: E402
 from explainer.selection import fields as _fields  # noqa: E402

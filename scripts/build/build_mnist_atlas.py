@@ -1,7 +1,7 @@
 """Build (or check) the MNIST atlas the app ships: every digit x {CFG, CG} x every w of W_GRID at seed 0.
 
-    OMP_NUM_THREADS=1 python scripts/build_mnist_atlas.py [--checkpoint DIR] [--out FILE]   # ~5-10 min, 1 thread
-    python scripts/build_mnist_atlas.py --check [--samples 3]     # hash matches + a few grids resampled and compared
+    OMP_NUM_THREADS=1 python scripts/build/build_mnist_atlas.py [--checkpoint DIR] [--out FILE]   # ~5-10 min, 1 thread
+    python scripts/build/build_mnist_atlas.py --check [--samples 3]     # hash matches + a few grids resampled and compared
 
 Rerun after retraining the MNIST model: the app trusts an atlas only when the sha256 of model.safetensors
 recorded in it matches the served checkpoint, and otherwise computes the atlas in the background after start-up.
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
@@ -36,6 +36,7 @@ def build(store, out: Path) -> int:
 
 def check(store, samples: int) -> int:
     """0 when the atlas file matches the checkpoint and `samples` random grids equal fresh samples (to 1/255)."""
+    from explainer.mnist import GridKey
     from explainer.mnist_atlas import to_digit_grid
 
     atlas = store.atlas()
@@ -45,7 +46,7 @@ def check(store, samples: int) -> int:
     rng = random.Random(0)
     for _ in range(samples):
         d, m, w = rng.randrange(10), rng.choice(atlas.methods), rng.choice(atlas.ws)
-        fresh = to_digit_grid(store.service.sample(d, m, w, atlas.seed)).digits.astype(int)
+        fresh = to_digit_grid(store.service.sample(GridKey(d, m, w, atlas.seed))).digits.astype(int)
         diff = int(abs(fresh - atlas.get(d, m, w, atlas.seed).digits.astype(int)).max())
         print(f"digit {d} {m} w = {w:g}: max pixel difference {diff}/255", flush=True)
         if diff > 1:

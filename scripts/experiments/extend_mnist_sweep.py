@@ -1,6 +1,6 @@
 """Add guidance weights to the shipped MNIST sweep without rerunning the old ones.
 
-    OMP_NUM_THREADS=1 python scripts/extend_mnist_sweep.py --w 6,8,10 [--sweep checkpoints/mnist/sweep.json]
+    OMP_NUM_THREADS=1 python scripts/experiments/extend_mnist_sweep.py --w 6,8,10 [--sweep checkpoints/mnist/sweep.json]
         [--checkpoint DIR] [--dry-run]
 
 Runs every method of the sweep at the new w with the sweep's own n_per_class, steps, sampler and seeds
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 

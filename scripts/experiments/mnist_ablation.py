@@ -2,8 +2,8 @@
 off (--p-aug 0: no augmentation; --no-scale-shift: the added bias instead of adaptive group norm), keeping that
 checkpoint's judge and guide classifiers, so the new network is graded by the same judge; then grade it:
 
-    python scripts/mnist_ablation.py --out runs/ablation_no_aug --p-aug 0            # 44 min on 2 cores (6,000 steps)
-    python scripts/mnist_strength.py --checkpoint runs/ablation_no_aug --cells ddpm:16:0 --n 100 --seeds 0,1,2,3
+    python scripts/experiments/mnist_ablation.py --out runs/ablation_no_aug --p-aug 0            # 44 min on 2 cores (6,000 steps)
+    python scripts/experiments/mnist_strength.py --checkpoint runs/ablation_no_aug --cells ddpm:16:0 --n 100 --seeds 0,1,2,3
 
 The out directory starts as a checkpoint whose three classifier stages are finished (copied) and whose eps stage is
 at step 0 (MnistTrainConfig's recipe otherwise, seed 0); cfg_core's own trainer then runs that stage
@@ -18,7 +18,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from cfg_core.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
@@ -61,7 +61,7 @@ def main() -> None:
             config = replace(config, eps_steps=args.steps)
     except ValueError as err:
         ap.error(str(err))
-    command = "python scripts/mnist_ablation.py " + " ".join(sys.argv[1:])
+    command = "python scripts/experiments/mnist_ablation.py " + " ".join(sys.argv[1:])
     if not (args.out / "model.json").exists():
         prepare(args.source, args.out, config, args.seed, command)
     record = train_mnist(split(load_digits(None)), config, args.out, args.seed, command, resume=True)

@@ -2,7 +2,7 @@
 || eps_theta(z_lam, lam, c) - eps ||^2 at fixed log-SNRs lam, on 500 guide digits (seen in training) and on the
 500 held-out digits (seen by no network), the same noise for both, for one or more checkpoints.
 
-    python scripts/mnist_generalisation.py [--checkpoint DIR ...] [--lams=-6,-3,-1,0,1,3,6] [--repeats 3] [--out FILE]
+    python scripts/experiments/mnist_generalisation.py [--checkpoint DIR ...] [--lams=-6,-3,-1,0,1,3,6] [--repeats 3] [--out FILE]
 
 The gap (held-out / guide - 1) at mid noise, where a digit's class and shape are decided, says how much the network
 has learnt its training digits rather than digits. Prints a Markdown table and writes the JSON.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from cfg_core.mnist.data import load_digits, split  # noqa: E402
 from cfg_core.mnist.models import load_mnist_models  # noqa: E402

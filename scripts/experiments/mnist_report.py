@@ -1,7 +1,7 @@
 """Print the MNIST sweep JSON as the markdown tables used in docs/MNIST.md.
 
-    python scripts/mnist_report.py docs/figures/mnist_sweep.json
-    python scripts/mnist_report.py NEW.json --compare OLD.json [--methods cfg,cg]   # per w: OLD -> NEW, two samplers
+    python scripts/experiments/mnist_report.py docs/figures/mnist_sweep.json
+    python scripts/experiments/mnist_report.py NEW.json --compare OLD.json [--methods cfg,cg]   # per w: OLD -> NEW, two samplers
 """
 from __future__ import annotations
 

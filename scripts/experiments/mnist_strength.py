@@ -3,7 +3,7 @@ plain conditional model) and at w = 3 with the app's sampler (DDIM, 50 steps), a
 sampler (DDPM, v = 0.3, 100 steps; --ancestral-w3 adds w = 3), for one or more checkpoints, so a training lever is
 measured against the one before.
 
-    python scripts/mnist_strength.py [--checkpoint DIR ...] [--n 50] [--seeds 0,1] [--ancestral-w3]
+    python scripts/experiments/mnist_strength.py [--checkpoint DIR ...] [--n 50] [--seeds 0,1] [--ancestral-w3]
                                      [--cells SAMPLER:STEPS:W,...] [--out FILE]
 
 --cells replaces the default cells, e.g. --cells ddpm:256:0,ddim:25:0,ddim:25:3 (the paper samples with 256 steps).
@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "scripts" / "bench"))
 from bench_mnist import cfg_samples, cpu_name  # noqa: E402
 from cfg_core.mnist.metrics import accuracy, judge_outputs  # noqa: E402
 from cfg_core.mnist.models import load_mnist_models  # noqa: E402
@@ -110,7 +110,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"), "machine": f"{cpu_name()}, {os.cpu_count()} cores, torch "
         f"{torch.__version__}, {torch.get_num_threads()} threads", "load_average_at_start": load, "n_per_digit": args.n,
         "seeds": seeds, "other_judge": args.other_judge, "targets": {f"w={w:g}": t for w, t in TARGETS.items()}, "results": results,
-        "command": "python scripts/mnist_strength.py " + " ".join(sys.argv[1:])}, indent=1) + "\n")
+        "command": "python scripts/experiments/mnist_strength.py " + " ".join(sys.argv[1:])}, indent=1) + "\n")
     print(table(results))
 
 

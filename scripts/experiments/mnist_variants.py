@@ -8,9 +8,9 @@ confidence, IS, FD against the held-out real digits, diversity, and the ink-mass
 the ten classes (intensities in [0, 1]; over-saturated digits carry too much ink).
 Writes docs/mnist_variants.json and prints a Markdown table (means over the seeds).
 
-    python scripts/mnist_variants.py [--n 100] [--seeds 0,1,2] [--w 0,1,3,6,10] [--targets] [--tab-sampler] [--resume]
+    python scripts/experiments/mnist_variants.py [--n 100] [--seeds 0,1,2] [--w 0,1,3,6,10] [--targets] [--tab-sampler] [--resume]
                                      [--out FILE.json]
-    python scripts/mnist_variants.py --merge A.json B.json ... [--out FILE.json]
+    python scripts/experiments/mnist_variants.py --merge A.json B.json ... [--out FILE.json]
 --resume continues a run stopped part-way (the JSON is written after every row, "complete": false until the end).
 --merge joins runs made separately (other seeds or other w, same n and sampler) into one JSON and table.
 --tab-sampler samples each variant as the app's tab does (ancestral 16 steps, APG 50; "sampler": "tab").
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from cfg_core.mnist.data import load_digits, split, to_unit  # noqa: E402
 from cfg_core.mnist.metrics import all_metrics, ink_error, judge_outputs  # noqa: E402
@@ -177,7 +177,7 @@ def main() -> None:
         result.update({"date": time.strftime("%Y-%m-%d"), "seconds": before + round(time.perf_counter() - t0),
                        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
                                   f"{torch.get_num_threads()} thread(s)", "load_average_at_start": load,
-                       "complete": complete, "command": "python scripts/mnist_variants.py " + " ".join(sys.argv[1:])})
+                       "complete": complete, "command": "python scripts/experiments/mnist_variants.py " + " ".join(sys.argv[1:])})
         out.write_text(json.dumps(result, indent=1) + "\n")
         return result
 

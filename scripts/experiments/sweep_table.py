@@ -1,6 +1,6 @@
-"""Print a markdown table from a sweep.json (2D mixtures): the numbers quoted in README.md.
+"""Print a markdown table from a sweep.json (2D mixtures): the numbers quoted in docs/RESULTS.md.
 
-    python scripts/sweep_table.py docs/results/three_gaussians_learned/sweep.json [--w 0,1,3,8]
+    python scripts/experiments/sweep_table.py docs/results/three_gaussians_learned/sweep.json [--w 0,1,3,8]
 """
 import argparse
 import json

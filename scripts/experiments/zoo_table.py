@@ -1,7 +1,7 @@
-"""The README table "What guidance really samples (exact mixtures)": every method of the guidance zoo on an
+"""The docs/RESULTS.md table "Guided samplers do not sample the tilted target": every method of the guidance zoo on an
 exact mixture (float64 scores), each number next to its exact answer and the issue's target.
 
-    python scripts/zoo_table.py [--n 2000] [--seed 0] [--json out.json]
+    python scripts/experiments/zoo_table.py [--n 2000] [--seed 0] [--json out.json]
 
 Prints a Markdown table (one row per measurement). N = 2000 samples per run unless --n says otherwise.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from cfg_core.mixture_json import load_mixture  # noqa: E402
 from cfg_core.toy import zoo  # noqa: E402
