@@ -1,15 +1,15 @@
-"""The Your-data tab's error lines in Korean (explainer.i18n_errors): every refusal the tab's server functions
-give for a battery of bad inputs has a Korean shape with the same numbers in it; unknown lines keep their English."""
+"""The Your-data tab's error lines in both languages (coded errors, explainer.words.explain): every refusal the
+tab's server functions give for a battery of bad inputs comes back as {"error": English, "error_ko": Korean}, the
+Korean from the catalog with the same numbers in it; an error without a code keeps its English in both."""
 from __future__ import annotations
 
 import json
 import re
 
-import pytest
-
-from cfg_core.toy.points import make_dataset
+from cfg_core.errors import coded
+from cfg_core.toy.points import PointsError, make_dataset, parse_points_csv
 from explainer import own_data
-from explainer.i18n_errors import FALLBACK_KO, PATTERNS, error_json, in_korean
+from explainer.words import catalog, explain
 from ui import own_data as ui_own
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -62,42 +62,48 @@ def _bad_answers(tmp_path) -> list[str]:
         ui_own.upload_csv(_csv(tmp_path, "few.csv", "x,y,label\n" + rows + "\n0.3,0.3,c\n"), 3),
         ui_own.upload_csv(_bytes(tmp_path, "latin1.csv", b"x,y,label\n1,2,caf\xe9\n"), 3),
     ]
-    return [json.loads(text)["error"] for text in calls]
+    return [json.loads(text) for text in calls]
 
 
-def test_every_refusal_of_the_tab_has_a_korean_shape_with_the_same_numbers(tmp_path):
-    errors = _bad_answers(tmp_path)
+def test_every_refusal_of_the_tab_comes_in_korean_with_the_same_numbers(tmp_path):
+    answers = _bad_answers(tmp_path)
+    errors = [a["error"] for a in answers]
     assert len(set(errors)) == len(errors)  # each case is a different refusal
-    assert not any(str(tmp_path) in e for e in errors)  # a CSV is named by its file name, never a server path
-    for message in errors:
-        ko = in_korean(message)
-        assert not ko.startswith(FALLBACK_KO.split("{")[0]), f"no Korean shape for: {message}"
-        assert HANGUL.search(ko), ko
+    assert not any(str(tmp_path) in e for a in answers for e in a.values())  # a CSV is named by its file name
+    for answer in answers:
+        message, ko = answer["error"], answer["error_ko"]
+        assert set(answer) == {"error", "error_ko"} and "\n" not in message + ko
+        assert HANGUL.search(ko), f"no Korean for: {message}"
+        assert not re.search(r"\b(must|got|line|allowed|needs?)\b", ko), (message, ko)  # no English words left
         for number in re.findall(r"\d+", message):  # the line, the limit, the count: all kept
             assert number in ko, (message, ko)
 
 
 def test_a_csv_line_error_is_translated_inside_its_line_prefix():
-    assert in_korean("line 7: x must be a number, got 'abc'") == "7번째 줄: x는 숫자여야 합니다. 받은 값: 'abc'"
-    assert in_korean("line 3: class name 0 may have at most 40 characters, got 41").startswith("3번째 줄: 0번 클래스")
+    with_line = _error(lambda: parse_points_csv("x,y,label\n1,2,a\nabc,2,b\n"))
+    assert str(with_line) == "line 3: x must be a number, got 'abc'"
+    assert explain(with_line, "ko") == "3번째 줄: x는 숫자여야 합니다. 받은 값: 'abc'"
+    wrapped = _error(lambda: parse_points_csv("x,y,label\n1,2,0\n1,3,0.5\n"))  # line 3 wraps the label's error
+    assert str(wrapped) == "line 3: label '0.5' is a number but not an integer; labels are integers or names"
+    assert explain(wrapped, "ko").startswith("3번째 줄: 레이블 '0.5'은(는) 정수가 아닌 숫자")
 
 
-def test_an_unknown_line_keeps_its_english_after_a_korean_lead_in():
-    ko = in_korean("the moon is made of cheese")
-    assert ko == FALLBACK_KO.format(message="the moon is made of cheese") and HANGUL.search(ko)
-    assert in_korean("line 2: the moon is made of cheese").endswith("line 2: the moon is made of cheese")
+def test_an_error_without_a_code_keeps_its_english_in_both():
+    out = ui_own.error_json(ValueError("the moon is made of cheese\nsecond line"))
+    assert out == {"error": "the moon is made of cheese", "error_ko": "the moon is made of cheese"}
 
 
 def test_error_json_carries_both_languages():
-    out = error_json("no file")
-    assert out == {"error": "no file", "error_ko": "파일이 없습니다"}
+    out = ui_own.error_json(coded(PointsError, "own.no_file", "no file"))
+    assert out == {"error": "no file", "error_ko": catalog("ko")["errors.own.no_file"]} and HANGUL.search(out["error_ko"])
 
 
-@pytest.mark.parametrize("pattern, korean", [(p.pattern, ko) for p, ko in PATTERNS])
-def test_each_korean_shape_uses_only_its_patterns_values(pattern, korean):
-    names = set(re.findall(r"\(\?P<(\w+)>", pattern))
-    used = set(re.findall(r"\{(\w+)\}", korean))
-    assert used <= names, (pattern, used - names)
+def _error(fn) -> Exception:
+    try:
+        fn()
+    except ValueError as err:
+        return err
+    raise AssertionError("no error")
 
 
 def test_the_tab_answers_success_messages_in_both_languages(tmp_path):

@@ -50,8 +50,8 @@ def test_deep_json_in_hints_and_use_in_lab_is_handled():
     from ui.own_data import use_in_lab
 
     assert ui_lab.hints_of(DEEP) == {}
-    out = ui_lab.set_language("ko", DEEP)  # the language switch still relabels
-    assert json.loads(out[0])["lang"] == "ko"
+    out = ui_lab.set_language("ko", DEEP, "hints", "caption")  # the language switch still relabels
+    assert json.loads(out["hints"])["lang"] == "ko"
     with pytest.raises(gr.Error, match="nested too deeply"):
         use_in_lab(DEEP)
     sel, notices = Selection.from_query({"mix": base64.urlsafe_b64encode(DEEP.encode()).decode()})
@@ -242,27 +242,29 @@ def test_session_tables_stay_bounded(monkeypatch):
     pytest.importorskip("gradio")
     import ui.mnist as um
 
-    monkeypatch.setattr(um, "MAX_SESSIONS_KEPT", 10)
-    monkeypatch.setattr(um, "_LATEST", {f"old{i}": time.monotonic() - 7200 for i in range(50)})
+    monkeypatch.setattr(um.TAB, "max_sessions", 10)
+    monkeypatch.setattr(um.TAB, "latest", {f"old{i}": time.monotonic() - 7200 for i in range(50)})
 
     class Req:
         session_hash = "new"
 
     um.mnist_mark(Req())
-    assert list(um._LATEST) == ["new"]
+    assert list(um.TAB.latest) == ["new"]
 
 
 def test_link_notices_and_caps_read_in_korean():
-    from explainer.i18n_errors import FALLBACK_KO, in_korean
     from explainer.lab import Lab
+    from explainer.selection import unknown_lesson_notice, unusable_mixture_notice
+    from explainer.words import explain
 
     _, notices = Selection.from_query({"w": "1e309", "seed": "３", "mix": "%%%"})
     big = Selection(dataset="custom", custom_json=_custom(40), method="cfg", score="exact")
     with pytest.raises(SelectionError) as err:
         Lab().resolve(big)
-    notices += [f"the link's mixture could not be used ({err.value}); showing the default view",
-                "unknown lesson 'x': showing the default view"]
-    prefix = FALLBACK_KO.split("{")[0]
-    for line in notices:
-        ko = in_korean(line)
-        assert not ko.startswith(prefix) and "could not" not in ko, (line, ko)
+    notices += [unusable_mixture_notice(err.value), unknown_lesson_notice("x")]
+    assert notices[-2:] == [f"the link's mixture could not be used ({err.value}); showing the default view",
+                            "unknown lesson 'x': showing the default view"]  # the English lines as before
+    for line in notices:  # each in Korean, the mixture's reason too: no English sentence left
+        ko = explain(line, "ko")
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in ko) and not any(
+            words in ko for words in ("could not", "not valid", "the lab", "showing")), (line, ko)

@@ -42,19 +42,24 @@ TRAINING = TrainingJobs(LAB.registry)  # one training at a time per app, each ca
 
 
 @contextlib.contextmanager
-def user_errors(*also: type[Exception]):
-    """Turn the library's one-line ValueErrors (and `also`) into gr.Error: shown to the user, the server keeps
-    serving."""
+def user_errors(*also: type[Exception], lang: str = "en"):
+    """Turn the library's one-line ValueErrors (and `also`) into gr.Error in the reader's language (a coded error
+    in its catalog words, any other as its English line): shown to the user, the server keeps serving."""
     try:
         yield
     except (ValueError, *also) as err:
-        raise UserError(str(err).splitlines()[0]) from None
+        raise UserError(explain(err, lang)) from None
 
 
 def selection(values) -> Selection:
     """The controls' values (the event may append the canvas hints) as a checked Selection, or gr.Error."""
-    with user_errors():
+    with user_errors(lang=values_language(values)):
         return Selection.from_values(*values[:len(CONTROLS)])
+
+
+def values_language(values) -> str:
+    """The reader's language from an event's values (the canvas hints come last, when the event sends them)."""
+    return language(hints_of(values[-1]).get("lang")) if len(values) > len(CONTROLS) else "en"
 
 
 def class_radio(sel: Selection) -> gr.Radio:
@@ -114,7 +119,7 @@ def visibility_of(sel: Selection) -> tuple:
 def update_view(*values, progress=gr.Progress()):
     """A new view for the controls (the last value is the canvas hints); progress shows a retraining checkpoint."""
     sel, hints = selection(values), hints_of(values[-1])
-    with user_errors():
+    with user_errors(lang=values_language(values)):
         text, view, note = LAB.payload(sel, hints, lambda frac, desc: progress(frac, desc=desc))
     return text, LAB.summary(view, sel.w, note, language(hints.get("lang"))), sel.to_query()
 
@@ -122,7 +127,7 @@ def update_view(*values, progress=gr.Progress()):
 def on_w(*values):
     """The slider's change event: the browser already redrew; sync the numbers and the link."""
     sel = selection(values)
-    with user_errors():
+    with user_errors(lang=values_language(values)):
         view, note = LAB.view(sel)
     return LAB.summary(view, sel.w, note, language(hints_of(values[-1]).get("lang"))), sel.to_query()
 

@@ -1,13 +1,15 @@
 """The *Your data* tab: paint points or pick a scikit-learn data set or upload a CSV, fit a mixture (per class, by
 BIC), drag a component, then use the fit in the lab (exact scores; train on the raw points in *Train your own*).
 
-The canvas (ui/static/own_data.*) paints and drags in the browser and calls two server functions: fit_points
-and drag_preview (explainer.own_data). A data set or a CSV arrives as the canvas's value; "Use in the lab"
-comes back as its submit event. Every bad input is a one-line message on the canvas; nothing else changes.
+The canvas (ui/static/own_data.*) paints and drags in the browser and asks the server through its own Gradio events,
+each with {id, args} as the event's data: "apply" fits (fit_points), "edit" previews a dragged component
+(drag_preview), both answered into the canvas's value as {call, id, ...}; "submit" is "Use in the lab" (use_in_lab).
+A data set or a CSV arrives as the canvas's value. Every bad input is a one-line message on the canvas.
 """
 from __future__ import annotations
 
 import json
+import traceback
 from pathlib import Path
 
 import gradio as gr
@@ -20,6 +22,7 @@ from explainer import own_data
 from explainer.i18n import t
 from explainer.selection import check_integer, check_number, SelectionError
 from explainer.words import explain
+from ui.canvas import W_BOUNDS, head, script
 from ui.errors import UserError, info
 from ui.words import bind
 
@@ -80,9 +83,45 @@ def drag_preview(*args) -> str:
         k = check_integer(component, NAMES["component"], -1, 10_000)
         if k >= 0:
             mixture = own_data.moved(mixture, k, list(mean) if isinstance(mean, (list, tuple)) else mean)
-        out = own_data.preview(mixture, check_integer(label, NAMES["class"], 0, 7), check_number(w, NAMES["w"], 0, 10))
+        out = own_data.preview(mixture, check_integer(label, NAMES["class"], 0, 7),
+                               check_number(w, NAMES["w"], *W_BOUNDS["own-w"]))
         return {**out, "mixture": mixture if k >= 0 else None}
     return _answer(run)
+
+
+def _event_args(evt: gr.EventData) -> tuple[object, list]:
+    """The id and the argument list a canvas event carries (trigger(event, {id, args}))."""
+    data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+    request_id, args = data.get("id"), data.get("args")
+    return (request_id if isinstance(request_id, int) else None), (args if isinstance(args, list) else [])
+
+
+def _reply(call: str, evt: gr.EventData, fn) -> str:
+    """fn(args) answered into the canvas's value as {"call": call, "id": the request's id, ...its JSON}. A fault is
+    answered too (the canvas has a request pending), without its text (which may hold internal paths)."""
+    request_id, args = _event_args(evt)
+    try:
+        out = json.loads(fn(args))
+    except Exception:  # noqa: BLE001 (a bug, not a bad input: logged here)
+        traceback.print_exc()
+        out = {"error": "the server failed on this request; try again"}
+    return json.dumps({"call": call, "id": request_id, **out}, separators=(",", ":"))
+
+
+def fit_event(evt: gr.EventData) -> str:
+    """The canvas's "apply" event: fit_points(*args)."""
+    return _reply("fit", evt, fit_points)
+
+
+def preview_event(evt: gr.EventData) -> str:
+    """The canvas's "edit" event: drag_preview(*args)."""
+    return _reply("preview", evt, drag_preview)
+
+
+def use_event(evt: gr.EventData):
+    """The canvas's "submit" event ("Use in the lab"): use_in_lab(value), its outputs."""
+    args = _event_args(evt)[1]
+    return use_in_lab(args[0] if args and isinstance(args[0], str) else "")
 
 
 def generate(name, n, noise, seed, max_components) -> str:
@@ -158,9 +197,13 @@ def own_data_tab():
                        label="own_csv")
         with gr.Column(scale=3):
             canvas = gr.HTML("", elem_id="own-view", html_template=(STATIC / "own_data.html").read_text(),
-                             css_template=(STATIC / "own_data.css").read_text(),
-                             js_on_load=(STATIC / "own_data.js").read_text(),
-                             server_functions=[fit_points, drag_preview])
+                             css_template=(STATIC / "own_data.css").read_text(), js_on_load=script("own_data"),
+                             head=head())
+    # a thread each, like before; "multiple": the canvas asks again as soon as an answer arrives (it sends one at a
+    # time), which Gradio's default ("once": none while the last is still finishing) would drop
+    answer = dict(queue=False, show_progress="hidden", trigger_mode="multiple", api_visibility="private")
+    canvas.apply(fit_event, None, canvas, **answer)
+    canvas.edit(preview_event, None, canvas, **answer)
     make.click(generate, [name, n, noise, seed, k], canvas, concurrency_limit=2, concurrency_id="own",
                api_visibility="private")
     name.input(lambda d: DATASETS[d].default_noise if d in DATASETS else 0.0, name, noise, queue=False,
