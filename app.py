@@ -26,10 +26,10 @@ from ui.api import exact_score, toy  # noqa: E402
 from ui.lab import (CLASSIFIER_WORDS, DEFAULTS, LAB, on_dataset, restore_from_url, train_custom,  # noqa: E402
                     train_estimate, update_view)
 from ui.guard import Guard  # noqa: E402
-from ui.own_data import own_data_tab, use_in_lab  # noqa: E402
+from ui.own_data import own_data_tab, use_event  # noqa: E402
 from ui.lab_tab import (HEAVY, STATIC, lab_tab, language_switch, lessons_bar, lessons_page,  # noqa: E402
                         wire_lab)
-from ui import words  # noqa: E402
+from ui import canvas, words  # noqa: E402
 from ui.words import bind, choices  # noqa: E402
 from explainer.mnist import MAX_W as MNIST_W_MAX  # noqa: E402
 from ui.mnist import (ATLAS, MNIST, MNIST_DEFAULTS, TAB, mnist, mnist_animation, mnist_choices,  # noqa: E402
@@ -40,10 +40,11 @@ from ui.mnist import (ATLAS, MNIST, MNIST_DEFAULTS, TAB, mnist, mnist_animation,
 def _mnist_tab(lang):
     """Controls left; the grids (#mnist-view, drawn by ui/static/mnist.js: dragging w swaps precomputed grids in the
     browser) right; the sweep full width below. The server is asked only for a new selection, or by the browser
-    (the hidden #mnist-resample button) when a view lacks grids or w is released on a grid that is not ready.
+    (the grids' "submit" event, fired by mnist.js) when a view lacks grids or w is released on a grid that is not
+    ready.
     `lang` (the language switch) titles the MP4/GIF downloads."""
     bind(gr.Markdown(t("en", "mnist_intro")), value="mnist_intro")
-    script = (STATIC / "mnist.js").read_text()
+    script = canvas.script("mnist")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=240):
             digit = bind(gr.Radio(list(range(10)), value=3, label=t("en", "digit"), elem_id="mnist-digit"),
@@ -54,7 +55,6 @@ def _mnist_tab(lang):
                                   elem_id="mnist-seed"), label="seed")
             classifier = bind(gr.Radio(choices(CLASSIFIER_WORDS), value="noisy", label=t("en", "classifier")),
                               label="classifier", choices=CLASSIFIER_WORDS)
-            resample = gr.Button("sample this w", elem_id="mnist-resample", visible="hidden")
             mp4 = bind(gr.Button(t("en", "mnist_mp4"), size="sm"), value="mnist_mp4")
             gif = bind(gr.Button(t("en", "mnist_gif"), size="sm"), value="mnist_gif")
             anim = bind(gr.File(label=t("en", "anim_file"), interactive=False, visible=False, elem_id="mnist-anim"),
@@ -64,17 +64,18 @@ def _mnist_tab(lang):
                      label="mnist_w")
             status = gr.Markdown(elem_id="mnist-status", visible="hidden")  # shown only when the models are missing
             view = gr.HTML("", elem_id="mnist-view", html_template='<div class="mnist-root"></div>',
-                           css_template=(STATIC / "mnist.css").read_text(), js_on_load=script)
+                           css_template=(STATIC / "mnist.css").read_text(), js_on_load=script, head=canvas.head())
     sweep = gr.HTML("", elem_id="mnist-sweep", html_template='<div class="mnist-root"></div>',
-                    css_template=(STATIC / "mnist.css").read_text(), js_on_load=script)
+                    css_template=(STATIC / "mnist.css").read_text(), js_on_load=script, head=canvas.head())
+    canvas.announce_w(w)  # a w set by other means reaches both canvases as "cfg:w"
     inputs = [digit, method, w, seed, classifier]
     heavy = dict(concurrency_limit=2, concurrency_id="mnist", api_visibility="private")
     new_selection = [digit.input, method.input, seed.input, classifier.input]
     gr.on(new_selection, mnist_view_now, inputs, view, queue=False, show_progress="hidden", api_name="mnist_view",
           api_visibility="private")  # instant, from what is ready; the browser then streams what is missing
-    resample.click(mnist_mark, None, None, queue=False, show_progress="hidden", api_visibility="private")
-    resample.click(mnist_update, inputs, view, trigger_mode="always_last", show_progress="hidden",
-                   api_name="mnist_stream", **heavy)
+    view.submit(mnist_mark, None, None, queue=False, show_progress="hidden", api_visibility="private")
+    view.submit(mnist_update, inputs, view, trigger_mode="always_last", show_progress="hidden",
+                api_name="mnist_stream", **heavy)
     mp4.click(lambda *a: mnist_animation("mp4", *a), [*inputs, lang], anim, **heavy)  # titled in the reader's language
     gif.click(lambda *a: mnist_animation("gif", *a), [*inputs, lang], anim, **heavy)
     return inputs, (view, sweep), status
@@ -148,7 +149,7 @@ def build_demo() -> gr.Blocks:
         demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, *toggled],
                   api_visibility="private").then(**relabel).then(update_view, controls + [hints], lab_out, **HEAVY)
         dataset, label, score = controls[0], controls[2], controls[6]
-        own_canvas.submit(use_in_lab, own_canvas, [custom_json, dataset, label, score, own_points, tabs],
+        own_canvas.submit(use_event, None, [custom_json, dataset, label, score, own_points, tabs],
                           api_visibility="private").then(update_view, controls + [hints], lab_out, **HEAVY)
         train_tab.select(train_estimate, train_knobs, train_estimate_box, concurrency_limit=1,
                          concurrency_id="estimate", api_visibility="private")

@@ -21,7 +21,9 @@ from matplotlib.figure import Figure
 
 from explainer.fonts import figure_language, font_family
 from explainer.geometry import FIELD_GRID, field_points
-from explainer.i18n import t
+from cfg_core import methods
+from explainer.i18n import method_short, method_title, t
+from explainer.words import has
 from explainer.views import W_GRID, LabView, PanelView, snap_w
 
 CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
@@ -42,7 +44,7 @@ def _contours(ax, levels, color, style, alpha: float = 1.0) -> None:
                     alpha=alpha * (0.9 if li == 0 else 0.6))
 
 
-def _panel_axes(ax, view: LabView, panel: PanelView, w: float, frame: int, tempered: bool) -> None:
+def _panel_axes(ax, view: LabView, panel: PanelView, w: float, frame: int, tempered: bool, lang: str = "en") -> None:
     ext, t = view.extent, view.targets
     wi = W_GRID.index(snap_w(w))  # contours: the nearest grid w
     traj, field = panel.at(w)  # [F, n, 2], [P, 2]
@@ -57,7 +59,7 @@ def _panel_axes(ax, view: LabView, panel: PanelView, w: float, frame: int, tempe
             _contours(ax, levels, CLASS_COLORS[k % len(CLASS_COLORS)], "-", 0.35)
     color = CLASS_COLORS[view.label % len(CLASS_COLORS)]
     _contours(ax, t.class_contours, color, "-")
-    if panel.method != "none":  # no guidance: w is not used, there is no tilted target to draw
+    if methods.get(panel.method).uses_w:  # no guidance: w is not used, there is no tilted target to draw
         _contours(ax, t.tilted_contours[wi], "#e07b00", "--")
         if tempered:
             _contours(ax, t.tempered_contours[wi], "#8e24aa", ":")
@@ -76,13 +78,13 @@ def _panel_axes(ax, view: LabView, panel: PanelView, w: float, frame: int, tempe
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(panel.title, fontsize=10)
+    ax.set_title(method_title(lang, panel.method), fontsize=10, family=font_family(lang))
 
 
 def lab_frames(view: LabView, w: float, tempered: bool | None = None, lang: str = "en") -> list[np.ndarray]:
     """One RGB frame per kept sampling step, all panels side by side, at any w (interpolated like the canvas),
     with a title (methods, mixture, class, w and 1 + w) and a legend in lang (English without a Hangul font):
-    ready for a slide. The methods' titles are the canvas's (English)."""
+    ready for a slide."""
     lang = figure_language(lang)
     family = font_family(lang)
     panels = view.panels
@@ -94,10 +96,12 @@ def lab_frames(view: LabView, w: float, tempered: bool | None = None, lang: str 
     for f in range(n_frames):
         fig.clear()
         for k, panel in enumerate(panels):
-            _panel_axes(fig.add_subplot(1, len(panels), k + 1), view, panel, w, f, tempered)
+            _panel_axes(fig.add_subplot(1, len(panels), k + 1), view, panel, w, f, tempered, lang)
         lam = panels[0].frame_lams[f]
         stage = t(lang, "anim_final") if f == n_frames - 1 else f"λ = {lam}"
-        fig.suptitle(f"{' vs '.join(p.title for p in panels)}\n{view.mixture.name}, "
+        names = [method_short(lang, p.method) for p in panels]
+        vs = t(lang, "choice_vs", a=names[0], b=names[1]) if len(names) == 2 else " · ".join(names)
+        fig.suptitle(f"{vs}\n{view.mixture.name}, "
                      f"{t(lang, 'anim_class').format(c=view.class_names[view.label])}, "
                      f"{t(lang, 'anim_scale').format(w=f'{w:.3g}', s=f'{1 + w:.3g}')}: {stage}", fontsize=11,
                      family=family, parse_math=False)  # the mixture's and the class's names are user text
@@ -274,15 +278,16 @@ def sweep_figure(curves: dict[str, dict[str, list[float]]], w: float | None, tit
     return fig
 
 
-def loss_figure(curves: dict[str, list[float]], every: int = 50) -> Figure:
-    """Training losses (one line per network, a point every `every` steps)."""
+def loss_figure(curves: dict[str, list[float]], every: int = 50, lang: str = "en") -> Figure:
+    """Training losses (one line per network, a point every `every` steps), labelled in lang."""
+    lang = figure_language(lang)
     fig = Figure(figsize=(6, 3), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
     for name, values in curves.items():
         if values:
-            ax.plot(np.arange(1, len(values) + 1) * every, values, label=name)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
+            ax.plot(np.arange(1, len(values) + 1) * every, values, label=t(lang, f"stage_{name}") if has("en", f"ui.stage_{name}") else name)
+    ax.set_xlabel(t(lang, "loss_step"))
+    ax.set_ylabel(t(lang, "loss_loss"))
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
     if any(curves.values()):

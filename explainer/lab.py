@@ -21,7 +21,7 @@ from cfg_core.mixture import GaussianMixture
 from cfg_core.mixture_json import parse_mixture_json
 from cfg_core.schedule import alpha_sigma
 from cfg_core.toy.training import MixtureTrainConfig
-from explainer.i18n import t, translate_note
+from explainer.i18n import method_title, t, translate_note
 from explainer.registry import ModelRegistry
 from explainer.selection import SINGLE, Selection, SelectionError, check_number
 from explainer.views import SMC_MOVES, W_GRID, LabView, LabViews, PanelSpec, snap_w, w_neighbours
@@ -83,10 +83,11 @@ def markdown_text(name: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~" else ch for ch in out)
 
 
-def panel_detail(spec: PanelSpec) -> str:
-    """What tells two panels of one method apart in the summary: sampler, CG's base."""
+def panel_detail(spec: PanelSpec, lang: str = "en") -> str:
+    """What tells two panels of one method apart in the summary: sampler, CG's base (in lang)."""
     sampler = f"PC, K = {spec.corrector_steps}" if spec.sampler == "pc" else spec.sampler.upper()
-    return f" ({sampler}" + (f", {spec.cg_base} base" if spec.method.startswith("cg") else "") + ")"
+    base = methods.get(spec.method).classifier is not None
+    return f" ({sampler}" + (", " + t(lang, f"base_{spec.cg_base}_detail") if base else "") + ")"
 
 
 class Lab:
@@ -143,8 +144,8 @@ class Lab:
             n = {k: (1 - frac) * p.numbers[i][k] + frac * p.numbers[j][k] for k in p.numbers[i]}
             error = (1 - frac) * p.field_error[i] + frac * p.field_error[j] if p.field_error else None
             err = t(lang, "sum_err").format(e=f"{100 * error:.1f}") if error is not None else ""
-            detail = panel_detail(p.spec) if len(view.panels) > 1 else ""
-            lines.append(f"- {p.title}{detail}: " + t(lang, "sum_line").format(
+            detail = panel_detail(p.spec, lang) if len(view.panels) > 1 else ""
+            lines.append(f"- {method_title(lang, p.method)}{detail}: " + t(lang, "sum_line").format(
                 p=f"{n['mean_posterior']:.3f}", div=f"{n['diversity']:.3f}", swc=f"{n['distance_to_class']:.3f}",
                 swt=f"{n['distance_to_tilted']:.3f}") + err)
         for key in dict.fromkeys(methods.get(p.method).note for p in view.panels):

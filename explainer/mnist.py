@@ -1,9 +1,11 @@
 """What the app's MNIST tab shows: guided digit grids, the guide's and the judge's confidence, the sweep.
 
-    grid(label, method, w, seed)   n digits of one method (sample_mnist), cached per request
-    prefetch(label, method, w, seed)  start sampling a grid on the service's two workers (unless cached or already
+    GridKey(label, method, w, seed)  one grid: a digit, a registry method, w, seed (and n digits), made from a
+                                   validated MnistSelection (explainer.mnist_selection) or the atlas's coordinates
+    grid(key)                      n digits of one method (sample_mnist), cached per key
+    prefetch(key)                  start sampling a grid on the service's two workers (unless cached or already
                                    in flight); the GridFlight to watch its x_hat previews (explainer.grid_flight)
-    cached(...) / sample(...)      the cached grid or None (never samples); a grid sampled outside the cache
+    cached(key) / sample(key)      the cached grid or None (never samples); a grid sampled outside the cache
     grid_confidence(models, x, label)  mean softmax p(c|x) of the guide (noise-aware classifier) and of the
                                    independent judge on the final samples, both read at the clean end
                                    lam = Schedule().lam_max on x in [-1, 1]
@@ -24,7 +26,6 @@ import numpy as np
 import torch
 
 from cfg_core import methods
-from cfg_core.guidance import check_w
 from cfg_core.mnist import variants
 from cfg_core.mnist.metrics import accuracy, classifier_confidence, judge_outputs
 from cfg_core.mnist.metrics import confidence as judge_confidence
@@ -38,19 +39,19 @@ N_GRID = 16
 SAMPLER = "ddpm"  # the paper's ancestral sampler (Algorithm 2, v = 0.3): the judge reads its digits best
 STEPS = 16  # its steps: 16 judge as well as 50 (w = 0: 0.869 vs 0.874; DDIM 50: 0.817, the 7,500-step network), 3x faster
 DDIM_STEPS = 50  # for a method that runs only with DDIM (CFG++: its renoising step is DDIM's)
-STEPS_FOR = {"apg": 50}  # methods whose settings are tied to a step count: APG's momentum (beta over steps) was
-# tuned at 50; at 16 it breaks the digits (w = 6: judge accuracy 0.60 against 1.00 at 50 ancestral steps)
+# A method whose settings are tied to a step count names it in the registry (mnist_steps): APG's momentum (beta over
+# steps) was tuned at 50; at 16 it breaks the digits (w = 6: judge accuracy 0.60 against 1.00 at 50 ancestral steps)
 
 
 def tab_sampler(method: str) -> tuple[str, int]:
-    """(sampler, steps) the tab draws a method with: the ancestral sampler at STEPS (STEPS_FOR's steps for a method
+    """(sampler, steps) the tab draws a method with: the ancestral sampler at STEPS (the registry's mnist_steps for a method
     tied to a step count), or DDIM at DDIM_STEPS for a method the ancestral sampler cannot run (docs/MNIST.md, "The
     tab's sampler")."""
     name = variants.resolve(method)[0]
     allowed = methods.get(name).samplers
     if allowed is not None and SAMPLER not in allowed:
         return "ddim", DDIM_STEPS
-    return SAMPLER, STEPS_FOR.get(name, STEPS)
+    return SAMPLER, methods.get(name).mnist_steps or STEPS
 
 
 @dataclass(frozen=True)
@@ -63,17 +64,16 @@ class MnistGrid:
     seconds: float
 
 
-def check_grid_request(label, method: str, w, seed) -> tuple[int, str, float, int]:
-    """The request, checked, or ValueError with one line."""
-    if isinstance(label, bool) or not isinstance(label, (int, float)) or int(label) != label or not 0 <= label <= 9:
-        raise ValueError(f"label must be a digit 0..9, got {label!r}")
-    variants.info(method)
-    w = check_w(w)
-    if w > MAX_W:
-        raise ValueError(f"the MNIST tab shows w in [0, {MAX_W:g}], got {w:g}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, float)) or int(seed) != seed or not 0 <= seed < 2**31:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(label), method, w, int(seed)
+@dataclass(frozen=True)
+class GridKey:
+    """One grid, and its cache key. Built from a validated selection (MnistSelection.key) or from the atlas's own
+    coordinates, so nothing here checks it again."""
+
+    label: int  # the digit c, 0..9
+    method: str  # a registry method or MNIST variant, CG with its classifier (cg, cg_clean)
+    w: float  # the paper's w
+    seed: int  # seed of the initial noise
+    n: int = N_GRID  # digits in the grid
 
 
 def grid_confidence(models, x01: torch.Tensor, label: int) -> tuple[float, float, float]:
@@ -90,7 +90,7 @@ class MnistService:
         self.checkpoint_dir, self._models, self.problem = checkpoint_dir, None, None
         self._lock = threading.Lock()
         self.cache = LruCache(128)
-        self._flights: dict[tuple, GridFlight] = {}  # grids being sampled by prefetch, by cache key
+        self._flights: dict[GridKey, GridFlight] = {}  # grids being sampled by prefetch, by cache key
         self._flights_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mnist-grid")  # prefetched grids
 
@@ -105,12 +105,9 @@ class MnistService:
                     self.problem = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
             return self._models
 
-    def grid(self, label, method, w, seed, classifier: str = "noisy", n: int = N_GRID, on_step=None) -> MnistGrid:
-        """The grid with its trajectory (for animations), sampled once per request (tab_sampler) and cached;
+    def grid(self, key: GridKey, on_step=None) -> MnistGrid:
+        """The grid with its trajectory (for animations), sampled once per key (tab_sampler) and cached;
         on_step(t, x_hat01) sees each step of a grid sampled now (sample_mnist's; not called for a cached grid)."""
-        key = self._key(label, method, w, seed, classifier, n)
-        label, method, w, seed, _ = key
-
         def compute() -> MnistGrid:
             with self._flights_lock:
                 flight = self._flights.get(key)
@@ -120,22 +117,20 @@ class MnistService:
                     flight.publish(t, x01)
                 if on_step is not None:
                     on_step(t, x01)
-            return self._sample(label, method, w, seed, n, on_step=step)
+            return self._sample(key, on_step=step)
         return self.cache.get_or_compute(key, compute)
 
-    def prefetch(self, label, method, w, seed, classifier: str = "noisy") -> GridFlight | None:
-        """Start sampling the grid of a request on the service's workers, unless it is cached (None) or already in
-        flight (that flight); watch the returned flight for its previews, then grid() has it (or samples it again,
-        when the flight failed or was cancelled: flight.future.cancel() before it starts)."""
-        key = self._key(label, method, w, seed, classifier)
-        label, method, w, seed, _ = key
+    def prefetch(self, key: GridKey) -> GridFlight | None:
+        """Start sampling a grid on the service's workers, unless it is cached (None) or already in flight (that
+        flight); watch the returned flight for its previews, then grid() has it (or samples it again, when the
+        flight failed or was cancelled: flight.future.cancel() before it starts)."""
         with self._flights_lock:
             if self.cache.peek(key) is not None:
                 return None
             flight = self._flights.get(key)
             if flight is None:
-                flight = self._flights[key] = GridFlight(tab_sampler(method)[1])
-                flight.future = self._pool.submit(self.grid, label, method, w, seed)
+                flight = self._flights[key] = GridFlight(tab_sampler(key.method)[1])
+                flight.future = self._pool.submit(self.grid, key)
                 flight.future.add_done_callback(lambda _: self._landed(key, flight))
         return flight
 
@@ -145,21 +140,15 @@ class MnistService:
                 del self._flights[key]
         flight.finish()
 
-    def cached(self, label, method, w, seed, classifier: str = "noisy") -> MnistGrid | None:
+    def cached(self, key: GridKey) -> MnistGrid | None:
         """The grid if it is in the cache (never samples, never waits)."""
-        return self.cache.peek(self._key(label, method, w, seed, classifier))
+        return self.cache.peek(key)
 
-    @staticmethod
-    def _key(label, method, w, seed, classifier: str, n: int = N_GRID) -> tuple:
-        """A request, checked, as its cache key (label, method with the classifier, w, seed, n)."""
-        return (*check_grid_request(label, methods.with_classifier(method, classifier), w, seed), n)
-
-    def sample(self, label, method, w, seed, keep_trajectory: bool = False) -> MnistGrid:
+    def sample(self, key: GridKey, keep_trajectory: bool = False) -> MnistGrid:
         """A grid sampled now, outside the cache (the atlas's warm-up: 280 trajectories would flood it)."""
-        label, method, w, seed = check_grid_request(label, method, w, seed)
-        return self._sample(label, method, w, seed, N_GRID, keep_trajectory)
+        return self._sample(key, keep_trajectory)
 
-    def _sample(self, label, method, w, seed, n, keep_trajectory: bool = True, on_step=None) -> MnistGrid:
+    def _sample(self, key: GridKey, keep_trajectory: bool = True, on_step=None) -> MnistGrid:
         import time
 
         from cfg_core.mnist.models import sample_mnist
@@ -167,11 +156,11 @@ class MnistService:
         models = self.models()
         if models is None:
             raise ValueError(f"the MNIST models are not available ({self.problem})")
-        sampler, steps = tab_sampler(method)
+        sampler, steps = tab_sampler(key.method)
         t0 = time.perf_counter()
-        res = sample_mnist(models, label, method, w, n=n, seed=seed, steps=steps, sampler=sampler,
+        res = sample_mnist(models, key.label, key.method, key.w, n=key.n, seed=key.seed, steps=steps, sampler=sampler,
                            keep_trajectory=keep_trajectory, on_step=on_step)
-        guide, judge, acc = grid_confidence(models, res.x, label)
+        guide, judge, acc = grid_confidence(models, res.x, key.label)
         return MnistGrid(res.x.numpy(), res.trajectory.numpy(), guide, judge, acc, time.perf_counter() - t0)
 
 

@@ -1,12 +1,12 @@
 """The MNIST tab as data for the browser (ui/static/mnist.js): digit grids at every w that is ready, and the sweep.
 
-A view is one (digit, methods, seed) selection. Each method's panel carries ONE sprite PNG (16 greys, 4 bits): the
+A view is one MnistSelection (digit, methods, seed, w). Each method's panel carries ONE sprite PNG (16 greys, 4 bits): the
 4 x 4 grids of every w of W_GRID stacked top to bottom (CELL x CELL pixels each, blank where a w is not ready), the w
 that are ready, and each grid's confidences (~27 KB a panel). Dragging w then only picks another cell of a picture the browser already has.
 Grids come from the atlas (default seed, CFG and CG) or from the MnistService cache; nothing here samples.
 
-    view_json(label, w, seed, panels, ...)    {"kind": "grids", "w_grid", "small_ws", "panels": [...]} as text
-    panel(label, method, seed, grids, pending, progress)  one method's sprite, readiness and confidences (cached),
+    view_json(sel, panels, ...)               {"kind": "grids", "w_grid", "small_ws", "panels": [...]} as text
+    panel(sel, method, grids, pending, progress)  one method's sprite, readiness and confidences (cached),
                                                and while its main grid is sampled, the latest x_hat (preview)
     sweep_json(sweep)                          the sweep curves as a PNG plus where each axes lies in it, so the
                                                browser draws the current-w line itself
@@ -23,10 +23,11 @@ import numpy as np
 from cfg_core.mnist import variants
 from explainer import figures
 from explainer.cache import LruCache
-from explainer.i18n import LANGUAGES, method_short, t
+from explainer.i18n import LANGUAGES, method_short, short_in, t
 from explainer.mnist import SAMPLER, STEPS, tab_sampler
 from explainer.mnist_atlas import DigitGrid
-from explainer.views import W_GRID
+from explainer.mnist_selection import MnistSelection
+from explainer.w_grid import W_GRID
 
 SMALL_WS = (0.0, 1.0, 3.0, 6.0)  # the row of small grids under the main one
 CELL = figures.mnist_grid(np.zeros((16, 28, 28)), upscale=1).shape[0]  # 122: one 4 x 4 grid with 2 px gaps
@@ -71,19 +72,19 @@ def preview(x01: np.ndarray, step: int, steps: int) -> dict:
             "preview_step": [int(step), int(steps)]}
 
 
-def panel(label: int, method: str, seed: int, grids: dict[float, DigitGrid | None],
+def panel(sel: MnistSelection, method: str, grids: dict[float, DigitGrid | None],
           pending: str | dict[str, str] = "", progress: dict | None = None) -> dict:
-    """One method's panel: grids maps every w of W_GRID to its grid (None: not ready). `pending` is the text shown
+    """One method's panel of a selection: grids maps every w of W_GRID to its grid (None: not ready). `pending` is the text shown
     while the main grid is being sampled (one string, or one per language: "pending" gets the English,
     "pending_<lang>" the others); `progress` (preview()) the sampling's latest x_hat."""
     ready = tuple(grids.get(w) is not None for w in W_GRID)
-    key = (label, method, seed, ready)
+    key = (sel.label, method, sel.seed, ready)
 
     def build() -> dict:
         ordered = [grids.get(w) for w in W_GRID]
         info = variants.info(method)
         return {"method": method, "title": info.title, "colour": info.colour, **sampler_note(method),
-                **by_language("short", {lang: method_short(lang, info.short) for lang in LANGUAGES}),
+                **by_language("short", {lang: method_short(lang, method) for lang in LANGUAGES}),
                 "ready": list(ready), "cell": CELL, "sprite": grey16_png_base64(sprite(ordered)),
                 "conf": [None if g is None else [round(g.guide_confidence, 4), round(g.judge_confidence, 4),
                                                  round(g.judge_accuracy, 4)] for g in ordered]}
@@ -108,13 +109,13 @@ def by_language(key: str, text: str | dict[str, str]) -> dict[str, str]:
     return {key: text.get("en", ""), **{f"{key}_{lang}": v for lang, v in text.items() if lang != "en"}}
 
 
-def view_json(label: int, w: float, seed: int, panels: list[dict], note: str | dict[str, str] = "",
+def view_json(sel: MnistSelection, panels: list[dict], note: str | dict[str, str] = "",
               stream: bool = False, source: str = "now") -> str:
-    """The whole view for the browser; w is the slider's value when the view was made (the browser reads the
-    slider itself). stream: some grid is missing and the browser should ask for the streamed completion;
+    """The whole view of a selection for the browser; its w is the slider's value (snapped) when the view was
+    made (the browser reads the slider itself). stream: some grid is missing and the browser should ask for the streamed completion;
     source: "now" (answered at once from what is ready) or "stream" (from the sampling stream); note: one string or
     one per language (see by_language)."""
-    return json.dumps({"kind": "grids", "label": int(label), "seed": int(seed), "w": float(w), "w_grid": list(W_GRID),
+    return json.dumps({"kind": "grids", "label": sel.label, "seed": sel.seed, "w": sel.w, "w_grid": list(W_GRID),
                        "small_ws": list(SMALL_WS), "panels": panels, **by_language("note", note), "stream": bool(stream),
                        "source": source})
 
@@ -159,7 +160,7 @@ def sweep_json(sweep: dict, curves: dict, title: dict[str, str]) -> str:
         legend_box = {**legend_box, "top": min([a["title_box"]["top"] for a in row] + [legend_box["top"]]),
                       "bottom": max([a["xlabel_box"]["bottom"] for a in row] + [legend_box["bottom"]])}
     legend = [{**by_language("label", {lang: t(lang, "guide_dashed") if label == figures.GUIDE_DASHED
-                                       else method_short(lang, label) for lang in LANGUAGES}),
+                                       else short_in(lang, label) for lang in LANGUAGES}),
                "colour": colour, "dashed": dashed} for label, colour, dashed in figures.sweep_legend(curves)]
     suptitle = fig._suptitle  # noqa: SLF001 - matplotlib keeps the figure title here
     width_px = fig.bbox.width

@@ -26,18 +26,19 @@ def on_space() -> bool:
     return bool(os.environ.get("SPACE_ID"))
 
 
-def training_config(steps, classifier_steps, p_uncond, space: bool | None = None) -> tuple[MixtureTrainConfig, str]:
-    """The config for the UI's values (ValueError with one line if unusable) and a note when capped on a Space."""
+def training_config(steps, classifier_steps, p_uncond, space: bool | None = None
+                    ) -> tuple[MixtureTrainConfig, tuple[int, int] | None]:
+    """The config for the UI's values (ValueError with one line if unusable) and, when capped on a Space, the caps
+    (eps-network steps, classifier steps) for a note; None otherwise."""
     for name, v in (("steps", steps), ("classifier steps", classifier_steps), ("p_uncond", p_uncond)):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise ValueError(f"{name} must be a number, got {str(v)[:40]!r}")
     if steps != int(steps) or classifier_steps != int(classifier_steps):
         raise ValueError(f"steps must be whole numbers, got {steps}, {classifier_steps}")
-    steps, classifier_steps, note = int(steps), int(classifier_steps), ""
+    steps, classifier_steps, note = int(steps), int(classifier_steps), None
     if (on_space() if space is None else space) and (steps > SPACE_MAX_STEPS or classifier_steps > SPACE_MAX_CLASSIFIER_STEPS):
         steps, classifier_steps = min(steps, SPACE_MAX_STEPS), min(classifier_steps, SPACE_MAX_CLASSIFIER_STEPS)
-        note = (f"On this shared Space training is capped at {SPACE_MAX_STEPS} ε-network steps and "
-                f"{SPACE_MAX_CLASSIFIER_STEPS} steps per classifier; run the app locally for more.")
+        note = (SPACE_MAX_STEPS, SPACE_MAX_CLASSIFIER_STEPS)  # the caps; the UI words them in the reader's language
     return MixtureTrainConfig(steps=steps, classifier_steps=classifier_steps, p_uncond=float(p_uncond)), note
 
 

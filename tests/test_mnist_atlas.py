@@ -26,12 +26,12 @@ class FakeService:
     def __init__(self):
         self.sampled, self.checkpoint_dir = [], None
 
-    def cached(self, label, method, w, seed):
+    def cached(self, key):
         return None
 
-    def sample(self, label, method, w, seed, keep_trajectory=False):
-        self.sampled.append((label, method, w, seed))
-        x = np.full((N_GRID, 28, 28), label / 10, np.float32)
+    def sample(self, key, keep_trajectory=False):
+        self.sampled.append((key.label, key.method, key.w, key.seed))
+        x = np.full((N_GRID, 28, 28), key.label / 10, np.float32)
         return MnistGrid(x, x[None], 0.9, 0.8, 0.75, 0.0)
 
 

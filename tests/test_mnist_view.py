@@ -11,7 +11,8 @@ from PIL import Image
 from explainer import mnist_view
 from explainer.mnist import load_sweep, sweep_curves
 from explainer.mnist_atlas import DigitGrid
-from explainer.views import W_GRID
+from explainer.mnist_selection import MnistSelection
+from explainer.w_grid import W_GRID
 
 
 def _png(b64: str, mode: str = "L") -> np.ndarray:
@@ -24,7 +25,7 @@ def _grid(value: int) -> DigitGrid:
 
 def test_panel_sprite_holds_every_ready_w_in_grid_order():
     grids = {w: (_grid(200) if w in (0.0, 6.0) else None) for w in W_GRID}
-    p = mnist_view.panel(7, "cfg", 123, grids, pending="")
+    p = mnist_view.panel(MnistSelection(label=7, seed=123), "cfg", grids, pending="")
     assert p["ready"] == [w in (0.0, 6.0) for w in W_GRID] and p["cell"] == mnist_view.CELL == 122
     sprite = _png(p["sprite"])
     assert sprite.shape == (len(W_GRID) * 122, 122)
@@ -36,16 +37,16 @@ def test_panel_sprite_holds_every_ready_w_in_grid_order():
 
 def test_panel_names_the_method_in_every_language():
     grids = {w: None for w in W_GRID}
-    p = mnist_view.panel(3, "auto", 5, grids)
+    p = mnist_view.panel(MnistSelection(seed=5), "auto", grids)
     assert p["short"] == "autoguidance" and p["short_ko"] == "오토가이던스"
-    q = mnist_view.panel(3, "cfg_interval", 5, grids)
+    q = mnist_view.panel(MnistSelection(seed=5), "cfg_interval", grids)
     assert q["short"] == "CFG, interval" and q["short_ko"] == "CFG, 구간" and q["title"].startswith("CFG only for lam")
 
 
 def test_panel_is_cached_per_readiness_and_pending_is_not():
     grids = {w: _grid(1) for w in W_GRID}
-    a = mnist_view.panel(2, "cg", 99, grids)
-    b = mnist_view.panel(2, "cg", 99, grids, pending="sampling CG…")
+    a = mnist_view.panel(MnistSelection(label=2, seed=99), "cg", grids)
+    b = mnist_view.panel(MnistSelection(label=2, w=6.0, seed=99), "cg", grids, pending="sampling CG…")  # any w
     assert a["sprite"] is b["sprite"] and a["pending"] == "" and b["pending"] == "sampling CG…"
 
 
@@ -56,7 +57,8 @@ def test_sprite_is_sent_with_16_greys():
 
 
 def test_view_json_names_the_grid_and_small_ws():
-    v = json.loads(mnist_view.view_json(3, 2.0, 0, [], "note"))
+    v = json.loads(mnist_view.view_json(MnistSelection(), [], "note"))
+    assert (v["label"], v["w"], v["seed"], v["stream"], v["source"]) == (3, 2.0, 0, False, "now")
     assert v["kind"] == "grids" and v["w_grid"] == list(W_GRID) and v["small_ws"] == [0.0, 1.0, 3.0, 6.0]
     assert all(w in W_GRID for w in v["small_ws"]) and v["note"] == "note"
 

@@ -78,14 +78,14 @@ def test_an_error_in_the_worker_reaches_the_caller(net):
 
 def test_the_app_service_samples_the_digits_of_the_plain_models():
     from cfg_core.mnist.models import load_mnist_models, sample_mnist
-    from explainer.mnist import MnistService, tab_sampler
+    from explainer.mnist import GridKey, MnistService, tab_sampler
 
     service = MnistService()
     assert isinstance(service.models().eps_model, SplitBatch) and isinstance(service.models().eps_weak, SplitBatch)
     plain = load_mnist_models()
     for method in ("cfg", "cg", "auto"):
         sampler, steps = tab_sampler(method)  # the tab's: ancestral, 16 steps
-        got = service.grid(8, method, 3.0, 11, n=4).x
+        got = service.grid(GridKey(8, method, 3.0, 11, n=4)).x
         want = sample_mnist(plain, 8, method, 3.0, n=4, seed=11, steps=steps, sampler=sampler).x.numpy()
         # float rounding differs with the batch size (oneDNN's blocking), amplified by w: less than a grey level
         assert abs(got - want).max() < 1 / 255 and abs(got - want).mean() < 1e-4, method

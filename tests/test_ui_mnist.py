@@ -1,7 +1,8 @@
 """The MNIST tab's handlers in-process: a new selection is answered at once (mnist_view_now), whole from the atlas
 without sampling on the default seed; otherwise the ready part says stream and mnist_update streams the rest (the
 first method's grid, each after previews of its x_hat, then the second); w snaps to the grid; a newer request
-stops the small grids; bad input is one clear error."""
+stops the small grids; bad input is one clear error. (The service's bookkeeping with a fake sampler, no networks:
+tests/test_mnist_tab.py.)"""
 import base64
 import io
 import json
@@ -17,8 +18,8 @@ from PIL import Image
 import ui.mnist as um
 from explainer import mnist_view
 from explainer.grid_flight import preview_steps
-from explainer.mnist import STEPS
-from explainer.views import W_GRID
+from explainer.mnist import STEPS, GridKey
+from explainer.w_grid import W_GRID
 
 pytestmark = pytest.mark.skipif(um.MNIST.models() is None, reason="MNIST models not available")
 
@@ -75,41 +76,21 @@ def test_a_new_selection_starts_its_first_grid_before_the_stream_asks():
     request = SimpleNamespace(session_hash="prefetch-test")
     view = json.loads(um.mnist_view_now(6, "cfg|cg", 1.0, 5151, "noisy", request))
     assert view["stream"] and all(p["pending"] for p in view["panels"])
-    flight = um._PREFETCHED["prefetch-test"]()  # in flight: a CFG grid takes about a second
-    assert flight is not None and um.MNIST.prefetch(6, "cfg", 1.0, 5151) is flight  # asked again: no second job
+    flight = um.TAB.prefetched["prefetch-test"]()  # in flight: a CFG grid takes about a second
+    cfg, cg = GridKey(6, "cfg", 1.0, 5151), GridKey(6, "cg", 1.0, 5151)
+    assert flight is not None and um.MNIST.prefetch(cfg) is flight  # asked again: no second job
     shown = [t for t, _ in flight.watch(timeout=120)]
     assert flight.done and set(shown) <= set(preview_steps(STEPS))
-    assert um.MNIST.cached(6, "cfg", 1.0, 5151) is not None and um.MNIST.prefetch(6, "cfg", 1.0, 5151) is None
-    assert um.MNIST.cached(6, "cg", 1.0, 5151) is None  # only the first panel's grid starts early
-
-
-def test_a_newer_selection_cancels_the_older_prefetch_that_has_not_started(monkeypatch):
-    from concurrent.futures import Future
-
-    from explainer.grid_flight import GridFlight
-
-    made = []
-
-    def prefetch(label, name, w, seed):
-        made.append(GridFlight(STEPS))
-        made[-1].future = Future()  # never started
-        return made[-1]
-
-    monkeypatch.setattr(um.MNIST, "prefetch", prefetch)
-    request = SimpleNamespace(session_hash="cancel-test")
-    um._prefetch(request, 1, "cfg", 2.0, 6001)
-    um._prefetch(request, 1, "cfg", 2.0, 6002)
-    assert made[0].future.cancelled() and not made[1].future.cancelled()
-    um._prefetch(SimpleNamespace(session_hash="another-browser"), 1, "cfg", 2.0, 6003)
-    assert not made[1].future.cancelled()  # one browser never cancels another's
+    assert um.MNIST.cached(cfg) is not None and um.MNIST.prefetch(cfg) is None
+    assert um.MNIST.cached(cg) is None  # only the first panel's grid starts early
 
 
 def test_a_newer_request_stops_the_small_grids():
     session = SimpleNamespace(session_hash="test-session")
     um.mnist_mark(session)
-    assert not um._superseded(session, time.monotonic())
-    um._LATEST["test-session"] = time.monotonic() + 100  # a request newer than the stream
-    um.MNIST.grid(5, "cfg", 2.0, 4321)  # the main grid is ready, the small ones are not
+    assert not um.TAB.superseded("test-session", time.monotonic())
+    um.TAB.latest["test-session"] = time.monotonic() + 100  # a request newer than the stream
+    um.MNIST.grid(GridKey(5, "cfg", 2.0, 4321))  # the main grid is ready, the small ones are not
     before = len(um.MNIST.cache)
     out = list(um.mnist_update(5, "cfg", 2.0, 4321, "noisy", session))  # main grid cached, small ones not
     assert len(out) == 1 and isinstance(out[0], type(gr.skip())) and len(um.MNIST.cache) == before

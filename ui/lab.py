@@ -18,7 +18,7 @@ from cfg_core.toy.training import estimate_seconds, weak_config
 from explainer import figures
 from explainer.editor import rows_to_spec, spec_to_rows
 from explainer.own_data import points_from_json
-from explainer.i18n import LANGUAGES, pick_language
+from explainer.i18n import LANGUAGES, pick_language, t
 from explainer.lab import Lab
 from explainer.lessons import BY_KEY, caption
 from explainer.selection import CHOICES, CONTROLS, PAIRS, REFERENCES, Selection, choice_label
@@ -252,10 +252,10 @@ def upload_mixture(path):
 
 
 # --- train your own -------------------------------------------------------------------------------
-def _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text=""):
+def _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text="", lang="en"):
     """(registry key, mixture, config, note, data) of a training request, or gr.Error with one line. source "points"
     trains on the raw points of *Your data* (registered under the mixture fitted to them)."""
-    with user_errors(TypeError):
+    with user_errors(TypeError, lang=lang):
         if source == "points":
             if not points_text or not custom_json:
                 raise ValueError("no points yet: fit your data in the Your data tab and press 'Use in the lab'")
@@ -268,23 +268,33 @@ def _training_setup(source, custom_json, p_uncond, steps, classifier_steps, poin
     return key, mix, config, note, data
 
 
-def train_estimate(source, custom_json, p_uncond, steps, classifier_steps, points_text="") -> str:
+def train_estimate(source, custom_json, p_uncond, steps, classifier_steps, points_text="", hints="") -> str:
     """How long Train will take, measured now on this server (a few optimiser steps of each network)."""
-    _, mix, config, note, _ = _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text)
+    lang = language(hints_of(hints).get("lang"))
+    _, mix, config, note, _ = _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text, lang)
     seconds = estimate_seconds(mix, config)
-    busy = " Another training is running: this one would wait for it." if TRAINING.running() else ""
-    return (f"⏱ Estimated training time: **about {seconds:.0f} s** on this server ({config.steps} ε-network steps, "
-            f"{config.classifier_steps} steps per classifier).{busy}" + (f"  \n{note}" if note else ""))
+    busy = t(lang, "train_busy") if TRAINING.running() else ""
+    return (t(lang, "train_estimate", seconds=f"{seconds:.0f}", steps=config.steps, csteps=config.classifier_steps)
+            + busy + (f"  \n{_capped(note, lang)}" if note else ""))
+
+
+def _capped(note, lang: str) -> str:
+    """training_config's note (the Space's caps) in lang."""
+    return t(lang, "train_capped", steps=note[0], csteps=note[1]) if note else ""
 
 
 PAGE_GRACE_S = 5.0  # training goes on this long without an open page (a heartbeat reconnecting), then stops
 
 
-def train_custom(source, custom_json, p_uncond, steps, classifier_steps, points_text="", request: gr.Request = None):
+def train_custom(source, custom_json, p_uncond, steps, classifier_steps, points_text="", hints="",
+                 request: gr.Request = None):
     """Train in a worker thread (one at a time per app); stream progress and the loss curve; register the model
     for the lab. Cancelling, or closing the page, stops the training at its next step; so does a request with no
     open page behind it (a raw HTTP call whose stream nobody reads), after PAGE_GRACE_S."""
-    key, mix, config, note, data = _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text)
+    lang = language(hints_of(hints).get("lang"))
+    key, mix, config, note, data = _training_setup(source, custom_json, p_uncond, steps, classifier_steps, points_text,
+                                                   lang)
+    note = _capped(note, lang)
     session = getattr(request, "session_hash", None) if request is not None else None
     alone_since = [None]
 
@@ -304,28 +314,29 @@ def train_custom(source, custom_json, p_uncond, steps, classifier_steps, points_
         for kind, payload in job.updates():
             if nobody_reads():
                 print(f"training {key} stopped: no open page has read its progress for {PAGE_GRACE_S:g} s", flush=True)
-                raise UserError("training stopped: it runs only while its page is open")
+                raise UserError(t(lang, "train_stopped"))
             if kind == "error":
-                raise UserError(f"training failed: {payload}")
+                raise UserError(t(lang, "train_failed", error=payload))
             if kind == "cancelled":
-                raise UserError("training was cancelled")
+                raise UserError(t(lang, "train_cancelled"))
             if kind == "done":
                 break
             if time.perf_counter() - last > 0.5:
                 last = time.perf_counter()
                 if kind == "waiting":
-                    yield "Waiting for another training on this server to finish…", gr.skip(), gr.skip(), gr.skip()
+                    yield t(lang, "train_waiting"), gr.skip(), gr.skip(), gr.skip()
                     continue
                 stage, step, n, loss = payload
                 curves[stage].append(loss)
-                msg = f"**{stage}** step {step}/{n}, loss {loss:.4f} — overall {100 * (done_before[stage] + step) / total:.0f} %"
-                yield msg + (f"  \n{note}" if note else ""), figures.loss_figure(curves), gr.skip(), gr.skip()
+                msg = t(lang, "train_progress", stage=t(lang, f"stage_{stage}"), step=step, n=n, loss=f"{loss:.4f}",
+                        percent=f"{100 * (done_before[stage] + step) / total:.0f}")
+                yield msg + (f"  \n{note}" if note else ""), figures.loss_figure(curves, lang=lang), gr.skip(), gr.skip()
             elif kind == "progress":
                 curves[payload[0]].append(payload[3])
     finally:
         job.cancel()  # the client cancelled or went away (gradio closes this generator): stop the worker
     secs = payload.record.get("seconds", 0)
-    raw = f" on your {len(data)} raw points" if data is not None else ""
-    yield (f"Trained{raw} in {secs:.1f} s (p_uncond {float(p_uncond):g}). The lab now uses it: dataset **custom**."
-           + (f"  \n{note}" if note else ""),
-           figures.loss_figure(curves), json.dumps(mixture_to_dict(mix)), gr.update(value="custom"))
+    done = dict(seconds=f"{secs:.1f}", p_uncond=f"{float(p_uncond):g}")
+    said = t(lang, "train_done_points", n=len(data), **done) if data is not None else t(lang, "train_done", **done)
+    yield (said + (f"  \n{note}" if note else ""), figures.loss_figure(curves, lang=lang),
+           json.dumps(mixture_to_dict(mix)), gr.update(value="custom"))
