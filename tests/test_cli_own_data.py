@@ -1,65 +1,51 @@
-"""The command line of "your own data": data -> fit -> sample/train as a user runs them, and one-line errors."""
+"""The command line of "your own data": data -> fit -> sample/train as a user runs them (in-process, through
+conftest.run_cli), and one-line errors."""
 import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cfg_core.__main__ import main
 from cfg_core.mixture_json import load_mixture_file
+from conftest import one_line_error, run_cli
 from test_points import BAD_CSV, csv_text, two_classes
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def ok(capsys, *argv) -> str:
+    """Run the command line in-process; it must succeed. Its stdout."""
+    status, out, err = run_cli(capsys, *argv)
+    assert status == 0, err
+    return out
 
 
-def cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "cfg_core", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def one_line_error(capsys, argv) -> str:
-    """Run main in-process; it must exit 2 with exactly one `error: ...` line on stderr."""
-    assert main([str(a) for a in argv]) == 2
-    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), lines
-    return lines[0]
-
-
-def test_data_fit_sample_and_train_on_the_raw_points(tmp_path):
+def test_data_fit_sample_and_train_on_the_raw_points(tmp_path, capsys):
     csv_path, fit_path, ck = tmp_path / "moons.csv", tmp_path / "moons.json", tmp_path / "ck"
-    r = cli("data", "--name", "moons", "--n", "400", "--noise", "0.15", "--seed", "2", "--out", csv_path)
-    assert r.returncode == 0, r.stderr
-    assert csv_path.read_text().startswith("x,y,label\n") and "upper: 200, lower: 200" in r.stdout
-    r = cli("fit", "--points", csv_path, "--out", fit_path, "--max-components", "4")
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.count("k = ") == 2 and "BIC = " in r.stdout and "log-likelihood/point" in r.stdout
+    out = ok(capsys, "data", "--name", "moons", "--n", "400", "--noise", "0.15", "--seed", "2", "--out", csv_path)
+    assert csv_path.read_text().startswith("x,y,label\n") and "upper: 200, lower: 200" in out
+    out = ok(capsys, "fit", "--points", csv_path, "--out", fit_path, "--max-components", "4")
+    assert out.count("k = ") == 2 and "BIC = " in out and "log-likelihood/point" in out
     mix = load_mixture_file(fit_path)
     assert mix.name == "moons" and mix.class_names == ("upper", "lower")
-    r = cli("sample", "--dataset", fit_path, "--score", "exact", "--label", "1", "--guidance", "cfg", "--w", "2",
-            "--n", "50", "--steps", "10", "--out", tmp_path / "s.npz")
-    assert r.returncode == 0, r.stderr
+    ok(capsys, "sample", "--dataset", fit_path, "--score", "exact", "--label", "1", "--guidance", "cfg", "--w", "2",
+       "--n", "50", "--steps", "10", "--out", tmp_path / "s.npz")
     assert np.load(tmp_path / "s.npz")["x"].shape == (50, 2)
-    r = cli("train", "--dataset", csv_path, "--out", ck, "--steps", "20", "--classifier-steps", "10")
-    assert r.returncode == 0, r.stderr
+    ok(capsys, "train", "--dataset", csv_path, "--out", ck, "--steps", "20", "--classifier-steps", "10")
     rec = json.loads((ck / "model.json").read_text())
     assert rec["points"]["path"] == str(csv_path.resolve()) and len(rec["points"]["sha256"]) == 64
     assert rec["points"]["class_counts"] == [200, 200] and rec["mixture"]["classes"] == ["upper", "lower"]
-    cli("fit", "--points", csv_path, "--out", fit_path)  # the defaults: the fit the checkpoint was paired with
-    r = cli("sample", "--dataset", fit_path, "--checkpoint", ck, "--label", "0", "--guidance", "cg", "--w", "1",
-            "--n", "20", "--steps", "5", "--out", tmp_path / "l.npz")
-    assert r.returncode == 0, r.stderr
+    ok(capsys, "fit", "--points", csv_path, "--out", fit_path)  # the defaults: the fit the checkpoint was paired with
+    ok(capsys, "sample", "--dataset", fit_path, "--checkpoint", ck, "--label", "0", "--guidance", "cg", "--w", "1",
+       "--n", "20", "--steps", "5", "--out", tmp_path / "l.npz")
 
 
-def test_data_is_reproducible_and_a_bad_value_is_one_line(tmp_path):
+def test_data_is_reproducible_and_a_bad_value_is_one_line(tmp_path, capsys):
     outs = [tmp_path / "a.csv", tmp_path / "b.csv"]
     for out in outs:
         assert main(["data", "--name", "swiss_roll", "--n", "100", "--seed", "9", "--out", str(out)]) == 0
     assert outs[0].read_bytes() == outs[1].read_bytes()
-    r = cli("data", "--name", "blobs", "--n", "5", "--out", tmp_path / "c.csv")  # as a user sees it
-    assert r.returncode == 2 and r.stderr.strip() == "error: --n must be in [50, 100000], got 5"
+    line = one_line_error(capsys, ["data", "--name", "blobs", "--n", "5", "--out", tmp_path / "c.csv"])
+    assert line == "error: --n must be in [50, 100000], got 5"
 
 
 @pytest.mark.parametrize("args, message", [

@@ -1,6 +1,8 @@
 """The command line's contract, strictly: every error one line `error: ...` with exit status 2 (argparse's too, and
 running out of memory), no option silently ignored, numbers only as people type them, no abbreviated options,
-and nothing left behind by a failed or killed run (empty output folders, hidden temp files)."""
+and nothing left behind by a failed or killed run (empty output folders, hidden temp files). The command line runs
+in-process (conftest.one_line_error); real processes only where the process is the point (what a user sees on
+stderr, kill -9 mid-write)."""
 import os
 import re
 import subprocess
@@ -14,17 +16,10 @@ import torch
 
 from cfg_core.__main__ import main
 from cfg_core.atomic import STALE_AFTER_S, atomic_path, check_writable, remove_stale_temps, write_text_atomic
+from conftest import one_line_error
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ["sample", "--dataset", "ring", "--label", "0", "--guidance", "cfg", "--w", "1", "--n", "5", "--steps", "5"]
-
-
-def one_line_error(capsys, argv) -> str:
-    """Run main in-process; it must exit 2 with exactly one `error: ...` line on stderr (no usage, no traceback)."""
-    assert main([str(a) for a in argv]) == 2
-    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), lines
-    return lines[0]
 
 
 def sample_argv(tmp_path, *extra):

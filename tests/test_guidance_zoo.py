@@ -170,6 +170,7 @@ def test_autoguidance_undoes_the_blur_of_the_good_model():
     assert cfg_std > 0.29 and cfg_radius >= 2.6, (cfg_std, cfg_radius)
 
 
+@pytest.mark.slow  # exact scores of the 288-component mixture (~20 s)
 def test_two_squares_guidance_seeks_the_far_edge_then_leaves_the_support():
     mix, kw = load_mixture("two_squares"), {"steps": 50, "n": 600, "seed": 0}
     assert abs(zoo.strip_share(zoo.exact_samples("two_squares", 0, "cfg", 0.0, **kw)) - 0.2) <= 0.04

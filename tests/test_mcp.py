@@ -19,6 +19,7 @@ from conftest import free_port  # noqa: E402
 from cfg_core.mixture_json import load_preset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # starts `python app.py --mcp` in a subprocess
 
 
 @pytest.fixture(scope="module")

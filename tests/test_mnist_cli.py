@@ -1,17 +1,14 @@
-"""The MNIST command-line functions (called with argparse Namespaces, as cfg_core/__main__.py does)."""
+"""The MNIST command-line functions (called with argparse Namespaces, as cfg_core/__main__.py does), and its refusals
+through the command line in-process (conftest.one_line_error)."""
 import argparse
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cfg_core.mnist import cli as mnist_cli
 from cfg_core.checkpoint import CheckpointError
-
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import one_line_error
 
 
 def _sample_args(**kw):
@@ -62,6 +59,7 @@ def _train_args(out, **kw):
     return argparse.Namespace(**{**base, **kw})
 
 
+@pytest.mark.slow  # trains the MNIST networks twice (~25 s)
 def test_train_and_resume(tmp_path):
     out = tmp_path / "ck"
     assert mnist_cli.train(_train_args(out)) == 0
@@ -74,6 +72,7 @@ def test_train_and_resume(tmp_path):
         mnist_cli.train(_train_args(tmp_path / "bad", p_uncond=1.5))
 
 
+@pytest.mark.slow  # trains the MNIST networks (~8 s)
 def test_train_with_augmentation_records_it_and_refuses_bad_p(tmp_path):
     out = tmp_path / "aug"
     assert mnist_cli.train(_train_args(out, p_aug=0.3, scale_shift=True)) == 0
@@ -87,12 +86,12 @@ def test_train_with_augmentation_records_it_and_refuses_bad_p(tmp_path):
 
 
 @pytest.mark.parametrize("flag", [["--p-aug", "0.3"], ["--scale-shift"]])
-def test_digit_network_flags_on_a_2d_mixture_are_refused(tmp_path, flag):
-    proc = subprocess.run([sys.executable, "-m", "cfg_core", "train", "--dataset", "ring", "--out",
-                           str(tmp_path / "t"), *flag], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2 and flag[0] in proc.stderr and "mnist" in proc.stderr
+def test_digit_network_flags_on_a_2d_mixture_are_refused(tmp_path, capsys, flag):
+    line = one_line_error(capsys, ["train", "--dataset", "ring", "--out", tmp_path / "t", *flag])
+    assert flag[0] in line and "mnist" in line
 
 
+@pytest.mark.slow  # samples ten MNIST methods at two w (~18 s)
 def test_sweep_writes_json_and_figures(tmp_path):
     args = argparse.Namespace(dataset="mnist", w=[0.0, 2.0], out=str(tmp_path), checkpoint=None, n=2, seed=0,
                               steps=3, sampler="ddim", device="cpu")
@@ -115,14 +114,9 @@ def test_sweep_writes_json_and_figures(tmp_path):
         mnist_cli.sweep(argparse.Namespace(**{**vars(args), "w": [float("inf")]}))
 
 
-@pytest.mark.skipif(not (ROOT / "cfg_core" / "__main__.py").exists(), reason="cfg_core/__main__.py not written yet")
 @pytest.mark.parametrize("extra,match", [(["--score", "exact"], "exact"), (["--label", "12"], "digit 0..9"),
                                          (["--checkpoint", "NOPE"], "no checkpoint")])
-def test_cli_turns_value_error_into_exit_2(tmp_path, extra, match):
-    argv = ["--dataset", "mnist", "--label", "3", "--guidance", "cfg", "--w", "1", "--n", "2",
-            "--out", str(tmp_path / "s.npz")] + extra
-    proc = subprocess.run([sys.executable, "-m", "cfg_core", "sample"] + argv, cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
-    assert proc.returncode == 2
-    err = proc.stderr.strip()
-    assert err.startswith("error:") and match in err and len(err.splitlines()) == 1
+def test_cli_turns_value_error_into_exit_2(tmp_path, capsys, extra, match):
+    argv = ["sample", "--dataset", "mnist", "--label", "3", "--guidance", "cfg", "--w", "1", "--n", "2",
+            "--out", tmp_path / "s.npz", *extra]
+    assert match in one_line_error(capsys, argv)

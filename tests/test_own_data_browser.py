@@ -8,6 +8,8 @@ import pytest
 
 from conftest import CHROMIUM
 
+pytestmark = pytest.mark.browser  # Chromium through Playwright: pytest -m browser
+
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{CHROMIUM} is missing but CI=true: install Debian's chromium", pytrace=False)

@@ -51,6 +51,7 @@ def test_bad_names_are_refused(name):
         mixture_from_dict({**GOOD, "classes": ["a", name]})
 
 
+@pytest.mark.slow  # renders an animation (~8 s)
 def test_dotdot_name_in_a_link_writes_no_file_outside_the_temp_folder(tmp_path, monkeypatch):
     gr = pytest.importorskip("gradio")
     import ui.lab as ui_lab
@@ -90,6 +91,7 @@ def test_server_binds_localhost_unless_told(monkeypatch):
     assert "show_error=False" in (ROOT / "app.py").read_text()
 
 
+@pytest.mark.slow  # starts app.py in a subprocess
 def test_app_starts_as_on_spaces(tmp_path):
     """SPACE_ID set and GRADIO_SERVER_NAME=0.0.0.0, as Hugging Face Spaces runs app.py."""
     from conftest import free_port
@@ -181,6 +183,7 @@ def test_custom_mixtures_are_evicted_lru():
 
 
 # --- 4. deep JSON, huge integers, broken records -----------------------------------------------------------
+@pytest.mark.slow  # two CLI subprocesses
 def test_deep_json_and_huge_integer_are_one_line_errors(tmp_path):
     deep = "[" * 200_000 + "]" * 200_000
     huge = json.dumps(GOOD).replace('"mean": [0, 0]', '"mean": [' + "9" * 400 + ", 0]")
@@ -240,6 +243,7 @@ def tiny_checkpoint(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # a CLI subprocess per case
 @pytest.mark.parametrize("hidden", [-1, 10**12, 1e12, "x", True])
 def test_broken_record_is_a_checkpoint_error(tmp_path, hidden):
     legacy = tmp_path / "ring"  # a pre-hash checkpoint (weights without their record's hash) with a hand-broken record
@@ -279,6 +283,7 @@ def test_far_coordinates_are_encoded_without_clipping():
     assert coord_scale(small) == 1000.0
 
 
+@pytest.mark.slow  # four CLI subprocesses
 def test_zero_steps_and_boolean_w_are_refused(tmp_path):
     for extra in (("--steps", "0"), ("--steps", "-3"), ("--w", "True")):
         args = {"--w": "1", "--steps": "10"}
@@ -305,6 +310,7 @@ def test_interrupted_write_keeps_the_old_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.npz"]  # no temp file left
 
 
+@pytest.mark.slow  # CLI subprocesses, one killed mid-write
 def test_sample_killed_while_writing_leaves_a_valid_file(tmp_path):
     out = tmp_path / "s.npz"
     base = ["sample", "--dataset", "ring", "--label", "0", "--guidance", "cfg", "--w", "1", "--steps", "5",

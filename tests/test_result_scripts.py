@@ -65,6 +65,7 @@ def test_strength_grades_the_same_samples_with_another_judge():
     assert "accuracy_other_judge" not in measure(None, n=2, seeds=[0], cells=(("ddpm", 3, 0.0),))["rows"][0]
 
 
+@pytest.mark.slow  # trains MNIST networks (~15 s)
 def test_generalisation_script_compares_guide_and_held_out_losses(tmp_path):
     from scripts.experiments.mnist_generalisation import main
 
@@ -87,6 +88,7 @@ def test_variants_sample_as_the_tab_does_when_asked():
     assert sampler_of("apg", tab=True) == ("ddpm", 50)  # APG's momentum is tuned for 50 steps
 
 
+@pytest.mark.slow  # retrains an MNIST network (~15 s)
 def test_ablation_retrains_only_the_eps_network_and_keeps_the_judge(tmp_path, monkeypatch):
     from cfg_core.checkpoint import load_checkpoint
     from cfg_core.mnist.training import MnistTrainConfig

@@ -11,6 +11,7 @@ from cfg_core.schedule import Schedule
 from cfg_core.mixture_json import load_mixture, load_mixture_file
 
 
+@pytest.mark.slow  # many exact samples per class (~30 s)
 def test_exact_samples_match_every_class_of_unseen_mixture(unseen_json):
     """SW_2 of exact-score DDIM samples to true samples is at the noise floor of two true sets (within 2x)."""
     mix = load_mixture_file(unseen_json)

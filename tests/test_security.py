@@ -59,6 +59,7 @@ def test_deep_json_in_hints_and_use_in_lab_is_handled():
 
 
 # --- 4. mathtext in names --------------------------------------------------------------------------------------
+@pytest.mark.slow  # renders an animation and runs a sweep (~9 s)
 def test_dollar_names_draw_as_text(tmp_path):
     pytest.importorskip("gradio")
     import ui.lab as ui_lab
@@ -217,6 +218,7 @@ def test_a_retrained_checkpoint_says_so(tmp_path, capsys):
     assert "checkpoint of ring unusable" in log and "retrained ring" in log
 
 
+@pytest.mark.slow  # starts app.py in a subprocess
 def test_a_bogus_server_name_is_one_line(tmp_path):
     env = {**os.environ, "GRADIO_SERVER_NAME": "bogus.invalid"}
     r = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -226,6 +228,7 @@ def test_a_bogus_server_name_is_one_line(tmp_path):
         "(use 127.0.0.1, or 0.0.0.0 for every interface)"]
 
 
+@pytest.mark.slow  # imports the app in a subprocess
 def test_sigterm_removes_the_animation_folder():
     code = ("import sys, time; sys.path.insert(0, '.'); import app; app.exit_on_sigterm(); "
             "from ui.lab import animation_path; p = animation_path('a.gif'); p.write_bytes(b'x'); "

@@ -68,6 +68,7 @@ def test_bad_training_config(kwargs, message):
         MixtureTrainConfig(**kwargs)
 
 
+@pytest.mark.slow  # samples every shipped model at size (~60 s)
 @pytest.mark.parametrize("preset", PRESETS)
 def test_shipped_model_samples_at_w0_are_close_to_the_data(preset):
     """Learned DDIM samples at w = 0: SW_2 to each class within 2x the two-sample noise floor."""
@@ -82,6 +83,7 @@ def test_shipped_model_samples_at_w0_are_close_to_the_data(preset):
         assert metrics.sliced_wasserstein(x, reference, generator=gen) < 2 * floor
 
 
+@pytest.mark.slow  # learned CFG and CG at size (~8 s)
 def test_shipped_learned_cfg_and_cg_raise_the_posterior():
     mix = load_mixture("two_overlapping")
     trained = load_trained_mixture(default_checkpoint("two_overlapping"), mix)

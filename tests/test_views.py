@@ -75,6 +75,7 @@ def corrector_view(mix):
     return LabViews().view(mix, None, specs)
 
 
+@pytest.mark.slow  # K = 20 corrector steps at every w of the grid (~7 s); test_guidance_zoo checks pc too
 def test_the_corrector_lands_on_the_tilted_target_and_ddim_does_not(corrector_view):
     """Bradley & Nakkiran: DDIM-CFG at w = 3 is far from p(x|c) p(c|x)^w; pc with K = 20, w' = w is close to it."""
     i = W_GRID.index(3.0)
