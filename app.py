@@ -20,7 +20,7 @@ import torch  # noqa: E402
 
 from cfg_core.mixture_json import PRESETS  # noqa: E402
 from cfg_core.toy.points import MAX_CSV_BYTES  # noqa: E402
-from explainer import warmup  # noqa: E402
+from explainer.lab import warmup  # noqa: E402
 from explainer.i18n import HOW_IT_WORKS, t  # noqa: E402
 from ui.api import exact_score, toy  # noqa: E402
 from ui.lab import (CLASSIFIER_WORDS, DEFAULTS, LAB, on_dataset, restore_from_url, train_custom,  # noqa: E402
@@ -31,7 +31,7 @@ from ui.lab_tab import (HEAVY, STATIC, lab_tab, language_switch, lessons_bar, le
                         wire_lab)
 from ui import canvas, words  # noqa: E402
 from ui.words import bind, choices  # noqa: E402
-from explainer.mnist import MAX_W as MNIST_W_MAX  # noqa: E402
+from explainer.mnist.service import MAX_W as MNIST_W_MAX  # noqa: E402
 from ui.mnist import (ATLAS, MNIST, MNIST_DEFAULTS, TAB, mnist, mnist_animation, mnist_choices,  # noqa: E402
                       mnist_first_show, mnist_mark, mnist_update, mnist_view_now, sweep_view)
 
@@ -99,7 +99,7 @@ def _train_tab(custom_json, own_points, controls, lab_out):
     progress = gr.Markdown(elem_id="train-progress")
     loss_plot = bind(gr.Plot(label=t("en", "train_loss"), elem_id="train-loss"), label="train_loss")
     dataset, label = controls[0], controls[2]  # controls: the lab's inputs (the hints box last)
-    knobs = [source, custom_json, p_uncond, steps, csteps, own_points]
+    knobs = [source, custom_json, p_uncond, steps, csteps, own_points, controls[-1]]  # the hints: the language
     for comp in (source, p_uncond, steps, csteps):
         comp.change(train_estimate, knobs, estimate, concurrency_limit=1, concurrency_id="estimate",
                     trigger_mode="always_last", api_visibility="private")
@@ -162,7 +162,7 @@ def build_demo() -> gr.Blocks:
 
 def warm_up() -> None:
     """Precompute the default lab view, the MNIST tab's first view, then every lab view a lesson or a control can
-    reach (explainer.warmup), in the background after start; the MNIST atlas (every digit x CFG/CG x w at seed 0)
+    reach (explainer.lab.warmup), in the background after start; the MNIST atlas (every digit x CFG/CG x w at seed 0)
     is filled last, at the lowest priority, once the lessons' views are done (nothing to do when it shipped)."""
     def work():
         try:

@@ -47,6 +47,17 @@ def short_in(lang: str, short: str) -> str:
     return method_short(lang, names[short]) if short in names else short
 
 
+def method_choice_label(choice: str, lang: str = "en") -> str:
+    """A method choice of one method or two joined by "|" in lang: 'CFG', 'CFG vs CG', 'Score scaling (baseline)'."""
+    from cfg_core.mnist.variants import info
+
+    left, *right = [method_short(lang, m) for m in choice.split("|")]  # registry methods and MNIST's variants
+    label = t(lang, "choice_vs", a=left, b=right[0]) if right else left
+    if not right and getattr(info(choice), "baseline", False):
+        label = t(lang, "choice_baseline", name=label)
+    return label[0].upper() + label[1:]
+
+
 def t(lang: str, key: str, **params) -> str:
     """The catalog's "ui.<key>" in lang (English when the language lacks it), params filled in."""
     return say(lang, f"ui.{key}", **params)

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from cfg_core.mixture_json import MixtureError, load_mixture, mixture_from_dict, mixture_to_dict
-from explainer.editor import rows_to_spec, spec_to_rows
+from explainer.lab.editor import rows_to_spec, spec_to_rows
 
 
 def test_table_roundtrip():

@@ -4,9 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from explainer.lab import NO_MODEL_NOTE, Lab
-from explainer.selection import Selection, SelectionError
-from explainer.views import W_GRID, w_neighbours
+from explainer.lab.service import NO_MODEL_NOTE, Lab
+from explainer.lab.selection import Selection, SelectionError
+from explainer.lab.views import W_GRID, w_neighbours
 
 
 @pytest.fixture(scope="module")

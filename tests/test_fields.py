@@ -2,9 +2,9 @@
 import torch
 
 from cfg_core.mixture_json import load_mixture
-from explainer.fields import classifier_field, plain_fields, posterior_map
-from explainer.geometry import field_points, view_extent
-from explainer.views import PanelSpec
+from explainer.lab.fields import classifier_field, plain_fields, posterior_map
+from explainer.lab.geometry import field_points, view_extent
+from explainer.lab.views import PanelSpec
 
 
 def test_implicit_and_classifier_fields_equal_the_exact_posterior_gradient():

@@ -1,10 +1,10 @@
-"""explainer.grid_flight: the previews of a grid in flight, watched by any number of requests."""
+"""explainer.mnist.grid_flight: the previews of a grid in flight, watched by any number of requests."""
 from __future__ import annotations
 
 import threading
 import time
 
-from explainer.grid_flight import PREVIEWS, GridFlight, preview_steps
+from explainer.mnist.grid_flight import PREVIEWS, GridFlight, preview_steps
 
 
 def test_preview_steps_are_evenly_spaced_before_the_last():

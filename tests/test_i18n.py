@@ -6,7 +6,7 @@ import pytest
 
 from cfg_core.mnist.variants import NAMES
 from explainer.i18n import method_short, method_title, pick_language, short_in, t
-from explainer.selection import CHOICES, choice_label
+from explainer.lab.selection import CHOICES, choice_label
 from explainer.words import LOCALES, catalog
 
 

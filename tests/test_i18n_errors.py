@@ -8,7 +8,7 @@ import re
 
 from cfg_core.errors import coded
 from cfg_core.toy.points import PointsError, make_dataset, parse_points_csv
-from explainer import own_data
+from explainer.own_data import service as own_data
 from explainer.words import catalog, explain
 from ui import own_data as ui_own
 

@@ -1,7 +1,7 @@
 """The lessons: at least six lab lessons and the MNIST one, each complete in both languages and a valid view."""
 from explainer.i18n import LANGUAGES
-from explainer.lessons import BY_KEY, LESSONS, caption
-from explainer.selection import CHOICES
+from explainer.lab.lessons import BY_KEY, LESSONS, caption
+from explainer.lab.selection import CHOICES
 
 
 def test_lessons_are_complete_in_both_languages():

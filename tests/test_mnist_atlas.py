@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from cfg_core.paths import MNIST_CHECKPOINT
-from explainer.mnist import N_GRID, GridKey, MnistGrid, MnistService
-from explainer.mnist_atlas import (DIGIT_ORDER, FILE_NAME, METHODS, Atlas, AtlasError, AtlasStore, DigitGrid,
+from explainer.mnist.service import N_GRID, GridKey, MnistGrid, MnistService
+from explainer.mnist.atlas import (DIGIT_ORDER, FILE_NAME, METHODS, Atlas, AtlasError, AtlasStore, DigitGrid,
                                    checkpoint_sha256, fill, to_digit_grid)
-from explainer.views import W_GRID
+from explainer.lab.views import W_GRID
 
 SHIPPED = MNIST_CHECKPOINT / FILE_NAME
 

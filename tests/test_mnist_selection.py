@@ -6,9 +6,9 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from explainer.mnist import MAX_W, N_GRID, GridKey
-from explainer.mnist_selection import CHOICES, NAMES, MnistSelection
-from explainer.selection import SelectionError
+from explainer.mnist.service import MAX_W, N_GRID, GridKey
+from explainer.mnist.selection import CHOICES, NAMES, MnistSelection
+from explainer.lab.selection import SelectionError
 from explainer.w_grid import W_GRID
 
 GOOD = (3, "cfg|cg", 2.0, 0, "noisy")

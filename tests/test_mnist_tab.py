@@ -9,10 +9,10 @@ from concurrent.futures import Future
 import numpy as np
 import pytest
 
-from explainer import mnist_view
-from explainer.mnist import STEPS, GridKey, MnistGrid
-from explainer.mnist_selection import MnistSelection
-from explainer.mnist_tab import MnistTab
+from explainer.mnist import view as mnist_view
+from explainer.mnist.service import STEPS, GridKey, MnistGrid
+from explainer.mnist.selection import MnistSelection
+from explainer.mnist.tab import MnistTab
 from explainer.w_grid import W_GRID
 
 SEED = 987_001  # seeds no real test uses: mnist_view caches panels by (digit, method, seed, ready)

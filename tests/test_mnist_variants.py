@@ -99,7 +99,7 @@ def test_ink_error_oracles():
 
 
 def test_sweep_curves_leave_out_a_metric_an_older_sweep_lacks():
-    from explainer.mnist import sweep_curves
+    from explainer.mnist.service import sweep_curves
 
     rows = [{"method": m, "w": w, "judge_accuracy": 0.9, "fd": 0.2, "diversity": 1.0, "guide_confidence": None}
             for m in ("cfg", "cfg_interval") for w in (0.0, 1.0)]

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explainer import mnist_view
-from explainer.mnist import load_sweep, sweep_curves
-from explainer.mnist_atlas import DigitGrid
-from explainer.mnist_selection import MnistSelection
+from explainer.mnist import view as mnist_view
+from explainer.mnist.service import load_sweep, sweep_curves
+from explainer.mnist.atlas import DigitGrid
+from explainer.mnist.selection import MnistSelection
 from explainer.w_grid import W_GRID
 
 
@@ -99,7 +99,7 @@ def test_sweep_json_carries_every_word_in_both_languages_where_matplotlib_would_
 
 
 def test_the_sweep_png_has_no_words_but_the_labelled_figure_does():
-    from explainer import figures
+    from explainer.mnist import figures
 
     curves = sweep_curves(load_sweep())
     bare = figures.sweep_figure(curves, None, "title", labels=False)
@@ -110,7 +110,7 @@ def test_the_sweep_png_has_no_words_but_the_labelled_figure_does():
 
 
 def test_the_tab_samples_with_the_ancestral_sampler_except_where_a_method_needs_ddim():
-    from explainer.mnist import DDIM_STEPS, SAMPLER, STEPS, tab_sampler
+    from explainer.mnist.service import DDIM_STEPS, SAMPLER, STEPS, tab_sampler
 
     assert (SAMPLER, STEPS) == ("ddpm", 16) and DDIM_STEPS == 50
     for name in ("cfg", "cg", "cg_clean", "scaled", "reduced", "none", "auto", "cfg_interval", "rescale", "threshold"):

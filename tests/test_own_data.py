@@ -7,7 +7,7 @@ import pytest
 
 from cfg_core.mixture_json import MixtureError, mixture_from_dict
 from cfg_core.toy.points import PointsError, make_dataset
-from explainer import own_data
+from explainer.own_data import service as own_data
 from ui import own_data as ui_own
 
 

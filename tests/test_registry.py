@@ -5,7 +5,7 @@ import pytest
 
 from cfg_core.mixture_json import MixtureError
 from cfg_core.toy.training import MixtureTrainConfig
-from explainer.registry import ModelRegistry
+from explainer.lab.registry import ModelRegistry
 
 
 def test_registry_unknown_and_missing_checkpoint(tmp_path):

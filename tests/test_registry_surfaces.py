@@ -6,9 +6,9 @@ from pathlib import Path
 from cfg_core import methods
 from cfg_core.mnist import variants
 from cfg_core.mnist.sweep import MNIST_SWEEP_METHODS
-from explainer import warmup
-from explainer.selection import CHOICES, COMBOS, PAIRS, REFERENCES, SINGLE
-from explainer.views import TRADEOFF_METHODS
+from explainer.lab import warmup
+from explainer.lab.selection import CHOICES, COMBOS, PAIRS, REFERENCES, SINGLE
+from explainer.lab.views import TRADEOFF_METHODS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,9 +20,9 @@ from cfg_core.mixture_json import MixtureError, load_mixture_file, mixture_from_
 from cfg_core.toy.pretrained import default_checkpoint, load_trained_mixture
 from cfg_core.toy.training import MixtureTrainConfig, TrainingCancelled, train_mixture
 from explainer.encode import coord_scale, decode_coords, encode_coords
-from explainer.registry import MAX_CUSTOM, ModelRegistry
-from explainer.selection import Selection
-from explainer.train_job import SPACE_MAX_STEPS, TrainingJobs, training_config
+from explainer.lab.registry import MAX_CUSTOM, ModelRegistry
+from explainer.lab.selection import Selection
+from explainer.lab.train_job import SPACE_MAX_STEPS, TrainingJobs, training_config
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"name": "mine", "classes": ["a", "b"],

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from explainer.selection import Selection, SelectionError, parse_number
+from explainer.lab.selection import Selection, SelectionError, parse_number
 
 ROOT = Path(__file__).resolve().parent.parent
 TWO = {"name": "mine", "classes": ["a", "b"],
@@ -155,7 +155,7 @@ def _custom(n_components, n_classes=2):
     (_custom(7), "cfg:corrector", 20, r"lower K to 17 or fewer"),
 ])
 def test_one_view_of_a_custom_mixture_is_bounded(text, method, k, match):
-    from explainer.lab import Lab
+    from explainer.lab.service import Lab
 
     sel = Selection(dataset="custom", custom_json=text, method=method, score="exact", corrector_steps=k).validated()
     with pytest.raises(SelectionError, match=match):
@@ -174,7 +174,7 @@ def test_toy_refuses_a_mixture_with_a_preset_and_explains_label():
 
 def test_a_half_class_in_the_table_is_refused():
     from cfg_core.mixture_json import MixtureError
-    from explainer.editor import rows_to_spec
+    from explainer.lab.editor import rows_to_spec
 
     with pytest.raises(MixtureError, match="row 1: class must be a whole number"):
         rows_to_spec([[0, 0, 1, 0, 1, 1, 0.5]], "a, b")
@@ -206,7 +206,7 @@ def test_a_retrained_checkpoint_says_so(tmp_path, capsys):
 
     from cfg_core.toy.pretrained import default_checkpoint
     from cfg_core.toy.training import MixtureTrainConfig
-    from explainer.lab import RETRAINED_NOTE, Lab
+    from explainer.lab.service import RETRAINED_NOTE, Lab
 
     root = tmp_path / "cks"
     shutil.copytree(default_checkpoint("ring"), root / "ring")
@@ -256,8 +256,8 @@ def test_session_tables_stay_bounded(monkeypatch):
 
 
 def test_link_notices_and_caps_read_in_korean():
-    from explainer.lab import Lab
-    from explainer.selection import unknown_lesson_notice, unusable_mixture_notice
+    from explainer.lab.service import Lab
+    from explainer.lab.selection import unknown_lesson_notice, unusable_mixture_notice
     from explainer.words import explain
 
     _, notices = Selection.from_query({"w": "1e309", "seed": "３", "mix": "%%%"})

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from explainer.selection import CHOICES, CONTROLS, Selection, SelectionError, choice_label
+from explainer.lab.selection import CHOICES, CONTROLS, Selection, SelectionError, choice_label
 
 
 def test_from_values_validates_once_and_normalises():

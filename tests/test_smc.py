@@ -108,9 +108,9 @@ def test_cli_smc_and_its_one_line_refusals(tmp_path, capsys):
 def test_the_lab_offers_smc_with_its_ess_per_level():
     import json
 
-    from explainer.lab import Lab
-    from explainer.selection import Selection, SelectionError
-    from explainer.views import STEPS, W_GRID
+    from explainer.lab.service import Lab
+    from explainer.lab.selection import Selection, SelectionError
+    from explainer.lab.views import STEPS, W_GRID
 
     lab = Lab()
     sel = Selection(dataset="near_far", method="cfg", sampler="smc", score="exact").validated()

@@ -1,4 +1,4 @@
-"""explainer.split_batch: the U-Net's batch as two halves on two threads gives the network's own numbers, keeps the
+"""explainer.mnist.split_batch: the U-Net's batch as two halves on two threads gives the network's own numbers, keeps the
 caller's grad mode, and the app's MNIST service samples the same digits through it."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from cfg_core.mnist.unet import EpsUNet
-from explainer.split_batch import MIN_SPLIT, SplitBatch
+from explainer.mnist.split_batch import MIN_SPLIT, SplitBatch
 
 
 def _inputs(n: int):
@@ -78,7 +78,7 @@ def test_an_error_in_the_worker_reaches_the_caller(net):
 
 def test_the_app_service_samples_the_digits_of_the_plain_models():
     from cfg_core.mnist.models import load_mnist_models, sample_mnist
-    from explainer.mnist import GridKey, MnistService, tab_sampler
+    from explainer.mnist.service import GridKey, MnistService, tab_sampler
 
     service = MnistService()
     assert isinstance(service.models().eps_model, SplitBatch) and isinstance(service.models().eps_weak, SplitBatch)

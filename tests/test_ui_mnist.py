@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 
 import ui.mnist as um
-from explainer import mnist_view
-from explainer.grid_flight import preview_steps
-from explainer.mnist import STEPS, GridKey
+from explainer.mnist import view as mnist_view
+from explainer.mnist.grid_flight import preview_steps
+from explainer.mnist.service import STEPS, GridKey
 from explainer.w_grid import W_GRID
 
 pytestmark = pytest.mark.skipif(um.MNIST.models() is None, reason="MNIST models not available")

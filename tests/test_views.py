@@ -6,7 +6,7 @@ import pytest
 
 from cfg_core.toy.sampling import SampleRequest, run_sample
 from cfg_core.mixture_json import load_mixture
-from explainer.views import W_GRID, LabViews, PanelSpec, snap_w
+from explainer.lab.views import W_GRID, LabViews, PanelSpec, snap_w
 
 
 @pytest.fixture(scope="module")

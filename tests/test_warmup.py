@@ -3,10 +3,10 @@ the cache, errors recorded."""
 from dataclasses import replace
 
 from cfg_core.mixture_json import PRESETS
-from explainer import warmup
-from explainer.lab import Lab
-from explainer.lessons import LESSONS
-from explainer.selection import Selection
+from explainer.lab import warmup
+from explainer.lab.service import Lab
+from explainer.lab.lessons import LESSONS
+from explainer.lab.selection import Selection
 
 
 def test_plan_starts_with_the_lessons_and_covers_presets_classes_methods():

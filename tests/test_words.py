@@ -17,7 +17,7 @@ import pytest
 from cfg_core.errors import Phrase, coded, recoded
 from cfg_core.mixture_json import MixtureError, load_preset
 from cfg_core.toy.points import PointsError, parse_points_csv, points_from_arrays
-from explainer.selection import Selection, SelectionError, parse_number
+from explainer.lab.selection import Selection, SelectionError, parse_number
 from explainer.words import LANGUAGES, LOCALES, catalog, explain, placeholders
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,16 +15,17 @@ import gradio as gr
 from cfg_core import jsontext, methods
 from cfg_core.mixture_json import MAX_FILE_BYTES, PRESETS, MixtureError, mixture_from_dict, mixture_to_dict, parse_mixture_json
 from cfg_core.toy.training import estimate_seconds, weak_config
-from explainer import figures
-from explainer.editor import rows_to_spec, spec_to_rows
-from explainer.own_data import points_from_json
+from explainer.figures import save_animation
+from explainer.lab import figures
+from explainer.lab.editor import rows_to_spec, spec_to_rows
+from explainer.own_data.service import points_from_json
 from explainer.i18n import LANGUAGES, pick_language, t
-from explainer.lab import Lab
-from explainer.lessons import BY_KEY, caption
-from explainer.selection import CHOICES, CONTROLS, PAIRS, REFERENCES, Selection, choice_label
-from explainer.selection import unknown_lesson_notice, unusable_mixture_notice
+from explainer.lab.service import Lab
+from explainer.lab.lessons import BY_KEY, caption
+from explainer.lab.selection import CHOICES, CONTROLS, PAIRS, REFERENCES, Selection, choice_label
+from explainer.lab.selection import unknown_lesson_notice, unusable_mixture_notice
 from explainer.words import explain, say
-from explainer.train_job import TrainingJobs, training_config
+from explainer.lab.train_job import TrainingJobs, training_config
 from ui import guard
 from ui.errors import UserError, info, warning
 from ui.files import _ANIM_DIR, ANIM_MAX_AGE_S, CHECKPOINT_DIR, animation_path  # noqa: F401 (re-exported)
@@ -212,7 +213,7 @@ def make_animation(fmt, *values):
         view, _ = LAB.view(sel)
     name = f"cfg-lab-{'-vs-'.join(sel.methods)}-w{sel.w:.3g}.{fmt}"  # never a user-given name in a path
     frames = figures.lab_frames(view, sel.w, lang=lang)
-    return gr.File(str(figures.save_animation(frames, animation_path(name))), visible=True)
+    return gr.File(str(save_animation(frames, animation_path(name))), visible=True)
 
 
 # --- custom mixtures ------------------------------------------------------------------------------

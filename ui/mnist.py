@@ -1,9 +1,9 @@
 """Event handlers of the MNIST tab and the /mnist API endpoint (the tab itself is built in app.py).
 
-Each handler is thin: parse the event's values into one MnistSelection (explainer.mnist_selection; w snapped to
-the grid W_GRID), make one call into the tab's service TAB (explainer.mnist_tab.MnistTab: what is ready, what to
+Each handler is thin: parse the event's values into one MnistSelection (explainer.mnist.selection; w snapped to
+the grid W_GRID), make one call into the tab's service TAB (explainer.mnist.tab.MnistTab: what is ready, what to
 sample next, which browser's work is stale), and turn a ValueError into gr.Error. The tab's picture is a gr.HTML
-(#mnist-view, drawn by ui/static/mnist.js) fed with explainer.mnist_view JSON; dragging w never calls the server.
+(#mnist-view, drawn by ui/static/mnist.js) fed with explainer.mnist.view JSON; dragging w never calls the server.
     mnist_view_now   a new selection, queue-free and instant: what is ready (all of it, on the atlas)
     mnist_update     the queued stream the browser asks for (the hidden #mnist-resample button) when a view lacks
                      grids or w is released on a grid that is not ready (MnistTab.stream)
@@ -15,14 +15,15 @@ import contextlib
 import gradio as gr
 
 from cfg_core.mnist import variants
-from explainer import figures
+from explainer.figures import save_animation
+from explainer.mnist import figures
 from explainer.fonts import figure_language
 from explainer.i18n import LANGUAGES, method_short
-from explainer.mnist import MnistService
-from explainer.mnist_atlas import AtlasStore
-from explainer.mnist_selection import CHOICES, MnistSelection
-from explainer.mnist_tab import MnistTab
-from explainer.selection import choice_label
+from explainer.mnist.service import MnistService
+from explainer.mnist.atlas import AtlasStore
+from explainer.mnist.selection import CHOICES, MnistSelection
+from explainer.mnist.tab import MnistTab
+from explainer.i18n import method_choice_label as choice_label
 from ui.errors import UserError
 from ui.files import CHECKPOINT_DIR, animation_path
 
@@ -97,7 +98,7 @@ def mnist_first_show(shown, label, method, w, seed, classifier, request: gr.Requ
 
 
 def sweep_view() -> str:
-    """The sweep curves for the browser (explainer.mnist_view.sweep_json), made once; '' without a sweep."""
+    """The sweep curves for the browser (explainer.mnist.view.sweep_json), made once; '' without a sweep."""
     return TAB.sweep_json()
 
 
@@ -110,7 +111,7 @@ def mnist_animation(fmt, label, method, w, seed, classifier, lang="en"):
     titles = [method_short(lang, m) for m in sel.methods]
     frames = figures.mnist_titled_frames([g.trajectory for g in grids], titles, sel.label, sel.w, lang)
     out = animation_path(f"mnist-{sel.label}-{sel.method.replace('|', '-vs-')}-w{sel.w:g}.{fmt}")  # pruned
-    return gr.File(str(figures.save_animation(frames, out)), visible=True)
+    return gr.File(str(save_animation(frames, out)), visible=True)
 
 
 def mnist(label: int = 3, method: str = "cfg", w: float = 2.0, seed: int = 0) -> dict:

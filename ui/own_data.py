@@ -18,9 +18,9 @@ from cfg_core import jsontext
 from cfg_core.errors import Phrase, coded, recoded
 from cfg_core.mixture_json import MixtureError
 from cfg_core.toy.points import DATASETS, MAX_CSV_BYTES, PointsError, make_dataset, read_points_csv
-from explainer import own_data
+from explainer.own_data import service as own_data
 from explainer.i18n import t
-from explainer.selection import check_integer, check_number, SelectionError
+from explainer.values import SelectionError, check_integer, check_number
 from explainer.words import explain
 from ui.canvas import W_BOUNDS, head, script
 from ui.errors import UserError, info

@@ -85,7 +85,7 @@ def bench_mnist(url: str) -> dict:
         out = client.predict(label=7, method="cfg", w=w, seed=11, api_name="/mnist")
         times.append(time.perf_counter() - t0)
     sys.path.insert(0, str(ROOT))
-    from explainer.mnist import tab_sampler
+    from explainer.mnist.service import tab_sampler
 
     return {"sampler": "%s %d steps" % tab_sampler("cfg"), "median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3),
             "server_seconds_last": out["seconds"]}

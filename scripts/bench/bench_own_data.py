@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "bench"))
 from bench_classroom import ARGS, READY, start_app, wait_warmup  # noqa: E402
 
-EXT = (-4.5, 4.5)  # the canvas window (explainer.own_data.EXTENT)
+EXT = (-4.5, 4.5)  # the canvas window (explainer.own_data.service.EXTENT)
 
 
 def to_page(box: dict, p) -> tuple[float, float]:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from explainer.selection import Selection  # noqa: E402
-from explainer.selection import fields as _fields  # noqa: E402
+from explainer.lab.selection import Selection  # noqa: E402
+from explainer.lab.selection import fields as _fields  # noqa: E402
 from ui.guard import API_NAMES  # noqa: E402
 
 BAD_NUMBERS = ["1e309", "inf", "-inf", "nan", "1e400", "1_0", "３", "٣", "0x10", "", "abc", "-1", "99999999999"]

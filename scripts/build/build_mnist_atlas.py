@@ -5,7 +5,7 @@
 
 Rerun after retraining the MNIST model: the app trusts an atlas only when the sha256 of model.safetensors
 recorded in it matches the served checkpoint, and otherwise computes the atlas in the background after start-up.
-The grids are MnistService's own samples (explainer.mnist_atlas.fill), so the atlas equals what the tab would draw.
+The grids are MnistService's own samples (explainer.mnist.atlas.fill), so the atlas equals what the tab would draw.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def build(store, out: Path) -> int:
-    from explainer.mnist_atlas import Atlas, checkpoint_sha256, fill
+    from explainer.mnist.atlas import Atlas, checkpoint_sha256, fill
 
     atlas = Atlas(checkpoint_sha256(store.checkpoint_dir))
     t0 = time.perf_counter()
@@ -36,8 +36,8 @@ def build(store, out: Path) -> int:
 
 def check(store, samples: int) -> int:
     """0 when the atlas file matches the checkpoint and `samples` random grids equal fresh samples (to 1/255)."""
-    from explainer.mnist import GridKey
-    from explainer.mnist_atlas import to_digit_grid
+    from explainer.mnist.service import GridKey
+    from explainer.mnist.atlas import to_digit_grid
 
     atlas = store.atlas()
     if atlas is None or store.source != "shipped" or not atlas.complete:
@@ -58,8 +58,8 @@ def check(store, samples: int) -> int:
 def main(argv=None) -> int:
     import torch
 
-    from explainer.mnist import MnistService
-    from explainer.mnist_atlas import AtlasStore
+    from explainer.mnist.service import MnistService
+    from explainer.mnist.atlas import AtlasStore
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--checkpoint", default=None, help="MNIST checkpoint folder (default: checkpoints/mnist)")

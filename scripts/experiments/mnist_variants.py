@@ -65,10 +65,10 @@ def wanted(w: float, name: str, targets_only: bool) -> bool:
 
 def sampler_of(method: str, tab: bool) -> tuple[str, int]:
     """(sampler, steps) for a variant: DDIM 50, or with tab=True what the app's tab draws it with
-    (explainer.mnist.tab_sampler: ancestral 16 steps, APG 50)."""
+    (explainer.mnist.service.tab_sampler: ancestral 16 steps, APG 50)."""
     if not tab:
         return "ddim", 50
-    from explainer.mnist import tab_sampler
+    from explainer.mnist.service import tab_sampler
 
     return tab_sampler(method)
 

@@ -29,7 +29,7 @@ class GridFlight:
 
     def __init__(self, steps: int):
         self.steps = steps
-        self.future = None  # the job sampling it, when one was submitted (explainer.mnist.MnistService.prefetch)
+        self.future = None  # the job sampling it, when one was submitted (explainer.mnist.service.MnistService.prefetch)
         self._keep = set(preview_steps(steps))
         self._cond = threading.Condition()
         self._latest: tuple[int, object] | None = None  # (t, x01) of the newest kept step

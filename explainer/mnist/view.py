@@ -21,12 +21,13 @@ import json
 import numpy as np
 
 from cfg_core.mnist import variants
-from explainer import figures
+from explainer.figures import figure_rgb
+from explainer.mnist import figures
 from explainer.cache import LruCache
 from explainer.i18n import LANGUAGES, method_short, short_in, t
-from explainer.mnist import SAMPLER, STEPS, tab_sampler
-from explainer.mnist_atlas import DigitGrid
-from explainer.mnist_selection import MnistSelection
+from explainer.mnist.service import SAMPLER, STEPS, tab_sampler
+from explainer.mnist.atlas import DigitGrid
+from explainer.mnist.selection import MnistSelection
 from explainer.w_grid import W_GRID
 
 SMALL_WS = (0.0, 1.0, 3.0, 6.0)  # the row of small grids under the main one
@@ -141,7 +142,7 @@ def sweep_json(sweep: dict, curves: dict, title: dict[str, str]) -> str:
     the dashed current-w line), its title and x label where matplotlib would put them, the figure's title, and the
     legend (label, colour, dashed) for the spare axes' box. Font sizes are fractions of the figure's width."""
     fig = figures.sweep_figure(curves, None, title.get("en", ""), labels=False)
-    image = figures.figure_rgb(fig)  # [H, W, 3]; draws the figure, so the texts have their places
+    image = figure_rgb(fig)  # [H, W, 3]; draws the figure, so the texts have their places
     renderer, metrics = fig.canvas.get_renderer(), [m for m in curves if m != "w"]
     boxes, legend_box = [], None
     for ax in fig.axes:

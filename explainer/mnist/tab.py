@@ -1,4 +1,4 @@
-"""The MNIST tab as a service, without gradio: a MnistSelection in, the browser's view (explainer.mnist_view JSON)
+"""The MNIST tab as a service, without gradio: a MnistSelection in, the browser's view (explainer.mnist.view JSON)
 out. It decides what to sample next and keeps the per-browser bookkeeping; ui/mnist.py only parses events.
 
 A view holds, per panel, the grids of every w of W_GRID that are ready (the atlas: default seed, CFG and CG; or the
@@ -9,7 +9,7 @@ small grids at the other w of the row (mnist_view.SMALL_WS = 0, 1, 3, 6).
                              starts the first missing main grid on the sampler's workers at once, and cancels that
                              browser's older prefetch when it has not started yet (superseded)
     stream(sel, session)     the rest as views: each main grid (its x_hat previews while it forms,
-                             explainer.grid_flight), then the small grids; before a small grid it stops when the
+                             explainer.mnist.grid_flight), then the small grids; before a small grid it stops when the
                              browser has asked for something newer (mark): None then means "nothing new to show"
     mark(session)            this browser asked for something new (a new selection, or a resample request)
     grids(sel) / api(sel)    the selection's grids with trajectories (animations); the /mnist answer
@@ -27,11 +27,12 @@ from collections.abc import Iterator
 import numpy as np
 
 from cfg_core.mnist import variants
-from explainer import figures, mnist_view
+from explainer.mnist import figures
+from explainer.mnist import view as mnist_view
 from explainer.i18n import LANGUAGES, t
-from explainer.mnist import GridKey, MnistGrid, load_sweep, sweep_curves
-from explainer.mnist_atlas import DigitGrid, to_digit_grid
-from explainer.mnist_selection import MnistSelection
+from explainer.mnist.service import GridKey, MnistGrid, load_sweep, sweep_curves
+from explainer.mnist.atlas import DigitGrid, to_digit_grid
+from explainer.mnist.selection import MnistSelection
 from explainer.w_grid import W_GRID
 
 MAX_SESSIONS_KEPT = 1000  # past this many browser sessions, those idle for an hour are forgotten
@@ -41,8 +42,8 @@ WATCH_TIMEOUT_S = 120  # the longest wait for a grid's next x_hat preview
 
 
 class MnistTab:
-    """What the tab shows for a selection, from `service` (explainer.mnist.MnistService: models, grid cache,
-    prefetch workers) and `atlas` (explainer.mnist_atlas.AtlasStore, or None: the cache alone)."""
+    """What the tab shows for a selection, from `service` (explainer.mnist.service.MnistService: models, grid cache,
+    prefetch workers) and `atlas` (explainer.mnist.atlas.AtlasStore, or None: the cache alone)."""
 
     def __init__(self, service, atlas=None, clock=time.monotonic, max_sessions: int = MAX_SESSIONS_KEPT):
         self.service, self.atlas, self.clock, self.max_sessions = service, atlas, clock, max_sessions

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from explainer.selection import Selection
+from explainer.lab.selection import Selection
 
 LANGUAGES = ("en", "ko")
 

@@ -1,10 +1,10 @@
 """What the app's MNIST tab shows: guided digit grids, the guide's and the judge's confidence, the sweep.
 
     GridKey(label, method, w, seed)  one grid: a digit, a registry method, w, seed (and n digits), made from a
-                                   validated MnistSelection (explainer.mnist_selection) or the atlas's coordinates
+                                   validated MnistSelection (explainer.mnist.selection) or the atlas's coordinates
     grid(key)                      n digits of one method (sample_mnist), cached per key
     prefetch(key)                  start sampling a grid on the service's two workers (unless cached or already
-                                   in flight); the GridFlight to watch its x_hat previews (explainer.grid_flight)
+                                   in flight); the GridFlight to watch its x_hat previews (explainer.mnist.grid_flight)
     cached(key) / sample(key)      the cached grid or None (never samples); a grid sampled outside the cache
     grid_confidence(models, x, label)  mean softmax p(c|x) of the guide (noise-aware classifier) and of the
                                    independent judge on the final samples, both read at the clean end
@@ -31,8 +31,8 @@ from cfg_core.mnist.metrics import accuracy, classifier_confidence, judge_output
 from cfg_core.mnist.metrics import confidence as judge_confidence
 from cfg_core.paths import MNIST_SWEEP
 from explainer.cache import LruCache
-from explainer.grid_flight import GridFlight
-from explainer.split_batch import SplitBatch
+from explainer.mnist.grid_flight import GridFlight
+from explainer.mnist.split_batch import SplitBatch
 
 MAX_W = 10.0  # the tab's slider range
 N_GRID = 16
@@ -165,7 +165,7 @@ class MnistService:
 
 
 def split_eps_models(models):
-    """The models with each eps-network computing its batch on both cores (explainer.split_batch): same samples,
+    """The models with each eps-network computing its batch on both cores (explainer.mnist.split_batch): same samples,
     about half the wait. The classifiers stay as they are (CG's gradient is a small part of its time)."""
     weak = None if models.eps_weak is None else SplitBatch(models.eps_weak)
     return replace(models, eps_model=SplitBatch(models.eps_model), eps_weak=weak)

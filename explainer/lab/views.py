@@ -37,11 +37,11 @@ from cfg_core.toy.training import TrainedMixture
 from cfg_core.weight_schedule import SCHEDULES, WeightSchedule
 from explainer.cache import LruCache
 from explainer.encode import coord_scale, encode_coords, encode_f32
-from explainer.fields import (batched_guidance, classifier_field, field_error, guided_field, plain_fields,
+from explainer.lab.fields import (batched_guidance, classifier_field, field_error, guided_field, plain_fields,
                               posterior_map, xhat_frames)
-from explainer.geometry import FIELD_GRID, field_points, hdr_contours, view_extent
+from explainer.lab.geometry import FIELD_GRID, field_points, hdr_contours, view_extent
 from explainer.i18n import LANGUAGES, method_short, method_title
-from explainer.selection import SelectionError
+from explainer.lab.selection import SelectionError
 from explainer.w_grid import W_GRID, W_MAX_UI, check_lab_w, snap_w, w_neighbours  # noqa: F401 (shared with MNIST)
 
 FRAMES = 17  # animation frames kept from the T + 1 states

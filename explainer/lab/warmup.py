@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field, replace
 
 from cfg_core.mixture_json import PRESETS
-from explainer.lab import Lab
-from explainer.lessons import LESSONS
+from explainer.lab.service import Lab
+from explainer.lab.lessons import LESSONS
 from cfg_core import methods
-from explainer.selection import SINGLE, Selection
+from explainer.lab.selection import SINGLE, Selection
 
 WARM_METHODS = methods.on("lab") + tuple(name for name, m in methods.METHODS.items()  # every panel a choice can
                                          if m.classifier and name not in SINGLE)      # show (cg + clean = cg_clean)

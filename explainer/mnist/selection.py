@@ -2,7 +2,7 @@
 at the edge, validated once.
 
 The tab's handlers and the /mnist endpoint parse their arguments into a MnistSelection; the tab's service
-(explainer.mnist_tab), the view (explainer.mnist_view) and the sampler (explainer.mnist.MnistService, through
+(explainer.mnist.tab), the view (explainer.mnist.view) and the sampler (explainer.mnist.service.MnistService, through
 the GridKey of each panel) read it and never check it again. `method` is one method or two joined by "|" (two
 panels side by side); `classifier` picks CG's guide (cg + clean = the registry's "cg_clean"). On the tab, w is
 snapped to the grid W_GRID the browser holds a picture of; /mnist samples at the w it is given.
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from cfg_core import methods as registry
 from cfg_core.mnist import variants
-from explainer.mnist import MAX_W, GridKey
-from explainer.selection import MAX_SEED, SelectionError, check_integer, check_number
+from explainer.mnist.service import MAX_W, GridKey
+from explainer.values import MAX_SEED, SelectionError, check_integer, check_number
 from explainer.w_grid import nearest_w
 
 CHOICES = variants.tab_choices()  # the tab's method choices: one method, or two side by side ("cfg|cg")

@@ -22,9 +22,9 @@ from cfg_core.mixture_json import parse_mixture_json
 from cfg_core.schedule import alpha_sigma
 from cfg_core.toy.training import MixtureTrainConfig
 from explainer.i18n import method_title, t, translate_note
-from explainer.registry import ModelRegistry
-from explainer.selection import SINGLE, Selection, SelectionError, check_number
-from explainer.views import SMC_MOVES, W_GRID, LabView, LabViews, PanelSpec, snap_w, w_neighbours
+from explainer.lab.registry import ModelRegistry
+from explainer.lab.selection import SINGLE, Selection, SelectionError, check_number
+from explainer.lab.views import SMC_MOVES, W_GRID, LabView, LabViews, PanelSpec, snap_w, w_neighbours
 
 # What one view of a custom mixture may cost (presets are precomputed by the warm-up): measured on 2 cores, a
 # view costs about 0.07 s per component and panel with DDIM/DDPM, and the corrector about 0.02 s more per

@@ -12,8 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
-import re
 import zlib
 import urllib.parse
 from dataclasses import asdict, dataclass, fields, replace
@@ -22,10 +20,10 @@ from cfg_core import jsontext, methods
 from cfg_core.errors import Phrase, coded
 from cfg_core.guidance import CG_BASES
 from cfg_core.mixture_json import MAX_FILE_BYTES, PRESETS
-from cfg_core.mnist import variants
+from explainer.i18n import method_choice_label, t
+from explainer.values import MAX_SEED, SelectionError, check_integer, check_number, one_of, parse_number
 
 W_MAX = 10.0  # the lab's w range (its precomputed grid ends here)
-MAX_SEED = 2**31 - 1
 SINGLE = methods.on("lab")  # the lab's single methods, and each one's comparisons (registry: surfaces, compare)
 COMBOS = tuple(f"{left}|{name}" for name in SINGLE for left in methods.METHODS[name].compare if left in SINGLE)
 PAIRS = {"cg:bases": ("cg", "cg_base", ("conditional", "unconditional")),  # one method, two settings side by side
@@ -41,72 +39,9 @@ SCORES = ("learned", "exact")
 CLASSIFIERS = ("noisy", "clean")
 
 
-class SelectionError(ValueError):
-    """A control value that cannot be used, with one line saying what is allowed."""
-
-
 def choice_label(choice: str, lang: str = "en") -> str:
-    """How a method choice reads in the UI, in lang: 'CFG', 'CFG vs CG', ... (the catalog's words)."""
-    from explainer.i18n import method_short, t
-
-    if choice in PAIRS:
-        return t(lang, "pair_" + choice.replace(":", "_"))
-    left, *right = [method_short(lang, m) for m in choice.split("|")]  # registry methods and MNIST's variants
-    label = t(lang, "choice_vs", a=left, b=right[0]) if right else left
-    if not right and getattr(variants.info(choice), "baseline", False):
-        label = t(lang, "choice_baseline", name=label)
-    return label[0].upper() + label[1:]
-
-
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only: no 1_0, no ３ or ٣
-
-
-def parse_number(text, name: str) -> float:
-    """A number written in plain ASCII decimal (what a link or a form sends), strictly: float() would also take
-    '1_0' (as 10), full-width and Arabic-Indic digits, 'inf' and 'nan'."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text)
-    if not isinstance(text, str) or not _NUMBER.fullmatch(text.strip()):
-        raise coded(SelectionError, "link.not_a_number", "{name} must be a plain decimal number, got {got!r}",
-                    name=name, got=str(text)[:40])
-    v = float(text)
-    if not math.isfinite(v):
-        raise coded(SelectionError, "link.too_large", "{name} must be a finite number, got {got!r} (too large)",
-                    name=name, got=str(text)[:40])
-    return v
-
-
-def check_number(value, name: str, lo: float, hi: float) -> float:
-    if isinstance(value, bool):
-        raise coded(SelectionError, "value.number_range", "{name} must be a number in [{lo:g}, {hi:g}], got {got!r}",
-                    name=name, lo=lo, hi=hi, got=value)
-    try:
-        v = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise coded(SelectionError, "value.number_range", "{name} must be a number in [{lo:g}, {hi:g}], got {got!r}",
-                    name=name, lo=lo, hi=hi, got=str(value)[:40]) from None
-    if not math.isfinite(v):
-        raise coded(SelectionError, "value.finite_range", "{name} must be a finite number in [{lo:g}, {hi:g}], got "
-                    "{got!r}", name=name, lo=lo, hi=hi, got=str(value)[:40])
-    if not lo <= v <= hi:
-        raise coded(SelectionError, "value.out_of_range", "{name} must be in [{lo:g}, {hi:g}], got {got!r}", name=name,
-                    lo=lo, hi=hi, got=str(value)[:40])
-    return v
-
-
-def check_integer(value, name: str, lo: int, hi: int) -> int:
-    v = check_number(value, name, lo, hi)
-    if v != int(v):
-        raise coded(SelectionError, "value.integer_range", "{name} must be an integer in [{lo}, {hi}], got {got!r}",
-                    name=name, lo=lo, hi=hi, got=value)
-    return int(v)
-
-
-def _one_of(value, name: str, allowed) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise coded(SelectionError, "value.one_of", "{name} must be one of {names}, got {got!r}", name=name,
-                    names=", ".join(allowed), got=value)
-    return value
+    """How a lab method choice reads in the UI, in lang: 'CFG', 'CFG vs CG', a pair's own words."""
+    return t(lang, "pair_" + choice.replace(":", "_")) if choice in PAIRS else method_choice_label(choice, lang)
 
 
 @dataclass(frozen=True)
@@ -146,16 +81,16 @@ class Selection:
             raise SelectionError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(PRESETS)} or custom")
         return replace(
             self, custom_json=self.custom_json if isinstance(self.custom_json, str) else "",
-            label=check_integer(self.label, "label", 0, 63), method=_one_of(self.method, "method", CHOICES),
-            w=check_number(self.w, "w", 0, W_MAX), sampler=_one_of(self.sampler, "sampler", SAMPLERS),
-            score=_one_of(self.score, "score", SCORES),
-            classifier=_one_of(self.classifier, "CG's classifier", CLASSIFIERS),
-            cg_base=_one_of(self.cg_base, "CG's base", CG_BASES), lam=check_number(self.lam, "field noise level", -10, 10),
+            label=check_integer(self.label, "label", 0, 63), method=one_of(self.method, "method", CHOICES),
+            w=check_number(self.w, "w", 0, W_MAX), sampler=one_of(self.sampler, "sampler", SAMPLERS),
+            score=one_of(self.score, "score", SCORES),
+            classifier=one_of(self.classifier, "CG's classifier", CLASSIFIERS),
+            cg_base=one_of(self.cg_base, "CG's base", CG_BASES), lam=check_number(self.lam, "field noise level", -10, 10),
             seed=check_integer(self.seed, "seed", 0, MAX_SEED),
-            reference=_one_of(self.reference, "CFG's reference model", tuple(REFERENCES)),
+            reference=one_of(self.reference, "CFG's reference model", tuple(REFERENCES)),
             corrector_steps=check_integer(self.corrector_steps, "corrector steps K", 0, MAX_CORRECTOR_STEPS),
             corrector_ratio=check_number(self.corrector_ratio, "corrector w'/w", 0, 4),
-            schedule=_one_of(self.schedule, "weight schedule", SCHEDULES),
+            schedule=one_of(self.schedule, "weight schedule", SCHEDULES),
             lam_lo=check_number(self.lam_lo, "interval start λ", -20, 20),
             lam_hi=check_number(self.lam_hi, "interval end λ", -20, 20),
             good_blur=check_number(self.good_blur, "good-model blur", 0, MAX_BLUR),

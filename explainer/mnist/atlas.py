@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explainer.mnist import N_GRID, SAMPLER, STEPS, GridKey, MnistGrid, MnistService
+from explainer.mnist.service import N_GRID, SAMPLER, STEPS, GridKey, MnistGrid, MnistService
 from explainer.w_grid import W_GRID
 
 METHODS = ("cfg", "cg")  # the default view's two panels; CG with the noise-aware guide
