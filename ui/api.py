@@ -1,10 +1,10 @@
 """The app's API (the only events callable by name, ui/guard.py; also MCP tools with `python app.py --mcp`):
 /toy (a 2D lab view's samples and numbers), /exact_score (closed-form scores at points). /mnist is ui.mnist.mnist.
-Each is thin: check the arguments into a Selection, ask the lab service (explainer.lab.Lab), one line on bad input.
+Each is thin: check the arguments into a Selection, ask the lab service (explainer.lab.service.Lab), one line on bad input.
 """
 from __future__ import annotations
 
-from explainer.selection import Selection
+from explainer.lab.selection import Selection
 from ui.lab import LAB, user_errors
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import gradio as gr
 
 from cfg_core.mixture_json import PRESETS
-from explainer.editor import TABLE_COLUMNS
+from explainer.lab.editor import TABLE_COLUMNS
 from explainer.i18n import LANGUAGE_NAMES, t
 from ui import words
+from ui.canvas import announce_w, head, script
 from ui.words import bind, choices
-from explainer.lessons import LESSONS, caption
-from explainer.views import W_MAX_UI
+from explainer.lab.lessons import LESSONS, caption
+from explainer.lab.views import W_MAX_UI
 from ui.lab import (BASE_WORDS, CLASSIFIER_WORDS, DEFAULTS, REFERENCE_WORDS, SAMPLER_WORDS, SCHEDULE_WORDS,
                     SCORE_WORDS, apply_lesson, lab_choices, apply_table, load_preset_into_editor, make_animation,
                     on_dataset, on_w, set_language, update_view, upload_mixture, visibility)
@@ -79,7 +80,8 @@ def lab_tab(custom_json, hints):
             w = bind(gr.Slider(0, W_MAX_UI, value=DEFAULTS.w, step=0.01, elem_id="w-slider", label=t("en", "w")),
                      label="w")
             view = gr.HTML("", elem_id="toy-view", html_template=(STATIC / "lab.html").read_text(),
-                           css_template=(STATIC / "lab.css").read_text(), js_on_load=(STATIC / "lab.js").read_text())
+                           css_template=(STATIC / "lab.css").read_text(), js_on_load=script("lab"), head=head())
+            announce_w(w)  # a w set by a lesson or a link reaches the canvas as "cfg:w"
             summary = gr.Markdown(elem_id="toy-summary")
             with gr.Row(elem_classes="lab-exports"):
                 mp4_btn = bind(gr.Button(t("en", "mp4"), size="sm"), value="mp4")

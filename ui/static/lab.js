@@ -1,47 +1,14 @@
 // The 2D lab canvas. Runs as gr.HTML js_on_load: `element`, `props`, `watch` come from Gradio.
 // props.value is the JSON view from explainer (LabView.to_json + extras): every w of an uneven grid. Dragging
 // the w slider (#w-slider) redraws here, in the browser, interpolating between neighbouring grid values (same
-// initial noise, so samples move continuously): any w in [0, 10] is drawn without a server round trip.
+// initial noise, so samples move continuously): any w in w's bounds (the page's config) is drawn without a
+// server round trip. Words, palette and bounds come from ui/static/common.js (cfgCommon).
 (function () {
   const root = element;
-  const S = { view: null, panels: [], frame: -1, playing: false, timer: null, draws: 0, lang: "en", latencies: [] };
-  window.__cfgLab = S;  // for tests and the benchmark
-  const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
-  const WORDS = {
-    en: { field: "field", f_guided: "guided ŝ = −ε̃/σ", f_cond: "conditional ∇log p(z|c)", f_uncond: "unconditional ∇log p(z)",
-      f_implicit: "guidance term ε(z,c) − ε(z)", f_classifier: "classifier gradient ∇log p(c|z)", f_off: "off",
-      heat: "p(c|z_λ) heatmap", classes: "every class p(x|c′)", tilted: "tilted p(x|c)p(c|x)^w", tempered: "tempered p(x|c)^(1+w)",
-      traj: "trajectories", samples: "samples", zoom: "auto-zoom to the samples", play: "▶ Play", pause: "❚❚ Pause",
-      final: "final samples", step: "step", scale: "guidance scale 1 + w", nowt: "no guidance: w is not used",
-      outside: "outside the view", allhere: "all {n} samples here", p: "mean exact p(c|x)", div: "diversity",
-      swc: "SW₂ to p(x|c)", swt: "SW₂ to tilted", err: "learned field error", exact: "exact mixture scores (no learning error)",
-      far: "samples outside the data window", lg_class: "━ p(x|c), c = ", lg_other: "faint: the other classes",
-      lg_tilted: "╍ tilted target p(x|c)p(c|x)^w", lg_tempered: "┈ tempered p(x|c)^(1+w)",
-      lg_mass: "contours hold 50 % (thick) and 90 % (thin) of the mass", lg_field: "arrows: the chosen field at λ = ",
-      tr_title: "Fidelity vs diversity as w runs over [0, 10] (ring: the current w)", tr_x: "fidelity: mean exact p(c|x)",
-      tr_y: "diversity (mean pairwise distance, log)", tr_wait: "(other methods appear once computed)", loading: "Loading the lab…",
-      xhat: "clean estimates x̂ (scrub back in time)", lg_xhat: "x̂: ○ conditional x̂_c, □ reference x̂_u, ◆ guided x̂ (on the line x̂_u → x̂_c, extended by w)",
-      xhat_final: "x̂ overlay: scrub back in time (the final frame is x itself)",
-      strip: "guidance over noise level λ", noisy: "noisy", clean: "clean", now: "now",
-      ess: "SMC: effective sample size / n at each level", resampled: "SMC resampling events" },
-    ko: { field: "화살표", f_guided: "가이드된 ŝ = −ε̃/σ", f_cond: "조건부 ∇log p(z|c)", f_uncond: "무조건부 ∇log p(z)",
-      f_implicit: "가이던스 항 ε(z,c) − ε(z)", f_classifier: "분류기 기울기 ∇log p(c|z)", f_off: "끄기",
-      heat: "p(c|z_λ) 히트맵", classes: "모든 클래스 p(x|c′)", tilted: "기울인 목표 p(x|c)p(c|x)^w", tempered: "tempered p(x|c)^(1+w)",
-      traj: "궤적", samples: "샘플", zoom: "샘플에 맞춰 자동 확대", play: "▶ 재생", pause: "❚❚ 멈춤",
-      final: "최종 샘플", step: "단계", scale: "가이던스 스케일 1 + w", nowt: "가이던스 없음: w를 쓰지 않음",
-      outside: "화면 밖", allhere: "샘플 {n}개가 모두 여기", p: "정확한 p(c|x) 평균", div: "다양성",
-      swc: "p(x|c)까지 SW₂", swt: "기울인 목표까지 SW₂", err: "학습된 필드 오차", exact: "정확한 혼합 스코어 (학습 오차 없음)",
-      far: "데이터 영역 밖의 샘플", lg_class: "━ p(x|c), c = ", lg_other: "흐린 선: 다른 클래스",
-      lg_tilted: "╍ 기울인 목표 p(x|c)p(c|x)^w", lg_tempered: "┈ tempered p(x|c)^(1+w)",
-      lg_mass: "등고선은 질량의 50 %(굵게)와 90 %(가늘게)를 담습니다", lg_field: "화살표: 고른 필드, λ = ",
-      tr_title: "w가 [0, 10]을 지날 때 충실도와 다양성 (원: 현재 w)", tr_x: "충실도: 정확한 p(c|x) 평균",
-      tr_y: "다양성 (쌍별 평균 거리, 로그)", tr_wait: "(다른 방법은 계산되는 대로 나타납니다)", loading: "실험실을 불러오는 중…",
-      xhat: "깨끗한 추정 x̂ (시간을 되돌려 보기)", lg_xhat: "x̂: ○ 조건부 x̂_c, □ 기준 x̂_u, ◆ 가이드된 x̂ (x̂_u → x̂_c 직선을 w만큼 연장)",
-      xhat_final: "x̂ 표시: 시간을 되돌려 보세요 (마지막 프레임은 x 자체)",
-      strip: "노이즈 수준 λ에 따른 가이던스", noisy: "노이즈 많음", clean: "깨끗함", now: "지금",
-      ess: "SMC: 단계별 유효 표본 크기 / n", resampled: "SMC 재표집 횟수" },
-  };
-  const T = (k) => (WORDS[S.lang] || WORDS.en)[k] || WORDS.en[k] || k;
+  const C = cfgCommon, T = C.T;  // the shared module (ui/static/common.js): words, palette, w's bounds, events
+  const S = { view: null, panels: [], frame: -1, playing: false, timer: null, draws: 0, latencies: [] };
+  Object.defineProperty(S, "lang", { get: C.lang, enumerable: true });  // read by the tests
+  C.testHook("__cfgLab", S);
 
   function bytes(b64) {
     const bin = atob(b64), u8 = new Uint8Array(bin.length);
@@ -51,15 +18,9 @@
   const i16 = (b64) => new Int16Array(bytes(b64));
   const f32 = (b64) => new Float32Array(bytes(b64));
   const q = (sel) => root.querySelector(sel);
-  const isPresent = () => document.documentElement.classList.contains("cfg-present");
 
   function sliderInput() { return document.querySelector("#w-slider input[type=range]"); }
-  function numberInput() { return document.querySelector("#w-slider input[type=number]"); }
-  function currentW() {
-    const el = sliderInput();
-    const w = el ? parseFloat(el.value) : 0;
-    return Number.isFinite(w) ? Math.min(Math.max(w, 0), 10) : 0;
-  }
+  const currentW = () => C.sliderW("w-slider");
   // w -> the two neighbouring grid indices and the weight of the upper one
   function wPos(w) {
     const g = S.view.w_grid;
@@ -72,11 +33,11 @@
 
   function translate() {
     root.querySelectorAll(".tx, option[data-k]").forEach((el) => { el.textContent = T(el.dataset.k); });
-    const b = q(".lab-play"); if (b) b.textContent = S.playing ? T("pause") : T("play");
+    const b = q(".lab-play"); if (b) b.textContent = S.playing ? T("lab_pause") : T("lab_play");
   }
 
   function applyHints(h) {
-    S.lang = (h && h.lang) || "en";
+    C.publish("lang", (h && h.lang) || "en");  // the language comes with the lab's view; the other canvases follow
     const layers = (h && h.layers) || {};
     const key = (h && h.lesson) || "";
     if (key !== S.lessonApplied) {  // a new lesson sets its layers once; later the user's choices stay
@@ -93,7 +54,7 @@
   function load() {
     let v = null;
     try { v = props.value ? JSON.parse(props.value) : null; } catch (e) { v = null; }
-    if (!v || !v.panels) { S.view = null; q(".lab-panels").innerHTML = `<p class='lab-empty'>${T("loading")}</p>`; return; }
+    if (!v || !v.panels) { S.view = null; q(".lab-panels").innerHTML = `<p class='lab-empty'>${T("lab_loading")}</p>`; return; }
     S.view = v;
     S.extras = v.extras || {};
     applyHints(S.extras.hints || {});
@@ -109,10 +70,11 @@
       const div = document.createElement("div");
       div.className = "lab-panel";
       const spec = p.meta.spec;
-      const detail = [spec.sampler === "pc" ? `PC, K = ${spec.corrector_steps}, w′ = ${spec.corrector_ratio}·w` : spec.sampler.toUpperCase(),
-        spec.method.startsWith("cg") ? `${spec.cg_base} base` : "",
-        spec.schedule === "interval" ? `guided only for λ ∈ [${spec.lam_lo}, ${spec.lam_hi}]` : "",
-        spec.schedule === "ramp" ? `w ramps up from λ = ${spec.lam_lo} to ${spec.lam_hi}` : ""].filter(Boolean).join(", ");
+      const lams = { lo: spec.lam_lo, hi: spec.lam_hi };
+      const detail = [spec.sampler === "pc" ? T("lab_pc", { k: spec.corrector_steps, ratio: spec.corrector_ratio }) : spec.sampler.toUpperCase(),
+        spec.method.startsWith("cg") ? T(`lab_base_${spec.cg_base}`) : "",
+        spec.schedule === "interval" ? T("lab_interval", lams) : "",
+        spec.schedule === "ramp" ? T("lab_ramp", lams) : ""].filter(Boolean).join(", ");
       div.innerHTML = `<div class="lab-title"></div><canvas width="880" height="880"></canvas><table class="lab-numbers"></table>`;
       div.querySelector(".lab-title").textContent = `${p.meta.title} (${detail})`;
       box.appendChild(div);
@@ -173,7 +135,7 @@
   }
 
   function drawHeat(ctx, p, ext, W, H) {  // exact p(c|z_lam) as a smooth tint of the class colour
-    const R = p.meta.posterior_res, base = S.view.extent, hex = COLORS[S.view.label % COLORS.length];
+    const R = p.meta.posterior_res, base = S.view.extent, hex = C.colour(S.view.label);
     const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
     if (!p.heatCanvas) {
       const off = document.createElement("canvas"); off.width = R; off.height = R;
@@ -232,7 +194,7 @@
 
   // samples and trajectories; returns {outside: count, dir: [dx, dy], spread, centre}
   function drawSamples(ctx, p, pos, frame, ext, W, H) {
-    const [, , N] = p.shape, color = COLORS[S.view.label % COLORS.length];
+    const [, , N] = p.shape, color = C.colour(S.view.label);
     if (q(".lab-traj").checked && frame > 0) {
       ctx.strokeStyle = color; ctx.globalAlpha = 0.22; ctx.lineWidth = 1.2;
       for (let n = 0; n < N; n += 2) {
@@ -270,8 +232,8 @@
   }
   function drawXhat(ctx, p, pos, frame, ext, W, H) {
     if (!q(".lab-xhat").checked || !p.xc) return;
-    const F1 = p.meta.xhat_shape[1], M = p.meta.xhat_shape[2], color = COLORS[S.view.label % COLORS.length];
-    if (frame >= F1) { label(ctx, T("xhat_final"), W / 2, H - 70, "#444", 22); return; }
+    const F1 = p.meta.xhat_shape[1], M = p.meta.xhat_shape[2], color = C.colour(S.view.label);
+    if (frame >= F1) { label(ctx, T("lab_xhat_final"), W / 2, H - 70, "#444", 22); return; }
     for (let n = 0; n < M; n++) {
       const c = toPx(xhatAt(p, p.xc, pos, frame, n), ext, W, H), u = toPx(xhatAt(p, p.xu, pos, frame, n), ext, W, H);
       const g = toPx(xhatAt(p, p.xg, pos, frame, n), ext, W, H), z = toPx(sampleAt(p, pos, frame, n), ext, W, H);
@@ -299,7 +261,7 @@
     });
     ctx.strokeStyle = "#555"; ctx.lineWidth = 1; ctx.strokeRect(x0, y, x1 - x0, h);
     ctx.fillStyle = "#222"; ctx.font = "18px sans-serif"; ctx.textAlign = "left";
-    ctx.fillText(`${T("ess")}: ${T("noisy")} → ${T("clean")}`, x0, y - 8);
+    ctx.fillText(`${T("lab_ess")}: ${T("lab_noisy")} → ${T("lab_clean")}`, x0, y - 8);
     const at = x0 + Math.min(frame / (F - 1), 1) * (x1 - x0);
     ctx.strokeStyle = "#111"; ctx.lineWidth = 3;
     ctx.beginPath(); ctx.moveTo(at, y - 4); ctx.lineTo(at, y + h + 4); ctx.stroke();
@@ -322,13 +284,13 @@
     }
     ctx.strokeStyle = "#555"; ctx.lineWidth = 1; ctx.strokeRect(x0, y, x1 - x0, h);
     ctx.fillStyle = "#222"; ctx.font = "18px sans-serif"; ctx.textAlign = "left";
-    ctx.fillText(`${T("strip")}: ${T("noisy")} λ = ${lo.toFixed(0)}`, x0, y - 8);
-    ctx.textAlign = "right"; ctx.fillText(`${T("clean")} λ = ${hi.toFixed(0)}`, x1, y - 8);
+    ctx.fillText(`${T("lab_strip")}: ${T("lab_noisy")} λ = ${lo.toFixed(0)}`, x0, y - 8);
+    ctx.textAlign = "right"; ctx.fillText(`${T("lab_clean")} λ = ${hi.toFixed(0)}`, x1, y - 8);
     const lam = p.meta.frame_lams[frame];
     if (lam !== null && lam !== undefined) {
       ctx.strokeStyle = "#111"; ctx.lineWidth = 3;
       ctx.beginPath(); ctx.moveTo(X(lam), y - 4); ctx.lineTo(X(lam), y + h + 4); ctx.stroke();
-      ctx.textAlign = "center"; ctx.fillText(T("now"), X(lam), y + h + 20);
+      ctx.textAlign = "center"; ctx.fillText(T("lab_now"), X(lam), y + h + 20);
     }
   }
 
@@ -343,11 +305,11 @@
     S.view.means.forEach((m, k) => {
       const c = S.view.component_class[k];
       const [x, y] = toPx(m, ext, W, H);
-      ctx.fillStyle = COLORS[c % COLORS.length];
+      ctx.fillStyle = C.colour(c);
       ctx.beginPath(); ctx.arc(x, y, 4, 0, 2 * Math.PI); ctx.fill();
       if (seen.has(c)) return;
       seen.add(c);
-      label(ctx, S.view.class_names[c], x + 26, y - 20, COLORS[c % COLORS.length], 34);
+      label(ctx, S.view.class_names[c], x + 26, y - 20, C.colour(c), 34);
     });
   }
 
@@ -359,7 +321,7 @@
       ctx.beginPath(); ctx.moveTo(ax - ux * 50, ay - uy * 50); ctx.lineTo(ax, ay); ctx.stroke();
       ctx.beginPath(); ctx.moveTo(ax + ux * 14, ay + uy * 14);
       ctx.lineTo(ax - uy * 12, ay + ux * 12); ctx.lineTo(ax + uy * 12, ay - ux * 12); ctx.closePath(); ctx.fill();
-      label(ctx, `${info.outside} / ${N} ${T("outside")}`, ax - ux * 110, ay - uy * 110 + 10, "#b00020", 26);
+      label(ctx, `${info.outside} / ${N} ${T("lab_outside")}`, ax - ux * 110, ay - uy * 110 + 10, "#b00020", 26);
     }
     const inside = info.pts.filter((pt) => Number.isFinite(pt[0] + pt[1]));
     if (inside.length > 1) {  // a collapsed cluster gets a label
@@ -373,7 +335,7 @@
         const [x, y] = toPx([cx, cy], ext, W, H);
         ctx.strokeStyle = "#111"; ctx.lineWidth = 3;
         ctx.beginPath(); ctx.arc(x, y, 16, 0, 2 * Math.PI); ctx.stroke();
-        label(ctx, T("allhere").replace("{n}", String(inside.length)), x, y + 48, "#111", 26);
+        label(ctx, T("lab_allhere", { n: inside.length }), x, y + 48, "#111", 26);
       }
     }
   }
@@ -382,24 +344,24 @@
     const a = p.meta.numbers[pos[0]], b = p.meta.numbers[pos[1]], t = pos[2];
     const n = {}; Object.keys(a).forEach((k) => { n[k] = lerp(a[k], b[k], t); });
     const fmt = (x) => (Math.abs(x) >= 1000 ? x.toExponential(1) : x.toFixed(3));
-    let rows = `<tr><th>${T("p")}</th><td>${fmt(n.mean_posterior)}</td><th>${T("div")}</th><td>${fmt(n.diversity)}</td></tr>` +
-      `<tr><th>${T("swc")}</th><td>${fmt(n.distance_to_class)}</td><th>${T("swt")}</th><td>${fmt(n.distance_to_tilted)}</td></tr>`;
+    let rows = `<tr><th>${T("lab_p")}</th><td>${fmt(n.mean_posterior)}</td><th>${T("lab_div")}</th><td>${fmt(n.diversity)}</td></tr>` +
+      `<tr><th>${T("lab_swc")}</th><td>${fmt(n.distance_to_class)}</td><th>${T("lab_swt")}</th><td>${fmt(n.distance_to_tilted)}</td></tr>`;
     const err = p.meta.field_error;
-    rows += err ? `<tr><th>${T("err")} (λ=${S.view.field_lam})</th><td colspan="3">${(100 * lerp(err[pos[0]], err[pos[1]], t)).toFixed(1)} %</td></tr>`
-      : `<tr><th>${T("field")}</th><td colspan="3">${T("exact")}</td></tr>`;
-    if (p.meta.resampling_events) rows += `<tr><th>${T("resampled")}</th><td colspan="3">${p.meta.resampling_events[nearest(pos)]}</td></tr>`;
-    if (info.far > 0) rows += `<tr><th class="flag">${T("far")}</th><td class="flag" colspan="3">${info.far} / ${p.shape[2]}</td></tr>`;
+    rows += err ? `<tr><th>${T("lab_err")} (λ=${S.view.field_lam})</th><td colspan="3">${(100 * lerp(err[pos[0]], err[pos[1]], t)).toFixed(1)} %</td></tr>`
+      : `<tr><th>${T("lab_field")}</th><td colspan="3">${T("lab_exact")}</td></tr>`;
+    if (p.meta.resampling_events) rows += `<tr><th>${T("lab_resampled")}</th><td colspan="3">${p.meta.resampling_events[nearest(pos)]}</td></tr>`;
+    if (info.far > 0) rows += `<tr><th class="flag">${T("lab_far")}</th><td class="flag" colspan="3">${info.far} / ${p.shape[2]}</td></tr>`;
     return rows;
   }
 
   // the legend as DOM nodes: a class name is user text (a link, a CSV, the editor) and is never parsed as HTML
   function legend(w) {
-    const c = S.view.label, color = COLORS[c % COLORS.length];
-    const items = [[T("lg_class") + S.view.class_names[c], color], [T("lg_other"), ""]];
-    if (q(".lab-tilted").checked) items.push([T("lg_tilted"), "#e07b00"]);
-    if (q(".lab-tempered").checked) items.push([T("lg_tempered"), "#8e24aa"]);
-    items.push([T("lg_mass"), ""], [T("lg_field") + S.view.field_lam, ""]);
-    if (q(".lab-xhat").checked) items.push([T("lg_xhat"), ""]);
+    const c = S.view.label, color = C.colour(c);
+    const items = [[T("lab_lg_class", { name: S.view.class_names[c] }), color], [T("lab_lg_other"), ""]];
+    if (q(".lab-tilted").checked) items.push([T("lab_lg_tilted"), "#e07b00"]);
+    if (q(".lab-tempered").checked) items.push([T("lab_lg_tempered"), "#8e24aa"]);
+    items.push([T("lab_lg_mass"), ""], [T("lab_lg_field", { lam: S.view.field_lam }), ""]);
+    if (q(".lab-xhat").checked) items.push([T("lab_lg_xhat"), ""]);
     q(".lab-legend").replaceChildren(...items.map(([text, col]) => {
       const span = document.createElement("span");
       span.textContent = text;
@@ -420,9 +382,9 @@
     drawField(ctx, p, pos, ext, W, H);
     if (q(".lab-class").checked) {
       (S.view.all_contours || []).forEach((lv, k) => {
-        if (k !== S.view.label) drawContours(ctx, lv, ext, W, H, COLORS[k % COLORS.length], [], 0.3);
+        if (k !== S.view.label) drawContours(ctx, lv, ext, W, H, C.colour(k), [], 0.3);
       });
-      drawContours(ctx, S.view.class_contours, ext, W, H, COLORS[S.view.label % COLORS.length], [], 1);
+      drawContours(ctx, S.view.class_contours, ext, W, H, C.colour(S.view.label), [], 1);
     }
     if (q(".lab-tilted").checked && !none) drawContours(ctx, S.view.tilted_contours[wi], ext, W, H, "#e07b00", [12, 8], 1);
     if (q(".lab-tempered").checked && !none) drawContours(ctx, S.view.tempered_contours[wi], ext, W, H, "#8e24aa", [3, 6], 1);
@@ -432,7 +394,7 @@
     drawNotes(ctx, info, W, H, p.shape[2]);
     if (p.meta.ess) drawEss(ctx, p, pos, frame, W, H); else drawStrip(ctx, p, frame, W, H);
     const lam = p.meta.frame_lams[frame];
-    const stage = frame === F - 1 ? T("final") : `${T("step")} ${frame + 1}/${F}, λ = ${lam}`;
+    const stage = frame === F - 1 ? T("lab_final") : `${T("lab_step")} ${frame + 1}/${F}, λ = ${lam}`;
     ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(0, 0, W, 50);
     ctx.fillStyle = "#222"; ctx.font = "26px sans-serif"; ctx.textAlign = "left";
     const name = p.meta.short || p.meta.method, detail = p.meta.spec.method === "cg" && p.meta.spec.cg_base === "unconditional"
@@ -442,11 +404,9 @@
     ctx.fillText(name + detail, 14, 36);
     const off = ctx.measureText(name + detail).width + 28;
     ctx.font = "26px sans-serif";
-    ctx.fillText(none ? `${T("nowt")} · ${stage}` : `w = ${fmtW(w)} (1 + w = ${fmtW(1 + w)}) · ${stage}`, 14 + off, 36);
+    ctx.fillText(none ? `${T("lab_nowt")} · ${stage}` : `w = ${C.fmt(w)} (1 + w = ${C.fmt(1 + w)}) · ${stage}`, 14 + off, 36);
     p.table.innerHTML = numbersRow(p, pos, info);
   }
-
-  const fmtW = (w) => String(Math.round(w * 100) / 100);
 
   function draw() {
     if (!S.view) return;
@@ -456,9 +416,9 @@
     const frame = Math.min(Math.max(S.frame, 0), F - 1);
     S.drawExt = viewExtent(pos, frame);
     S.panels.forEach((p) => drawPanel(p, w, pos, frame));
-    q(".lab-frame").textContent = frame === F - 1 ? T("final") : `${frame + 1}/${F}`;
+    q(".lab-frame").textContent = frame === F - 1 ? T("lab_final") : `${frame + 1}/${F}`;
     const ro = q("#w-readout");
-    if (ro) ro.textContent = `w = ${fmtW(w)}   ·   ${T("scale")} = ${fmtW(1 + w)}`;
+    if (ro) ro.textContent = `w = ${C.fmt(w)}   ·   ${T("lab_scale")} = ${C.fmt(1 + w)}`;
     legend(w);
     drawTradeoff(w);
     S.draws += 1;
@@ -477,7 +437,7 @@
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
     const names = Object.keys(curves);
     ctx.fillStyle = "#222"; ctx.font = "20px sans-serif"; ctx.textAlign = "left";
-    ctx.fillText(T("tr_title"), L, 28);
+    ctx.fillText(T("lab_tr_title", { max: C.fmt(C.wBounds("w-slider")[1]) }), L, 28);
     if (!names.length) return;
     let fx0 = 1, dy0 = Infinity, dy1 = 0;
     names.forEach((m) => {
@@ -492,11 +452,11 @@
     ctx.beginPath(); ctx.moveTo(L, Tp); ctx.lineTo(L, H - B); ctx.lineTo(W - R, H - B); ctx.stroke();
     ctx.fillStyle = "#444"; ctx.font = "16px sans-serif"; ctx.textAlign = "center";
     for (let k = 0; k <= 4; k++) { const f = fx0 + k * (1 - fx0) / 4; ctx.fillText(f.toFixed(2), X(f), H - B + 20); }
-    ctx.fillText(T("tr_x"), (L + W - R) / 2, H - 14);
+    ctx.fillText(T("lab_tr_x"), (L + W - R) / 2, H - 14);
     ctx.textAlign = "right";
     for (let e = Math.ceil(ly0); e <= Math.floor(ly1); e++) ctx.fillText(`10^${e}`, L - 6, Y(10 ** e) + 5);
     ctx.save(); ctx.translate(18, (Tp + H - B) / 2); ctx.rotate(-Math.PI / 2); ctx.textAlign = "center";
-    ctx.fillText(T("tr_y"), 0, 0); ctx.restore();
+    ctx.fillText(T("lab_tr_y"), 0, 0); ctx.restore();
     const pos = wPos(w);
     names.forEach((m, k) => {
       const c = curves[m];
@@ -512,7 +472,7 @@
     });
     if (names.length < 5 && S.panels.every((p) => ["cfg", "cg", "cg_clean", "scaled", "reduced", "none"].includes(p.meta.method))) {  // the note wraps inside the legend column
       ctx.fillStyle = "#777"; ctx.font = "15px sans-serif";
-      const words = T("tr_wait").split(" "), lines = [""];
+      const words = T("lab_tr_wait").split(" "), lines = [""];
       words.forEach((word) => { const t = `${lines[lines.length - 1]} ${word}`.trim();
         if (ctx.measureText(t).width > R - 30) lines.push(word); else lines[lines.length - 1] = t; });
       lines.forEach((line, k) => ctx.fillText(line, W - R + 20, Tp + 26 * names.length + 12 + 19 * k));
@@ -520,12 +480,12 @@
   }
 
   // ---- play, export, keyboard ----
-  function stop() { S.playing = false; clearInterval(S.timer); const b = q(".lab-play"); if (b) b.textContent = T("play"); }
+  function stop() { S.playing = false; clearInterval(S.timer); const b = q(".lab-play"); if (b) b.textContent = T("lab_play"); }
   function play() {
     if (!S.view) return;
     const F = S.panels[0].shape[1];
     if (S.frame >= F - 1) S.frame = 0;
-    S.playing = true; q(".lab-play").textContent = T("pause");
+    S.playing = true; q(".lab-play").textContent = T("lab_pause");
     S.timer = setInterval(() => {
       S.frame += 1;
       if (S.frame >= F - 1) { S.frame = F - 1; stop(); }
@@ -543,44 +503,40 @@
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, out.width, out.height);
     ctx.fillStyle = "#111"; ctx.font = "bold 30px sans-serif"; ctx.textAlign = "left";
     const title = S.panels.map((p) => p.meta.title).join("  |  ");
-    ctx.fillText(`${title} — ${S.view.mixture}, c = ${S.view.class_names[S.view.label]}, w = ${fmtW(w)} (1 + w = ${fmtW(1 + w)})`, 14, 44);
+    ctx.fillText(`${title} — ${S.view.mixture}, c = ${S.view.class_names[S.view.label]}, w = ${C.fmt(w)} (1 + w = ${C.fmt(1 + w)})`, 14, 44);
     let x = 0;
     cs.forEach((c) => { ctx.drawImage(c, x, top); x += c.width + 20; });
     ctx.font = "22px sans-serif";
     ctx.fillText(Array.from(q(".lab-legend").children).map((e) => e.textContent).join("    "), 14, out.height - 22);
     const a = document.createElement("a");
     a.href = out.toDataURL("image/png");
-    a.download = `cfg-lab-${S.view.mixture}-${S.panels.map((p) => p.meta.method).join("-")}-w${fmtW(w)}.png`;
+    a.download = `cfg-lab-${S.view.mixture}-${S.panels.map((p) => p.meta.method).join("-")}-w${C.fmt(w)}.png`;
     a.click();
   }
 
   function setW(w) {  // move the Gradio slider as if the user dragged it (its own listeners sync the server)
     const el = sliderInput();
     if (!el) return;
-    el.value = String(Math.round(Math.min(Math.max(w, 0), 10) * 100) / 100);
+    el.value = C.fmt(C.clampW("w-slider", w));
     el.dispatchEvent(new Event("input", { bubbles: true }));
     el.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
-  if (!window.__cfgLabKeys) {  // once per page: keyboard for presenting
-    window.__cfgLabKeys = true;
-    document.addEventListener("keydown", (e) => {
-      const tag = (e.target && e.target.tagName) || "";
-      if (/^(TEXTAREA|SELECT)$/.test(tag) || (tag === "INPUT" && e.target.type !== "range") || e.ctrlKey || e.metaKey || e.altKey) return;
-      const lab = window.__cfgLab;
-      if (!lab || !lab.view) return;
-      const w = currentW(), stepW = w < 1 || (e.key === "ArrowLeft" && w <= 1) ? 0.05 : 0.25;
-      if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
-        e.preventDefault();
-        setW(w + (e.key === "ArrowRight" ? stepW : -stepW));
-      } else if (e.key === " " && tag !== "INPUT") {
-        e.preventDefault(); q(".lab-play").click();
-      } else if (/^[1-9]$/.test(e.key) && tag !== "INPUT") {
-        const b = document.querySelectorAll("#lessons button")[parseInt(e.key, 10) - 1];
-        if (b) { e.preventDefault(); b.click(); }
-      }
-    });
-  }
+  C.listen("lab-keys", document, "keydown", (e) => {  // keyboard for presenting (one listener per page)
+    const tag = (e.target && e.target.tagName) || "";
+    if (/^(TEXTAREA|SELECT)$/.test(tag) || (tag === "INPUT" && e.target.type !== "range") || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (!S.view) return;
+    const w = currentW(), stepW = w < 1 || (e.key === "ArrowLeft" && w <= 1) ? 0.05 : 0.25;
+    if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+      e.preventDefault();
+      setW(w + (e.key === "ArrowRight" ? stepW : -stepW));
+    } else if (e.key === " " && tag !== "INPUT") {
+      e.preventDefault(); q(".lab-play").click();
+    } else if (/^[1-9]$/.test(e.key) && tag !== "INPUT") {
+      const b = document.querySelectorAll("#lessons button")[parseInt(e.key, 10) - 1];
+      if (b) { e.preventDefault(); b.click(); }
+    }
+  });
 
   // Dragging w: the slider's own input events, caught at the document so re-renders do not matter.
   function onSlider(e) {
@@ -593,8 +549,11 @@
       if (S.latencies.length > 2000) S.latencies.shift();
     });
   }
-  document.addEventListener("input", onSlider, true);
-  document.addEventListener("change", onSlider, true);
+  C.listen("lab-input", document, "input", onSlider, true);
+  C.listen("lab-change", document, "change", onSlider, true);
+  C.subscribe("lab-w", "w", (d) => {  // w set by other means (a lesson, a link, the keyboard): the slider's "cfg:w"
+    if (d.slider === "w-slider" && S.view && !S.playing && Math.abs(currentW() - S.w) > 1e-9) draw();
+  });
   root.addEventListener("click", (e) => {
     if (e.target.closest(".lab-play")) { S.playing ? stop() : play(); }
     else if (e.target.closest(".lab-png")) downloadPng();
@@ -603,8 +562,6 @@
     if (e.target.closest(".lab-scrub")) { stop(); S.frame = parseInt(e.target.value, 10); draw(); }
   });
   root.addEventListener("change", (e) => { if (e.target.closest(".lab-layer")) draw(); });
-  setInterval(() => { if (S.view && !S.playing && Math.abs(currentW() - S.w) > 1e-9) draw(); }, 250);
-  window.__cfgLabPresent = isPresent;
   watch("value", load);
   load();
 })();

@@ -1,14 +1,17 @@
 // The MNIST tab in the browser. Runs as gr.HTML js_on_load (`element`, `props`, `watch` come from Gradio) for two
 // components: #mnist-view (kind "grids": per method one sprite PNG holding the 4x4 grid of every w of the grid
-// W_GRID that is ready, see explainer/mnist_view.py; a grid being sampled shows its latest x_hat, "preview") and
+// W_GRID that is ready, see explainer/mnist/view.py; a grid being sampled shows its latest x_hat, "preview") and
 // #mnist-sweep (kind "sweep": the sweep PNG and where its axes lie, so the dashed current-w line is drawn here). Dragging #mnist-w redraws both here, with no server call;
-// the hidden #mnist-resample button asks the server for the sampling stream only when a view says grids are missing
-// (stream = true) or w is released on a grid that is not ready.
+// the grids' component fires its Gradio "submit" event (trigger) to ask the server for the sampling stream only when a
+// view says grids are missing (stream = true) or w is released on a grid that is not ready. Words and w's bounds
+// come from ui/static/common.js (cfgCommon); the language and the grids' w values arrive as events.
 (function () {
   const root = element;
+  const C = cfgCommon, T = C.T, inLang = C.inLang, esc = C.esc, fmt = C.fmt;
   const S = { view: null, panels: [], draws: 0, previews: [], latencies: [], loads: 0, k: -1, requested: "" };
   const sweepMode = !!(root.closest && root.closest("#mnist-sweep"));
-  if (sweepMode) window.__cfgMnistSweep = S; else window.__cfgMnist = S;  // for tests and the benchmark
+  const mode = sweepMode ? "sweep" : "grids";
+  C.testHook(sweepMode ? "__cfgMnistSweep" : "__cfgMnist", S);
   const box = () => root.querySelector(".mnist-root") || root;
   if (!document.getElementById("mnist-global-css")) {  // outside this component: keep w on screen on phones
     const style = document.createElement("style");
@@ -18,30 +21,9 @@
       box-shadow: 0 2px 6px rgba(0,0,0,.15); } }`;
     document.head.appendChild(style);
   }
-  const fmt = (x) => String(Math.round(x * 100) / 100);
-  const WORDS = {  // the words drawn here; the language is the lab's (window.__cfgLab.lang, set by the switch)
-    en: { foot: "¹ mean softmax of the <b>guide</b>, the noise-aware classifier that steers CG (CFG never uses it)." +
-            "<br>² the <b>judge</b>, an independent classifier trained on other digits: it grades, it never guides.",
-          guide: "guide p(c|x)¹", judge: "judge p(c|x)²", judged: "judged a {d}", release: "release to sample w = {w}",
-          preview: "step {k}/{n}: x̂, the network's guess so far" },
-    ko: { foot: "¹ <b>가이드</b>의 평균 softmax: CG를 조종하는 노이즈 인식 분류기(CFG는 쓰지 않음)." +
-            "<br>² <b>심판</b>: 다른 숫자로 학습한 독립 분류기. 채점만 하고 가이드하지 않습니다.",
-          guide: "가이드 p(c|x)¹", judge: "심판 p(c|x)²", judged: "{d}(으)로 판정", release: "손을 떼면 w = {w} 샘플링",
-          preview: "{k}/{n} 단계: x̂, 지금까지 네트워크의 추측" },
-  };
-  const lang = () => ((window.__cfgLab && window.__cfgLab.lang) || "en");
-  const inLang = (obj, key) => obj[`${key}_${lang()}`] || obj[key] || "";  // "note", "note_ko", ... (server texts)
-  // server text placed in markup is escaped (the page never parses a value it was sent as HTML)
-  const esc = (v) => String(v).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
-  const T = (k, args = {}) => ((WORDS[lang()] || WORDS.en)[k] || WORDS.en[k])
-    .replace(/\{(\w+)\}/g, (m, a) => (a in args ? String(args[a]) : m));
   const structureOf = (v) => v.panels.map((p) => p.method).join("|") + "/" + v.label + "/" + v.seed;
 
-  function slider() { return document.querySelector("#mnist-w input[type=range]"); }
-  function currentW() {
-    const el = slider(), w = el ? parseFloat(el.value) : 0;
-    return Number.isFinite(w) ? Math.min(Math.max(w, 0), 10) : 0;
-  }
+  const currentW = () => C.sliderW("mnist-w");
   function nearestIndex(w, grid) {  // the grid's w closest to the slider: what the tab shows
     let best = 0;
     grid.forEach((g, i) => { if (Math.abs(g - w) < Math.abs(grid[best] - w)) best = i; });
@@ -58,8 +40,7 @@
   function build(v) {  // the DOM for these panels (kept across updates of the same selection)
     const el = box();
     el.innerHTML = `<p class="mn-note"></p><div class="mn-main"><div class="mn-panels"></div>
-      <div class="mn-table-box"><table class="mn-table"></table><p class="mn-foot">${T("foot")}</p></div></div>`;
-    S.langShown = lang();
+      <div class="mn-table-box"><table class="mn-table"></table><p class="mn-foot">${T("mnist_foot")}</p></div></div>`;
     const panels = el.querySelector(".mn-panels"), C = v.panels.length ? v.panels[0].cell : 122;
     v.panels.forEach(() => {
       const div = document.createElement("div");
@@ -96,7 +77,7 @@
     ctx.font = `${Math.round(W / 19)}px system-ui, sans-serif`;
     ctx.fillText(inLang(p.meta, "pending"), W / 2, band * 0.42);
     ctx.font = `${Math.round(W / 24)}px system-ui, sans-serif`;
-    ctx.fillText(T("preview", { k: step, n: steps }), W / 2, band * 0.8);
+    ctx.fillText(T("mnist_preview", { k: step, n: steps }), W / 2, band * 0.8);
   }
 
   function drawPanel(div, p, k) {
@@ -119,7 +100,7 @@
       }
       ctx.fillStyle = "rgba(255,255,255,0.75)"; ctx.fillRect(0, H / 2 - W / 9, W, W / 4.5);
       ctx.fillStyle = "#222"; ctx.font = `${Math.round(W / 16)}px system-ui, sans-serif`; ctx.textAlign = "center";
-      ctx.fillText(T("release", { w: fmt(gw) }), W / 2, H / 2 + W / 50);
+      ctx.fillText(T("mnist_release", { w: fmt(gw) }), W / 2, H / 2 + W / 50);
     }
     div.querySelectorAll(".mn-small-row figure").forEach((fig, i) => {
       const j = v.w_grid.indexOf(v.small_ws[i]), c = fig.querySelector("canvas"), sctx = c.getContext("2d");
@@ -133,8 +114,8 @@
     if (!t) return;
     const head = `<tr><th>w = ${fmt(v.w_grid[k])}</th>` + S.panels.map((p) =>
       `<th style="color:${esc(p.meta.colour)}">${esc(inLang(p.meta, "short"))}</th>`).join("") + "</tr>";
-    const rows = [[T("guide"), 0, (x) => x.toFixed(3)], [T("judge"), 1, (x) => x.toFixed(3)],
-      [T("judged", { d: v.label }), 2, (x) => `${Math.round(100 * x)} %`]];
+    const rows = [[T("mnist_guide"), 0, (x) => x.toFixed(3)], [T("mnist_judge"), 1, (x) => x.toFixed(3)],
+      [T("mnist_judged", { d: v.label }), 2, (x) => `${Math.round(100 * x)} %`]];
     t.innerHTML = head + rows.map(([name, i, f]) => `<tr><th>${name}</th>` + S.panels.map((p) => {
       const c = p.meta.conf[k];
       return `<td>${c ? f(c[i]) : "…"}</td>`;
@@ -163,9 +144,10 @@
       if (n !== S.loads) return;  // a newer view arrived meanwhile
       if (structureOf(v) !== S.structure || !box().querySelector(".mn-panel")) build(v);
       S.view = v; S.requested = "";
+      if (String(v.w_grid) !== String(C.latest("mnist-grid"))) C.publish("mnist-grid", v.w_grid);  // for the sweep
       S.panels = v.panels.map((p, i) => ({ meta: p, img: imgs[i][0], prev: imgs[i][1] }));
       drawGrids();
-      if (v.stream) { S.requested = `${S.structure}@stream`; clickResample(); }  // sample what is missing
+      if (v.stream) { S.requested = `${S.structure}@stream`; askServer(); }  // sample what is missing
     });
   }
 
@@ -175,17 +157,13 @@
     return S.panels.some((p) => !p.meta.ready[k] && !p.meta.pending) ? `${S.structure}@${k}` : false;
   }
 
-  function clickResample() {
-    const b = document.querySelector("#mnist-resample");
-    const btn = b && (b.tagName === "BUTTON" ? b : b.querySelector("button"));
-    if (btn) btn.click();
-  }
+  function askServer() { trigger("submit"); }  // the server streams what this selection lacks (app.py)
 
   function resample() {  // on release: ask the server only for a w that is not ready
     const key = needsServer();
     if (!key || key === S.requested) return;
     S.requested = key;
-    clickResample();
+    askServer();
   }
 
   // ---- the sweep ----
@@ -210,7 +188,6 @@
 
   function writeSweepWords() {  // the sweep's words in the current language (again after the language switch)
     const v = S.view, el = box();
-    S.langShown = lang();
     el.querySelectorAll(".mn-stext[data-key]").forEach((d) => { d.textContent = inLang(v, d.dataset.key); });
     el.querySelectorAll(".mn-stext[data-axes]").forEach((d) => { d.textContent = inLang(v.axes[+d.dataset.axes], "title"); });
     el.querySelectorAll("[data-legend]").forEach((d) => { d.textContent = inLang(v.legend[+d.dataset.legend], "label"); });
@@ -220,7 +197,7 @@
 
   function drawSweep() {
     if (!S.view) return;
-    const w = currentW(), grid = (window.__cfgMnist && window.__cfgMnist.view && window.__cfgMnist.view.w_grid) || null;
+    const w = currentW(), grid = C.latest("mnist-grid") || null;  // the grids' w values, once they are shown
     const shown = grid ? grid[nearestIndex(w, grid)] : w;
     box().querySelectorAll(".mn-wline").forEach((line, i) => {
       const a = S.view.axes[i], f = (shown - a.xlim[0]) / (a.xlim[1] - a.xlim[0]);
@@ -252,20 +229,20 @@
     onInput(e);
     if (!sweepMode && e.target.closest && e.target.closest("#mnist-w")) setTimeout(resample, 30);
   }
-  document.addEventListener("input", onInput, true);
-  document.addEventListener("change", onRelease, true);
-  setInterval(() => {  // a w set by other means (a lesson, the language switch) is picked up within 0.3 s
+  C.listen(`mnist-${mode}-input`, document, "input", onInput, true);
+  C.listen(`mnist-${mode}-change`, document, "change", onRelease, true);
+  C.subscribe(`mnist-${mode}-w`, "w", (d) => {  // w set by other means: the slider's "cfg:w"
+    if (d.slider !== "mnist-w" || !S.view) return;
+    if (sweepMode) drawSweep(); else if (nearestIndex(currentW(), S.view.w_grid) !== S.k) drawGrids();
+  });
+  C.subscribe(`mnist-${mode}-lang`, "lang", () => {  // the language switch: the words drawn here
     if (!S.view) return;
-    if (sweepMode && S.langShown !== lang()) writeSweepWords();  // the language switch: the sweep's words
-    if (!sweepMode && S.langShown !== lang()) {  // the language switch: the footnote and the table's words
-      S.langShown = lang();
-      const foot = box().querySelector(".mn-foot");
-      if (foot) foot.innerHTML = T("foot");
-      drawGrids();
-    }
-    const w = currentW();
-    if (sweepMode ? w !== S.w : nearestIndex(w, S.view.w_grid) !== S.k) { S.w = w; if (sweepMode) drawSweep(); else drawGrids(); }
-  }, 300);
+    if (sweepMode) { writeSweepWords(); return; }
+    const foot = box().querySelector(".mn-foot");
+    if (foot) foot.innerHTML = T("mnist_foot");
+    drawGrids();
+  });
+  if (sweepMode) C.subscribe("mnist-sweep-grid", "mnist-grid", drawSweep);
   watch("value", load);
   load();
 })();

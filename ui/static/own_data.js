@@ -1,31 +1,17 @@
-// "Your data": paint labelled points, fit a mixture (server.fit_points), drag a component's mean and watch the exact
-// guided samples follow (server.drag_preview). Runs as gr.HTML js_on_load: `element`, `props`, `watch`, `trigger`,
-// `server` come from Gradio. props.value (from Python: a generated data set or an uploaded CSV) is JSON
-// {points, fit, preview, message}; "Use in the lab" puts the fitted mixture in props.value and triggers submit.
+// "Your data": paint labelled points, fit a mixture, drag a component's mean and watch the exact guided samples
+// follow. Runs as gr.HTML js_on_load: `element`, `props`, `watch`, `trigger` come from Gradio; words, palette and w's
+// bounds from ui/static/common.js (cfgCommon). The server is asked through this component's Gradio events
+// (ui/own_data.py): trigger("apply", {id, args}) fits (fit_points), trigger("edit", {id, args}) previews
+// (drag_preview), trigger("submit", {args}) uses the fit in the lab. Fit and preview answer into props.value as
+// {call: "fit" | "preview", id, ...}; a generated data set or an uploaded CSV arrives there as {points, fit, message}.
 (function () {
   const root = element;
-  const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
+  const C = cfgCommon, T = C.T, esc = C.esc;
   const EXT = [-4.5, 4.5, -4.5, 4.5];
   const S = { xy: [], labels: [], names: ["A", "B", "C"], strokes: [], cls: 0, fit: null, mixture: null, preview: null,
-    drag: null, pending: false, queued: null, latencies: [], draws: 0 };
-  window.__cfgOwn = S;  // for tests and the benchmark
-  const WORDS = {
-    en: { paint: "paint class", undo: "↶ Undo", clear: "Clear", kmax: "max components per class", fit: "Fit mixture",
-      w: "guided preview: w", use: "Use in the lab →", hint: "Click or drag on the canvas to paint points of the chosen class; then Fit.",
-      fitted: "Fitted in {s} s. Drag a component's centre (the big dots) and the guided samples follow.",
-      cls: "class", pts: "points", k: "components (BIC)", bic: "BIC", ll: "log-lik / point", pcx: "mean exact p(c|x) of the samples",
-      refit: "The points changed: press Fit again.", fitting: "Fitting…", none: "No points yet." },
-    ko: { paint: "칠할 클래스", undo: "↶ 되돌리기", clear: "지우기", kmax: "클래스당 최대 성분 수", fit: "혼합 맞추기",
-      w: "가이드 미리보기: w", use: "실험실에서 쓰기 →", hint: "캔버스를 클릭하거나 끌어서 고른 클래스의 점을 칠한 뒤 '혼합 맞추기'를 누르세요.",
-      fitted: "{s}초 만에 맞췄습니다. 성분의 중심(큰 점)을 끌면 가이드된 샘플이 따라옵니다.",
-      cls: "클래스", pts: "점", k: "성분 수 (BIC)", bic: "BIC", ll: "점당 로그 가능도", pcx: "샘플의 정확한 p(c|x) 평균",
-      refit: "점이 바뀌었습니다. 다시 맞추세요.", fitting: "맞추는 중…", none: "아직 점이 없습니다." },
-  };
-  const lang = () => ((window.__cfgLab && window.__cfgLab.lang) || "en");
-  const T = (k) => (WORDS[lang()] || WORDS.en)[k] || WORDS.en[k] || k;
+    drag: null, pending: false, queued: null, asked: 0, fitId: 0, inflight: null, latencies: [], draws: 0 };
+  C.testHook("__cfgOwn", S);
   const q = (sel) => root.querySelector(sel);
-  // user text (class names from a CSV or a link) as HTML-safe text: the table is built as markup
-  const esc = (v) => String(v).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
   const canvas = q(".own-canvas"), ctx = canvas.getContext("2d");
   const W = canvas.width, H = canvas.height;
   const toPx = (p) => [(p[0] - EXT[0]) / (EXT[1] - EXT[0]) * W, H - (p[1] - EXT[2]) / (EXT[3] - EXT[2]) * H];
@@ -37,8 +23,7 @@
 
   function status(text, error) { const el = q(".own-status"); el.textContent = text; el.classList.toggle("error", !!error); S.said = null; }
   // a server's message or error ({error, error_ko} / {message, message_ko}) in the reader's language, again on a switch
-  const inLang = (obj, key) => obj[`${key}_${lang()}`] || obj[key];
-  function say(obj, key) { status(inLang(obj, key), key === "error"); S.said = { obj, key }; }
+  function say(obj, key) { status(C.inLang(obj, key), key === "error"); S.said = { obj, key }; }
 
   function classButtons() {
     const box = q(".own-classes");
@@ -46,7 +31,7 @@
     S.names.forEach((n, c) => {
       const b = document.createElement("button");
       b.type = "button"; b.className = "own-class" + (c === S.cls ? " active" : ""); b.textContent = n;
-      b.style.background = COLORS[c % COLORS.length]; b.style.color = "white"; b.dataset.c = String(c);
+      b.style.background = C.colour(c); b.style.color = "white"; b.dataset.c = String(c);
       box.appendChild(b);
     });
   }
@@ -80,13 +65,13 @@
     ctx.globalAlpha = S.fit ? 0.35 : 0.7;  // the data
     for (let i = 0; i < S.xy.length; i++) {
       const [x, y] = toPx(S.xy[i]);
-      ctx.fillStyle = COLORS[S.labels[i] % COLORS.length];
+      ctx.fillStyle = C.colour(S.labels[i]);
       ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill();
     }
     ctx.globalAlpha = 1;
     const ells = (pv && pv.ellipses) || (S.fit && S.fit.ellipses) || [];
     ells.forEach((e) => {  // the fit: 2-sigma ellipses and draggable centres
-      ctx.strokeStyle = COLORS[e.c % COLORS.length]; ctx.lineWidth = 2.5;
+      ctx.strokeStyle = C.colour(e.c); ctx.lineWidth = 2.5;
       ctx.beginPath();
       e.outline.forEach((p, i) => { const [x, y] = toPx(p); if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y); });
       ctx.stroke();
@@ -94,18 +79,18 @@
     if (pv) {  // the guided samples of the chosen class
       pv.samples.forEach((p) => {
         const [x, y] = toPx(p);
-        ctx.fillStyle = COLORS[S.cls % COLORS.length]; ctx.strokeStyle = "#111"; ctx.lineWidth = 1.2;
+        ctx.fillStyle = C.colour(S.cls); ctx.strokeStyle = "#111"; ctx.lineWidth = 1.2;
         ctx.beginPath(); ctx.arc(x, y, 5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
       });
     }
     ells.forEach((e) => {
       const [x, y] = toPx(e.centre);
-      ctx.fillStyle = COLORS[e.c % COLORS.length]; ctx.strokeStyle = "white"; ctx.lineWidth = 3;
+      ctx.fillStyle = C.colour(e.c); ctx.strokeStyle = "white"; ctx.lineWidth = 3;
       ctx.beginPath(); ctx.arc(x, y, S.drag && S.drag.k === e.k ? 13 : 10, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
     });
     if (!S.xy.length) {
       ctx.fillStyle = "#666"; ctx.font = "22px sans-serif"; ctx.textAlign = "center";
-      ctx.fillText(T("hint"), W / 2, H / 2);
+      ctx.fillText(T("own_hint"), W / 2, H / 2);
     }
     S.draws += 1; S.lastDrawMs = performance.now() - t0;
     root.dataset.draws = String(S.draws);
@@ -114,27 +99,35 @@
   function table() {
     const f = S.fit, el = q(".own-table");
     if (!f) { el.innerHTML = ""; return; }
-    let rows = `<tr><th>${T("cls")}</th><th>${T("pts")}</th><th>${T("k")}</th><th>${T("bic")}</th><th>${T("ll")}</th></tr>`;
+    let rows = `<tr><th>${T("own_cls")}</th><th>${T("own_pts")}</th><th>${T("own_k")}</th><th>${T("own_bic")}</th><th>${T("own_ll")}</th></tr>`;
     f.classes.forEach((c, i) => {
-      rows += `<tr><td style="color:${COLORS[i % COLORS.length]};font-weight:600">${esc(c.name)}</td><td>${esc(c.n_points)}</td><td>${esc(c.k)}</td>` +
+      rows += `<tr><td style="color:${C.colour(i)};font-weight:600">${esc(c.name)}</td><td>${esc(c.n_points)}</td><td>${esc(c.k)}</td>` +
         `<td>${c.bic.toFixed(1)}</td><td>${c.loglik_per_point.toFixed(3)}</td></tr>`;
     });
-    if (S.preview) rows += `<tr><td colspan="4">${T("pcx")} (w = ${currentW()})</td><td>${S.preview.mean_posterior.toFixed(3)}</td></tr>`;
+    if (S.preview) rows += `<tr><td colspan="4">${T("own_pcx")} (w = ${currentW()})</td><td>${S.preview.mean_posterior.toFixed(3)}</td></tr>`;
     el.innerHTML = rows;
   }
 
-  const currentW = () => parseFloat(q(".own-w").value) || 0;
+  const currentW = () => C.clampW("own-w", parseFloat(q(".own-w").value));
+  [q(".own-w").min, q(".own-w").max] = C.wBounds("own-w").map(String);  // the preview's w range: the server's
   function pointsJson() { return JSON.stringify({ xy: S.xy, labels: S.labels, class_names: S.names.slice(0, Math.max(1, ...S.labels.map((c) => c + 1))) }); }
 
-  async function fit() {
-    if (!S.xy.length) { status(T("none"), true); return; }
-    status(T("fitting"));
-    let out;
-    try { out = JSON.parse(await server.fit_points(pointsJson(), parseInt(q(".own-k").value, 10))); }
-    catch (e) { status(String(e), true); return; }
+  function ask(event, args) {  // one of this component's Gradio events; the reply comes back as props.value
+    S.asked += 1;
+    trigger(event, { id: S.asked, args });
+    return S.asked;
+  }
+
+  function fit() {
+    if (!S.xy.length) { status(T("own_none"), true); return; }
+    status(T("own_fitting"));
+    S.fitId = ask("apply", [pointsJson(), parseInt(q(".own-k").value, 10)]);
+  }
+  function fitted(out) {
+    if (out.id !== S.fitId) return;  // an older fit's answer
     if (out.error) { say(out, "error"); return; }
     S.fit = out; S.mixture = out.mixture; S.preview = null;
-    status(T("fitted").replace("{s}", out.seconds));
+    status(T("own_fitted", { s: out.seconds }));
     table(); draw();
     requestPreview(null);
   }
@@ -145,22 +138,21 @@
     const req = { move, w: currentW(), label: Math.min(S.cls, S.mixture.classes.length - 1), t0: performance.now() };
     if (S.pending) { S.queued = req; return; }
     S.pending = true;
-    server.drag_preview(JSON.stringify(S.mixture), move ? move.k : -1, move ? move.mean : [0, 0], req.label, req.w)
-      .then((text) => {
-        const out = JSON.parse(text);
-        if (out.error) say(out, "error");
-        else {
-          S.preview = out;
-          if (out.mixture) S.mixture = out.mixture;
-          draw(); table();
-          S.latencies.push(performance.now() - req.t0);
-        }
-      })
-      .catch((e) => status(String(e), true))
-      .finally(() => {
-        S.pending = false;
-        if (S.queued) { const next = S.queued; S.queued = null; requestPreview(next.move); }
-      });
+    req.id = ask("edit", [JSON.stringify(S.mixture), move ? move.k : -1, move ? move.mean : [0, 0], req.label, req.w]);
+    S.inflight = req;
+  }
+  function previewed(out) {
+    const req = S.inflight;
+    if (!req || out.id !== req.id) return;  // not the request in flight
+    if (out.error) say(out, "error");
+    else {
+      S.preview = out;
+      if (out.mixture) S.mixture = out.mixture;
+      draw(); table();
+      S.latencies.push(performance.now() - req.t0);
+    }
+    S.inflight = null; S.pending = false;
+    if (S.queued) { const next = S.queued; S.queued = null; requestPreview(next.move); }
   }
 
   function nearestCentre(p) {
@@ -176,7 +168,7 @@
     S.strokes[S.strokes.length - 1] += 1;
   }
   function invalidate() {
-    if (S.fit) status(T("refit"));
+    if (S.fit) status(T("own_refit"));
     S.fit = null; S.mixture = null; S.preview = null; table();
   }
 
@@ -208,31 +200,34 @@
     } else if (b.classList.contains("own-clear")) { S.xy = []; S.labels = []; S.strokes = []; invalidate(); draw(); }
     else if (b.classList.contains("own-fit")) fit();
     else if (b.classList.contains("own-use")) {
-      if (!S.mixture) { status(T("none"), true); return; }
-      props.value = JSON.stringify({ action: "use", mixture: S.mixture, label: Math.min(S.cls, S.mixture.classes.length - 1), points: JSON.parse(pointsJson()) });
-      trigger("submit");
+      if (!S.mixture) { status(T("own_none"), true); return; }
+      const use = { mixture: S.mixture, label: Math.min(S.cls, S.mixture.classes.length - 1), points: JSON.parse(pointsJson()) };
+      trigger("submit", { args: [JSON.stringify(use)] });
     }
   });
   q(".own-w").addEventListener("input", () => { q(".own-wval").textContent = String(currentW()); if (S.mixture) requestPreview(null); });
 
-  function load() {  // a data set or a CSV from Python: replace the points, show its fit
+  function load() {  // an answer to a fit or a preview; or a data set or a CSV from Python: replace the points, show its fit
     let v = null;
     try { v = props.value ? JSON.parse(props.value) : null; } catch (e) { v = null; }
+    if (v && v.call === "fit") { fitted(v); return; }
+    if (v && v.call === "preview") { previewed(v); return; }
     translate();
-    if (!v || v.action === "use") { classButtons(); draw(); return; }
+    if (!v) { classButtons(); draw(); return; }
     if (v.error) { say(v, "error"); return; }
     if (v.points) {
       S.xy = v.points.xy; S.labels = v.points.labels; S.names = v.points.class_names.slice(); S.strokes = [S.xy.length];
       S.cls = Math.min(S.cls, S.names.length - 1);
     }
     S.fit = v.fit || null; S.mixture = v.fit ? v.fit.mixture : null; S.preview = null;
+    S.pending = false; S.queued = null; S.inflight = null;  // an answer still on its way is for the old points
     classButtons(); table(); draw();
     if (v.message) say(v, "message");
     if (S.mixture) requestPreview(null);
   }
-  setInterval(() => {
-    if (S.langShown !== lang()) { S.langShown = lang(); translate(); draw(); table(); if (S.said) say(S.said.obj, S.said.key); }
-  }, 500);
+  C.subscribe("own-lang", "lang", () => {  // the language switch: every word here, the shown message again
+    translate(); draw(); table(); if (S.said) say(S.said.obj, S.said.key);
+  });
   watch("value", load);
   load();
 })();
