@@ -68,3 +68,13 @@ def test_no_method_list_is_kept_by_hand_in_python():
     literal = re.compile(rf'\(\s*"(?:{names})"\s*,\s*"(?:{names})"\s*,\s*"(?:{names})"')
     for path in [*ROOT.glob("explainer/**/*.py"), *ROOT.glob("ui/*.py"), ROOT / "app.py"]:
         assert not literal.search(path.read_text(encoding="utf-8")), path
+
+
+def test_the_browser_never_tests_a_method_name():
+    """The canvas scripts read flags and words from the payload: no registry name in quotes, no startsWith("cg")."""
+    names = "|".join(sorted(map(re.escape, variants.NAMES), key=len, reverse=True))
+    quoted = re.compile(rf"""["'`]({names})["'`]""")
+    for path in (ROOT / "ui" / "static").glob("*.js"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "display" not in line:  # CSS's display "none" is no method
+                assert not quoted.search(line), (path.name, line.strip())

@@ -352,7 +352,8 @@ class LabViews:
             panel = self.panels.peek((mixture_key(mix), model_key if s.score == "learned" else None, s))
             if panel is not None:
                 method = methods.get(name)
-                out[name] = {"title": method.short, "colour": method.colour,
+                out[name] = {"title": method.short, "colour": method.colour, "words": {
+                    lang: {"title": method_short(lang, name)} for lang in LANGUAGES},
                              "fidelity": [n["mean_posterior"] for n in panel.numbers],
                              "diversity": [n["diversity"] for n in panel.numbers]}
         return out

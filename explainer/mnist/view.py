@@ -24,7 +24,7 @@ from cfg_core.mnist import variants
 from explainer.figures import figure_rgb
 from explainer.mnist import figures
 from explainer.cache import LruCache
-from explainer.i18n import LANGUAGES, method_short, short_in, t
+from explainer.i18n import LANGUAGES, method_short, method_title, short_in, t
 from explainer.mnist.service import SAMPLER, STEPS, tab_sampler
 from explainer.mnist.atlas import DigitGrid
 from explainer.mnist.selection import MnistSelection
@@ -84,7 +84,8 @@ def panel(sel: MnistSelection, method: str, grids: dict[float, DigitGrid | None]
     def build() -> dict:
         ordered = [grids.get(w) for w in W_GRID]
         info = variants.info(method)
-        return {"method": method, "title": info.title, "colour": info.colour, **sampler_note(method),
+        return {"method": method, "colour": info.colour,
+                **by_language("title", {lang: method_title(lang, method) for lang in LANGUAGES}), **sampler_note(method),
                 **by_language("short", {lang: method_short(lang, method) for lang in LANGUAGES}),
                 "ready": list(ready), "cell": CELL, "sprite": grey16_png_base64(sprite(ordered)),
                 "conf": [None if g is None else [round(g.guide_confidence, 4), round(g.judge_confidence, 4),

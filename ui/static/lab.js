@@ -5,7 +5,9 @@
 // server round trip. Words, palette and bounds come from ui/static/common.js (cfgCommon).
 (function () {
   const root = element;
-  const C = cfgCommon, T = C.T;  // the shared module (ui/static/common.js): words, palette, w's bounds, events
+  const C = cfgCommon, T = C.T;
+  // a method's words (short, title) in the reader's language, from the payload (the browser never names a method)
+  const said = (meta, key) => ((meta.words && (meta.words[C.lang()] || meta.words.en)) || {})[key] || meta[key] || "";  // the shared module (ui/static/common.js): words, palette, w's bounds, events
   const S = { view: null, panels: [], frame: -1, playing: false, timer: null, draws: 0, latencies: [] };
   Object.defineProperty(S, "lang", { get: C.lang, enumerable: true });  // read by the tests
   C.testHook("__cfgLab", S);
@@ -72,11 +74,11 @@
       const spec = p.meta.spec;
       const lams = { lo: spec.lam_lo, hi: spec.lam_hi };
       const detail = [spec.sampler === "pc" ? T("lab_pc", { k: spec.corrector_steps, ratio: spec.corrector_ratio }) : spec.sampler.toUpperCase(),
-        spec.method.startsWith("cg") ? T(`lab_base_${spec.cg_base}`) : "",
+        p.meta.flags.uses_base ? T(`lab_base_${spec.cg_base}`) : "",
         spec.schedule === "interval" ? T("lab_interval", lams) : "",
         spec.schedule === "ramp" ? T("lab_ramp", lams) : ""].filter(Boolean).join(", ");
       div.innerHTML = `<div class="lab-title"></div><canvas width="880" height="880"></canvas><table class="lab-numbers"></table>`;
-      div.querySelector(".lab-title").textContent = `${p.meta.title} (${detail})`;
+      div.querySelector(".lab-title").textContent = `${said(p.meta, "title")} (${detail})`;
       box.appendChild(div);
       p.canvas = div.querySelector("canvas");
       p.table = div.querySelector("table");
@@ -270,7 +272,7 @@
   // the noise axis under the samples: where the weight schedule guides (shaded), and the scrubbed frame's lambda
   function drawStrip(ctx, p, frame, W, H) {
     const spec = p.meta.spec;
-    if (spec.schedule === "constant" || p.meta.method === "none") return;
+    if (spec.schedule === "constant" || !p.meta.flags.uses_w) return;
     const lams = p.meta.frame_lams.filter((v) => v !== null && v !== undefined);
     const lo = Math.min(...lams), hi = Math.max(...lams), x0 = 20, x1 = W - 20, y = H - 46, h = 22;
     const X = (l) => x0 + (l - lo) / (hi - lo) * (x1 - x0);
@@ -372,7 +374,7 @@
 
   function drawPanel(p, w, pos, frame) {
     const ctx = p.canvas.getContext("2d"), W = p.canvas.width, H = p.canvas.height;
-    const F = p.shape[1], ext = S.drawExt, none = p.meta.method === "none";
+    const F = p.shape[1], ext = S.drawExt, none = !p.meta.flags.uses_w;
     const wi = nearest(pos);
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
     if (q(".lab-heat").checked) drawHeat(ctx, p, ext, W, H);
@@ -397,7 +399,7 @@
     const stage = frame === F - 1 ? T("lab_final") : `${T("lab_step")} ${frame + 1}/${F}, λ = ${lam}`;
     ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(0, 0, W, 50);
     ctx.fillStyle = "#222"; ctx.font = "26px sans-serif"; ctx.textAlign = "left";
-    const name = p.meta.short || p.meta.method, detail = p.meta.spec.method === "cg" && p.meta.spec.cg_base === "unconditional"
+    const name = said(p.meta, "short"), detail = p.meta.flags.uses_base && p.meta.spec.cg_base === "unconditional"
       ? " (p(x), w + 1)" : (p.meta.spec.sampler === "ddpm" && !p.meta.baseline ? " (DDPM)"
         : (p.meta.spec.sampler === "pc" ? ` (PC, K = ${p.meta.spec.corrector_steps})` : ""));
     ctx.font = "bold 26px sans-serif";
@@ -468,9 +470,9 @@
       const fw = lerp(c.fidelity[pos[0]], c.fidelity[pos[1]], pos[2]), dw = lerp(c.diversity[pos[0]], c.diversity[pos[1]], pos[2]);
       ctx.lineWidth = 4; ctx.beginPath(); ctx.arc(X(fw), Y(dw), 11, 0, 2 * Math.PI); ctx.stroke();
       ctx.textAlign = "left"; ctx.font = "18px sans-serif";
-      ctx.fillText(`━ ${c.title}`, W - R + 20, Tp + 26 * k + 12);
+      ctx.fillText(`━ ${said(c, "title")}`, W - R + 20, Tp + 26 * k + 12);
     });
-    if (names.length < 5 && S.panels.every((p) => ["cfg", "cg", "cg_clean", "scaled", "reduced", "none"].includes(p.meta.method))) {  // the note wraps inside the legend column
+    if (names.length < 5 && S.panels.every((p) => p.meta.flags.tradeoff || !p.meta.flags.uses_w)) {  // the note wraps inside the legend column
       ctx.fillStyle = "#777"; ctx.font = "15px sans-serif";
       const words = T("lab_tr_wait").split(" "), lines = [""];
       words.forEach((word) => { const t = `${lines[lines.length - 1]} ${word}`.trim();
@@ -502,7 +504,7 @@
     const ctx = out.getContext("2d");
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, out.width, out.height);
     ctx.fillStyle = "#111"; ctx.font = "bold 30px sans-serif"; ctx.textAlign = "left";
-    const title = S.panels.map((p) => p.meta.title).join("  |  ");
+    const title = S.panels.map((p) => said(p.meta, "title")).join("  |  ");
     ctx.fillText(`${title} — ${S.view.mixture}, c = ${S.view.class_names[S.view.label]}, w = ${C.fmt(w)} (1 + w = ${C.fmt(1 + w)})`, 14, 44);
     let x = 0;
     cs.forEach((c) => { ctx.drawImage(c, x, top); x += c.width + 20; });

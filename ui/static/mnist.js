@@ -87,7 +87,7 @@
       `<span class="mn-dot" style="background:${esc(p.meta.colour)}"></span><b>${esc(inLang(p.meta, "short"))}</b> · w = ${fmt(gw)}` +
       ` <span class="mn-scale">(guidance_scale ${fmt(1 + gw)})</span>` +
       (p.meta.sampler ? ` <span class="mn-scale">· ${esc(inLang(p.meta, "sampler"))}</span>` : "");  // not the tab's usual
-    div.title = p.meta.title;
+    div.title = inLang(p.meta, "title");
     if (p.meta.ready[k]) cell(ctx, p, k, W, H);
     else if (p.meta.pending && p.prev) preview(ctx, p, W, H);
     else if (p.meta.pending) placeholder(ctx, inLang(p.meta, "pending"), W, H);
