@@ -82,7 +82,7 @@ def test_sweep_json_carries_every_word_in_both_languages_where_matplotlib_would_
     v = json.loads(mnist_view.sweep_json(sweep, sweep_curves(sweep), mnist_view.sweep_title(sweep)))
     cfg = sweep["config"]
     assert v["title"].startswith(f"MNIST sweep (ancestral sampler, {cfg['steps']} steps, {cfg['n_per_class']} digits")
-    assert v["title_ko"].startswith(f"MNIST sweep (조상 샘플러, {cfg['steps']}단계") and _inside(v["title_box"])
+    assert v["title_ko"].startswith(f"MNIST w 훑기 (조상 샘플러, {cfg['steps']}단계") and _inside(v["title_box"])
     assert (v["xlabel"], v["xlabel_ko"]) == ("w (paper)", "w (논문)")
     titles = [(a["title"], a["title_ko"]) for a in v["axes"]]
     assert titles[0] == ("judge accuracy (↑ more class-like)", "심판 정확도 (↑ 클래스다움)") and len(set(titles)) == 5

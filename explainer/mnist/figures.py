@@ -90,10 +90,14 @@ def _series_base(series: str) -> tuple[str, str]:
 
 
 def sweep_legend(curves: dict[str, dict[str, list[float]]]) -> list[tuple[str, str, bool]]:
-    """(label, colour as #rrggbb, dashed) of the sweep figure's legend, in its order: one colour per method in
-    every panel, "X (guide)" dashed and "X (judge)" solid in X's colour, and one grey dashed entry for the guides."""
+    """(label, colour as #rrggbb, dashed) of the sweep figure's legend, in its order: each method in its registry
+    colour (the same as in the grids and the lab), "X (guide)" dashed and "X (judge)" solid in X's colour, and one
+    grey dashed entry for the guides."""
     from matplotlib.colors import to_hex
 
+    from cfg_core.mnist.variants import NAMES
+
+    registry = {entry.short: entry.colour for entry in NAMES.values()}  # the curves are labelled by short name
     colours: dict[str, str] = {}
     entries: dict[str, tuple[str, str, bool]] = {}
     for metric, series in curves.items():
@@ -101,7 +105,7 @@ def sweep_legend(curves: dict[str, dict[str, list[float]]]) -> list[tuple[str, s
             continue
         for name in series:
             base, role = _series_base(name)
-            colour = colours.setdefault(base, to_hex(f"C{len(colours) % 10}"))
+            colour = colours.setdefault(base, registry.get(base) or to_hex(f"C{len(colours) % 10}"))
             if not role:
                 entries.setdefault(base, (base, colour, False))
             elif role.startswith("guide"):
