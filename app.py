@@ -43,10 +43,10 @@ def _mnist_tab(lang):
     (the grids' "submit" event, fired by mnist.js) when a view lacks grids or w is released on a grid that is not
     ready.
     `lang` (the language switch) titles the MP4/GIF downloads."""
-    bind(gr.Markdown(t("en", "mnist_intro")), value="mnist_intro")
+    bind(gr.Markdown(t("en", "mnist_intro"), elem_id="mnist-intro"), value="mnist_intro")
     script = canvas.script("mnist")
     with gr.Row(equal_height=False):
-        with gr.Column(scale=1, min_width=240):
+        with gr.Column(scale=1, min_width=240, elem_classes="mnist-controls"):
             digit = bind(gr.Radio(list(range(10)), value=3, label=t("en", "digit"), elem_id="mnist-digit"),
                          label="digit")
             method = bind(gr.Dropdown(mnist_choices("en"), value="cfg|cg", label=t("en", "mnist_method"),
@@ -146,7 +146,7 @@ def build_demo() -> gr.Blocks:
         gr.api(mnist, api_name="mnist", concurrency_limit=2, concurrency_id="mnist")
         gr.api(exact_score, api_name="exact_score", queue=False)  # closed form, milliseconds
         relabel = wire_lab(controls, lab_out, toggled, hints, lesson_buttons, lesson_text, tabs, lang, page_buttons)
-        demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, *toggled],
+        demo.load(restore_from_url, None, [*controls, hints, lang, lesson_text, tabs, *toggled],
                   api_visibility="private").then(**relabel).then(update_view, controls + [hints], lab_out, **HEAVY)
         dataset, label, score = controls[0], controls[2], controls[6]
         own_canvas.submit(use_event, None, [custom_json, dataset, label, score, own_points, tabs],

@@ -49,6 +49,7 @@ def test_toy_returns_samples_and_guidance_sharpens(client):
     assert r4["mean_posterior"] > r0["mean_posterior"]  # guidance makes samples more class-like
     assert r4["diversity"] < r0["diversity"]  # ... and less diverse
     assert all(math.isfinite(v) for v in (r4["distance_to_class"], r4["distance_to_tilted"]))
+    assert r0["precision"] > 0.95 and 0 <= r4["precision"] <= 1  # share on the data: inside the 99 % HDR of p(x|c)
 
 
 @pytest.mark.timeout(120)

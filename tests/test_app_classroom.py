@@ -39,7 +39,7 @@ def test_lessons_set_the_whole_view_and_caption(browser, app_url):
         page.wait_for_function(f"window.__cfgLab.extras && window.__cfgLab.extras.hints.lesson === '{key}'",
                                timeout=90_000)
         assert page.evaluate("window.__cfgLab.panels.map(p => p.meta.method).join('|')") == methods
-        assert page.locator("#lesson-caption").inner_text().strip().startswith(f"{index + 1} ·")
+        assert page.locator("#toy-view .lab-lesson .ls-title").inner_text().strip().startswith(f"{index + 1} ·")
     assert page.evaluate("document.querySelector('#toy-view .lab-field').value") == "guided"
     page.keyboard.press("ArrowRight")  # the keyboard moves w (naive lesson starts at w = 4)
     page.wait_for_function("Math.abs(window.__cfgLab.w - 4.25) < 1e-9", timeout=10_000)
@@ -68,8 +68,7 @@ def test_presenter_mode_fits_a_1280x720_projector(browser, app_url):
 def test_korean_browser_gets_korean_and_the_switch_changes_it(browser, app_url):
     page = _open(browser, app_url, locale="ko-KR")
     page.wait_for_function("window.__cfgLab.lang === 'ko'", timeout=60_000)
-    page.wait_for_function("document.querySelector('#lessons').innerText.includes('수업') || "
-                           "document.querySelector('#lessons').innerText.includes('단순한')", timeout=30_000)
+    page.wait_for_function("document.querySelector('#lessons').innerText.includes('가이던스')", timeout=30_000)
     assert "가이던스" in page.locator("#app-title").inner_text()
     page.get_by_label("English").check()
     page.wait_for_function("window.__cfgLab.lang === 'en'", timeout=60_000)

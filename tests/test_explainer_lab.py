@@ -20,9 +20,10 @@ def test_payload_has_the_view_tradeoff_and_hints(lab):
     data = json.loads(text)
     assert data["w_grid"] == list(W_GRID) and len(data["panels"]) == 2 and note == ""
     assert data["extras"]["hints"] == {"lang": "ko"}
-    assert set(data["extras"]["tradeoff"]) == {"cfg", "scaled"}  # only what is computed, never waits
+    assert set(data["extras"]["tradeoff"]) == {"cfg", "scaled"}  # the selection's panels only, never waits
     cfg = data["extras"]["tradeoff"]["cfg"]
-    assert len(cfg["fidelity"]) == len(W_GRID) and cfg["fidelity"][-1] > cfg["fidelity"][0]
+    assert cfg["fidelity"] == [n["precision"] for n in view.panels[0].numbers]  # fidelity is the precision
+    assert len(cfg["fidelity"]) == len(W_GRID) and cfg["mean_posterior"][-1] > cfg["mean_posterior"][0]
     assert "w = 2" in lab.summary(view, 2.0) and "Score scaling" in lab.summary(view, 2.0)
     ko = lab.summary(view, 2.0, NO_MODEL_NOTE, "ko")  # the numbers' words and the lab's notes in Korean
     assert "다양성" in ko and "diversity" not in ko and "학습된 모델이 없어" in ko and NO_MODEL_NOTE not in ko

@@ -11,8 +11,12 @@ from ui.lab import LAB, user_errors
 def toy(dataset: str = "three_gaussians", label: int = 0, method: str = "cfg", w: float = 2.0,
         sampler: str = "ddim", score: str = "learned", classifier: str = "noisy", seed: int = 0,
         mixture_json: str = "") -> dict:
-    """2D lab: 200 final samples and their exact numbers (mean p(c|x), diversity, SW_2 to p(x|c) and to the tilted
-    target p(x|c)p(c|x)^w) for one guidance method at weight w on a 2D Gaussian mixture.
+    """2D lab: 200 final samples and their exact numbers (mean p(c|x), precision, diversity, SW_2 to p(x|c) and to the
+    tilted target p(x|c)p(c|x)^w, mode shares) for one guidance method at weight w on a 2D Gaussian mixture.
+    precision is the share of samples on the data: inside class c's 99 % highest-density region of p(x|c) (mean p(c|x)
+    alone rewards samples flung far from every class, where p(c|x) -> 1). mode_shares: per component of class c, the
+    share of samples on the data assigned to it by exact responsibility; target_mode_shares: the same for the exact
+    tilted target.
 
     Args:
         dataset: three_gaussians | two_overlapping | ring | near_far | two_squares | custom (then mixture_json).

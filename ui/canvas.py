@@ -19,7 +19,8 @@ from pathlib import Path
 from explainer.lab.figures import CLASS_COLORS
 from explainer.mnist.service import MAX_W as MNIST_W_MAX
 from explainer.lab.views import W_MAX_UI
-from explainer.words import LANGUAGES, browser_words
+from explainer.lab.lessons import LESSONS
+from explainer.words import LANGUAGES, browser_words, catalog
 
 STATIC = Path(__file__).resolve().parent / "static"
 # each w slider's range, by its id: the lab's and MNIST's Gradio sliders are built with these, Your data's preview
@@ -28,10 +29,31 @@ W_BOUNDS = {"w-slider": (0.0, W_MAX_UI), "mnist-w": (0.0, MNIST_W_MAX), "own-w":
 _SLOT = "{} /* CONFIG: the page's config, put here by ui/canvas.py */"
 
 
+PARTS = ("canvas", "panel", "lessons", "glossary")  # the catalog parts the browser draws with
+
+
+def lesson_config(lesson) -> dict:
+    """What the browser needs of a lesson to show its panel, ask its question and reveal the answer (no words:
+    those are the catalog's "lessons" part)."""
+    return {"key": lesson.key, "tab": lesson.tab, "group": lesson.group, "source": lesson.source,
+            "answer": lesson.answer, "choices": lesson_choices(lesson.key),
+            "start_w": lesson.start_w, "reveal_w": lesson.reveal_w,
+            "legend": list(lesson.legend), "annotate": list(lesson.annotate)}
+
+
+def lesson_choices(key: str) -> int:
+    """How many choices the lesson's question has (its words choice1, choice2, ... in the catalog)."""
+    words = catalog("en")
+    return sum(1 for i in range(1, 7) if f"lessons.{key}.choice{i}" in words)
+
+
 def config() -> dict:
-    """The page's config for the canvases: words per language, w's bounds, the class palette."""
-    return {"words": {lang: browser_words(lang, ("canvas",)) for lang in LANGUAGES},
-            "w": {slider: list(bounds) for slider, bounds in W_BOUNDS.items()}, "palette": list(CLASS_COLORS)}
+    """The page's config for the canvases: words per language, w's bounds, the class palette, the lessons and the
+    glossary's terms."""
+    glossary = [k[len("glossary."):-len(".name")] for k in catalog("en") if k.startswith("glossary.") and k.endswith(".name")]
+    return {"words": {lang: browser_words(lang, PARTS) for lang in LANGUAGES},
+            "w": {slider: list(bounds) for slider, bounds in W_BOUNDS.items()}, "palette": list(CLASS_COLORS),
+            "lessons": [lesson_config(lesson) for lesson in LESSONS], "glossary": glossary}
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +63,9 @@ def head() -> str:
     blob = json.dumps(config(), ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
     if _SLOT not in text:
         raise RuntimeError("ui/static/common.js lost its config slot")
-    return f"<script>\n{text.replace(_SLOT, blob)}</script>"
+    lesson = (STATIC / "lesson.js").read_text(encoding="utf-8")
+    style = (STATIC / "lesson.css").read_text(encoding="utf-8")
+    return f"<script>\n{text.replace(_SLOT, blob)}\n{lesson}</script>\n<style>\n{style}</style>"
 
 
 def script(name: str) -> str:

@@ -158,7 +158,8 @@ def restore_from_url(request: gr.Request):
     if notices:
         link_warning(lang, notices)
     text = caption(BY_KEY[lesson], lang) if lesson in BY_KEY else ""
-    return (*values, lesson_hints(lang, lesson or ""), lang, text, *visibility_of(sel))
+    tab = gr.Tabs(selected=BY_KEY[lesson].tab) if lesson in BY_KEY and BY_KEY[lesson].tab != "lab" else gr.skip()
+    return (*values, lesson_hints(lang, lesson or ""), lang, text, tab, *visibility_of(sel))
 
 
 def link_warning(lang: str, notices: list[str]) -> None:

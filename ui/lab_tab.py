@@ -16,7 +16,7 @@ from explainer.i18n import LANGUAGE_NAMES, t
 from ui import words
 from ui.canvas import announce_w, head, script
 from ui.words import bind, choices
-from explainer.lab.lessons import LESSONS, caption
+from explainer.lab.lessons import LESSONS, caption, title
 from explainer.lab.views import W_MAX_UI
 from ui.lab import (BASE_WORDS, CLASSIFIER_WORDS, DEFAULTS, REFERENCE_WORDS, SAMPLER_WORDS, SCHEDULE_WORDS,
                     SCORE_WORDS, apply_lesson, lab_choices, apply_table, load_preset_into_editor, make_animation,
@@ -29,9 +29,9 @@ HEAVY = dict(concurrency_limit=2, concurrency_id="lab", api_visibility="private"
 def lessons_bar():
     """The row of lesson buttons and the caption under it."""
     with gr.Row(elem_id="lessons", elem_classes="lessons-bar"):
-        buttons = [bind(gr.Button(lesson.title["en"], size="sm", elem_classes="lesson-btn", min_width=120),
-                        value=lambda lang, lesson=lesson: lesson.title[lang]) for lesson in LESSONS]
-    text = gr.Markdown(elem_id="lesson-caption")
+        buttons = [bind(gr.Button(title(lesson, "en"), size="sm", elem_classes="lesson-btn", min_width=120),
+                        value=lambda lang, lesson=lesson: title(lesson, lang)) for lesson in LESSONS]
+    text = gr.Markdown(elem_id="lesson-text")  # the lesson's words for the language switch; the canvas shows the panel
     return buttons, text
 
 
@@ -155,7 +155,15 @@ def language_switch():
                     elem_id="lang-switch", container=False, min_width=160)
 
 
-LESSON_FIGURES = STATIC / "lessons"  # <key>.png, made by scripts/bench/bench_classroom.py (the lesson's view, English)
+LESSON_FIGURES = STATIC / "lessons"  # <key>.png (English), <key>.ko.png: made by scripts/bench/bench_classroom.py --shots
+
+
+def lesson_figure(key: str, lang: str) -> str | None:
+    """The lesson's picture in lang (English when lang has none yet), or None."""
+    for name in (f"{key}.{lang}.png", f"{key}.png"):
+        if (LESSON_FIGURES / name).is_file():
+            return str(LESSON_FIGURES / name)
+    return None
 
 
 def lessons_page(lang: str = "en"):
@@ -164,10 +172,10 @@ def lessons_page(lang: str = "en"):
     buttons = []
     for i, lesson in enumerate(LESSONS):
         with gr.Row(equal_height=False, elem_classes="how-lesson"):
-            figure = LESSON_FIGURES / f"{lesson.key}.png"
-            if figure.is_file():
-                gr.Image(str(figure), show_label=False, interactive=False, height=220, scale=2, min_width=280,
-                         buttons=["fullscreen"])
+            figure = lesson_figure(lesson.key, lang)
+            if figure is not None:
+                bind(gr.Image(figure, show_label=False, interactive=False, height=220, scale=2, min_width=280,
+                              buttons=["fullscreen"]), value=lambda lang_, key=lesson.key: lesson_figure(key, lang_))
             with gr.Column(scale=3):
                 bind(gr.Markdown(caption(lesson, lang)), value=lambda lang_, lesson=lesson: caption(lesson, lang_))
                 buttons.append(bind(gr.Button(t(lang, "open_lesson", n=i + 1), size="sm", variant="secondary"),

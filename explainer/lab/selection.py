@@ -28,7 +28,8 @@ SINGLE = methods.on("lab")  # the lab's single methods, and each one's compariso
 COMBOS = tuple(f"{left}|{name}" for name in SINGLE for left in methods.METHODS[name].compare if left in SINGLE)
 PAIRS = {"cg:bases": ("cg", "cg_base", ("conditional", "unconditional")),  # one method, two settings side by side
          "cfg:samplers": ("cfg", "sampler", ("ddim", "ddpm")),
-         "cfg:corrector": ("cfg", "sampler", ("ddim", "pc"))}
+         "cfg:corrector": ("cfg", "sampler", ("ddim", "pc")),
+         "cfg:smc": ("cfg", "sampler", ("pc", "smc"))}  # smc takes exact scores only
 CHOICES = tuple(SINGLE) + COMBOS + tuple(PAIRS)
 SAMPLERS = ("ddim", "ddpm", "pc", "smc")  # smc: exact scores and a density target (cfg_core.smc)
 REFERENCES = {m.reference: name for name, m in methods.METHODS.items() if m.reference}  # CFG's bad model -> method

@@ -125,12 +125,13 @@ class Lab:
         return self.views.view(mix, tm, specs, model_key), note
 
     def payload(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[str, LabView, str]:
-        """The browser's JSON for a selection: the cached view, plus the trade-off curves computed so far and the
+        """The browser's JSON for a selection: the cached view, plus the trade-off curves of its panels and the
         canvas hints (language, a lesson's layers), which change without recomputing the view."""
         view, note = self.view(sel, on_progress)
         spec = view.panels[0].spec
         model_key = self.registry.trained(spec.dataset)[1] if spec.score == "learned" else ""
-        extras = {"tradeoff": self.views.tradeoff(view.mixture, spec, model_key), "hints": hints or {}, "note": note}
+        specs = [p.spec for p in view.panels]
+        extras = {"tradeoff": self.views.tradeoff(view.mixture, specs, model_key), "hints": hints or {}, "note": note}
         return view.json_text[:-1] + ',"extras":' + json.dumps(extras, separators=(",", ":")) + "}", view, note
 
     def summary(self, view: LabView, w: float, note: str = "", lang: str = "en") -> str:
@@ -141,7 +142,7 @@ class Lab:
         lines = [t(lang, "sum_head").format(w=f"{w:g}", scale=f"{1 + w:g}", mixture=markdown_text(view.mixture.name),
                                             cls=markdown_text(view.class_names[view.label]))]
         for p in view.panels:
-            n = {k: (1 - frac) * p.numbers[i][k] + frac * p.numbers[j][k] for k in p.numbers[i]}
+            n = {k: (1 - frac) * v + frac * p.numbers[j][k] for k, v in p.numbers[i].items() if not isinstance(v, list)}
             error = (1 - frac) * p.field_error[i] + frac * p.field_error[j] if p.field_error else None
             err = t(lang, "sum_err").format(e=f"{100 * error:.1f}") if error is not None else ""
             detail = panel_detail(p.spec, lang) if len(view.panels) > 1 else ""
@@ -154,7 +155,9 @@ class Lab:
         return "\n".join(lines + ([translate_note(note, lang)] if note else []))
 
     def toy(self, sel: Selection) -> dict:
-        """One method's final samples and numbers at the grid w nearest to sel.w (the /toy endpoint)."""
+        """One method's final samples and numbers at the grid w nearest to sel.w (the /toy endpoint): mean p(c|x),
+        precision (share on the data: inside the 99 % HDR of p(x|c)), diversity, SW_2 to p(x|c) and to the tilted
+        target, and the share of samples on each of class c's modes next to the tilted target's."""
         if sel.method not in SINGLE:
             raise SelectionError(f"method must be a single method: one of {', '.join(SINGLE)}")
         sel = replace(sel, cg_base="conditional", lam=0.0)

@@ -7,7 +7,9 @@ base, the noise level lam of the field) we compute, for every w in W_GRID at onc
     the guided score field  s_hat(z, lam) = -eps_hat(z, lam) / sigma_lam  on a G x G grid,
     HDR contours (50 % and 90 % mass) of the exact p(x|c), of the tilted target p(x|c) p(c|x)^w and of
         the tempered density p(x|c)^(1+w) that naive score scaling suggests,
-    the sample numbers: mean exact p(c|x), diversity, SW_2 to p(x|c), SW_2 to the tilted target,
+    the sample numbers: mean exact p(c|x), precision (share of samples inside the 99 % HDR of p(x|c); cfg_core.hdr),
+        diversity, SW_2 to p(x|c), SW_2 to the tilted target, the share of samples on each of class c's modes and
+        the tilted target's shares,
     and (learned networks only) the relative error of the learned field against the exact one:
         err = sqrt( sum_z p(z) |s_learned - s_exact|^2 / sum_z p(z) |s_exact|^2 ),  z on the grid.
 The result is plain JSON (arrays as base64 little-endian int16 / float32) for the canvas in app.py,
@@ -26,12 +28,13 @@ import numpy as np
 import torch
 
 from cfg_core import methods
+from cfg_core.hdr import mode_shares, precision, tilted_mode_shares
 from cfg_core.metrics import diversity, mean_posterior, sliced_wasserstein
 from cfg_core.mixture import GaussianMixture, grid_density
 from cfg_core.mixture_json import mixture_key
 from cfg_core.samplers import SamplerConfig, initial_noise, sample
 from cfg_core.schedule import Schedule
-from cfg_core.smc import SMCConfig, SMCError, method_target, smc_sample, target_of
+from cfg_core.smc import SMCConfig, method_target, smc_sample, target_of
 from cfg_core.toy.sampling import DEFAULT_BAD_BLUR, TOY_SAMPLERS
 from cfg_core.toy.training import TrainedMixture
 from cfg_core.weight_schedule import SCHEDULES, WeightSchedule
@@ -163,12 +166,16 @@ def sample_grid(mix, trained, spec: PanelSpec, n: int = N_SAMPLES, steps: int = 
 
 # --- the live numbers ------------------------------------------------------------------------------
 def sample_numbers(mix, x: torch.Tensor, c: int, class_ref: torch.Tensor, tilted_ref: torch.Tensor,
-                   seed: int) -> dict[str, float]:
-    """mean p(c|x), diversity, SW_2 to p(x|c), SW_2 to the tilted target (fixed projections per seed)."""
+                   seed: int, target_shares: list[float]) -> dict:
+    """mean p(c|x), precision, diversity, SW_2 to p(x|c), SW_2 to the tilted target (fixed projections per seed),
+    and the mode shares of the samples and of the tilted target (lists over class c's components)."""
     g = lambda: torch.Generator().manual_seed(seed)  # noqa: E731 - same directions for every w
-    return {"mean_posterior": round(mean_posterior(mix, x, c), 4), "diversity": round(diversity(x), 4),
+    return {"mean_posterior": round(mean_posterior(mix, x, c), 4), "precision": round(precision(mix, x, c), 4),
+            "diversity": round(diversity(x), 4),
             "distance_to_class": round(sliced_wasserstein(x, class_ref, N_PROJ, g()), 4),
-            "distance_to_tilted": round(sliced_wasserstein(x, tilted_ref, N_PROJ, g()), 4)}
+            "distance_to_tilted": round(sliced_wasserstein(x, tilted_ref, N_PROJ, g()), 4),
+            "mode_shares": [round(v, 4) for v in mode_shares(mix, x, c)],
+            "target_mode_shares": [round(v, 4) for v in target_shares]}
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,7 @@ class Targets:
     tempered_contours: list  # per w
     class_ref: torch.Tensor
     tilted_refs: list  # per w, [N_REF, 2]
+    target_shares: list  # per w, the tilted target's share on each of class c's components (cfg_core.hdr)
 
 
 def exact_targets(mix: GaussianMixture, c: int, extent) -> Targets:
@@ -190,7 +198,8 @@ def exact_targets(mix: GaussianMixture, c: int, extent) -> Targets:
     tilted = [grid_density(lambda p, w=w: mix.tilted_log_density(p, c, w), extent, DENSITY_RES) for w in W_GRID]
     tempered = [grid_density(lambda p, w=w: mix.tempered_log_density(p, c, w), extent, DENSITY_RES) for w in W_GRID]
     return Targets(per_class[c], per_class, [hdr_contours(d) for d in tilted], [hdr_contours(d) for d in tempered],
-                   mix.sample(N_REF, c, gen), [d.sample(N_REF, gen) for d in tilted])
+                   mix.sample(N_REF, c, gen), [d.sample(N_REF, gen) for d in tilted],
+                   tilted_mode_shares(mix, c, W_GRID, extent))
 
 
 # --- typed views ----------------------------------------------------------------------------------
@@ -207,7 +216,7 @@ class PanelView:
     field_implicit: np.ndarray  # [P, 2] -(eps(z, c) - eps(z)) / sigma: CFG's implicit classifier gradient
     field_classifier: np.ndarray  # [P, 2] grad log p_phi(c | z_lam) of the method's classifier
     posterior: np.ndarray  # [R, R] exact p(c | z_lam) at the field's lam
-    numbers: list[dict]  # per w: mean_posterior, diversity, distance_to_class, distance_to_tilted
+    numbers: list[dict]  # per w: sample_numbers (mean_posterior, precision, ..., mode_shares, target_mode_shares)
     field_error: list[float] | None  # per w, learned networks only
     xhat: dict = field(default_factory=dict)  # xhat_c, xhat_u, xhat_g: [W, F-1, m, 2] clean estimates per frame
     smc: dict = field(default_factory=dict)  # smc sampler: ess [W][T] (ESS / n per level), resampling events [W]
@@ -302,8 +311,8 @@ def panel_view(mix, trained, spec: PanelSpec, targets: Targets, extent) -> Panel
     if spec.score == "learned":
         exact_w = guided_field(mix, None, spec, points, True, W_GRID)
         errors = field_error(mix, field_w, exact_w, points, spec.field_lam)
-    numbers = [sample_numbers(mix, trajs[i, -1], spec.label, targets.class_ref, targets.tilted_refs[i], spec.seed)
-               for i in range(len(W_GRID))]
+    numbers = [sample_numbers(mix, trajs[i, -1], spec.label, targets.class_ref, targets.tilted_refs[i], spec.seed,
+                              targets.target_shares[i]) for i in range(len(W_GRID))]
     lams = Schedule().sampling_grid(STEPS).tolist()
     frame_lams = [round(lams[i], 2) if i < len(lams) else None for i in steps_kept]
     xhat = xhat_frames(mix, trained, spec, trajs, [lams[i] if i < len(lams) else None for i in steps_kept], W_GRID)
@@ -340,20 +349,32 @@ class LabViews:
         return self.views.get_or_compute((key, tuple(panel_keys)), lambda: LabView(
             mix, specs[0].label, extent, specs[0].field_lam, targets, panels))
 
-    def tradeoff(self, mix: GaussianMixture, spec: PanelSpec, model_key: str = "") -> dict:
-        """Fidelity (mean exact p(c|x)) and diversity over W_GRID of every trade-off method already computed for
-        this selection (others appear once computed, e.g. by the warm-up): never computes, never waits."""
+    def tradeoff(self, mix: GaussianMixture, specs: list[PanelSpec], model_key: str = "") -> dict:
+        """Fidelity and diversity over W_GRID of the selection's own panels (methods on the registry's trade-off
+        surface; only what is already computed: never computes, never waits). Fidelity is the precision (share of
+        samples on the data, cfg_core.hdr), not mean p(c|x), which samples flung far from every class max out.
+        Two panels of one method (a pair: samplers, CG's bases) are two curves, told apart by a detail."""
         out = {}
-        for name in TRADEOFF_METHODS:
-            try:
-                s = replace(spec, method=name).checked(mix)
-            except SMCError:  # a method without a density target, which the smc sampler cannot run
+        for i, s in enumerate(specs):
+            if s.method not in TRADEOFF_METHODS:
                 continue
             panel = self.panels.peek((mixture_key(mix), model_key if s.score == "learned" else None, s))
-            if panel is not None:
-                method = methods.get(name)
-                out[name] = {"title": method.short, "colour": method.colour, "words": {
-                    lang: {"title": method_short(lang, name)} for lang in LANGUAGES},
-                             "fidelity": [n["mean_posterior"] for n in panel.numbers],
-                             "diversity": [n["diversity"] for n in panel.numbers]}
+            if panel is None:
+                continue
+            twin = [o for o in specs if o.method == s.method]
+            detail = _curve_detail(s, twin) if len(twin) > 1 else ""
+            method = methods.get(s.method)
+            out[s.method if len(twin) == 1 else f"{s.method}:{i}"] = {
+                "title": method.short + detail, "colour": method.colour,
+                "words": {lang: {"title": method_short(lang, s.method) + detail} for lang in LANGUAGES},
+                "fidelity": [n["precision"] for n in panel.numbers],
+                "mean_posterior": [n["mean_posterior"] for n in panel.numbers],
+                "diversity": [n["diversity"] for n in panel.numbers]}
         return out
+
+
+def _curve_detail(spec: PanelSpec, twins: list[PanelSpec]) -> str:
+    """What tells a trade-off curve from another of the same method, in symbols every language reads."""
+    if len({t.sampler for t in twins}) > 1:
+        return f" ({'PC, K = ' + str(spec.corrector_steps) if spec.sampler == 'pc' else spec.sampler.upper()})"
+    return " (p(x), w + 1)" if spec.cg_base == "unconditional" else " (p(x|c))"

@@ -5,8 +5,11 @@ lesson screenshots (both languages, presenter mode) for docs/ and the How-it-wor
     warmup_s             the app's own report: every view a lesson or a control can reach, computed
     present              ?present=1 at 1280x720: slider and every canvas fully in view, canvas width (>= 600)
     switch_ms            after the warm-up: a lesson button or a class/score change -> redrawn canvas (median)
+    lessons              every lesson in presenter (1280x720, Korean), desktop (1280x800) and phone (390x844) layouts:
+                         question, caption, legend and figure in view; switch and reveal times (lesson_walk.py)
     drag_ms              moving w to arbitrary values (not grid points): one canvas frame per value (median, p95)
-Writes docs/bench_classroom.json and, with --shots, docs/figures/lessons/*.png and ui/static/lessons/*.png.
+Writes docs/bench_classroom.json and, with --shots, docs/figures/lessons/*.png (the old full-page shots and the
+walk's <key>_<layout>.png) and ui/static/lessons/*.png.
 Usage: python scripts/bench/bench_classroom.py [--port 7871] [--shots]
 Measure with nothing else running on the machine; the report records the load average. The Korean screenshots
 need a CJK font on the machine that takes them (apt-get install -y fonts-noto-cjk); --shots refuses without one.
@@ -27,7 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from explainer.lab.lessons import LESSONS  # noqa: E402
+from lesson_walk import walk_all  # noqa: E402 (scripts/bench/lesson_walk.py: the lessons in three layouts)
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -98,7 +103,7 @@ def redraw_after(page, action) -> float:
 def switches(browser, base) -> list[float]:
     page = open_page(browser, base, 1280, 900)
     times = []
-    for i in range(6):  # the 2D lessons
+    for i in [i for i, lesson in enumerate(LESSONS) if lesson.selection is not None][:6]:  # 2D lessons
         key = LESSONS[i].key
         times.append(redraw_after(page, lambda i=i: page.locator("#lessons button").nth(i).click()))
         page.wait_for_function(f"window.__cfgLab.extras.hints.lesson === '{key}'", timeout=60_000)
@@ -143,10 +148,11 @@ def shots(browser, base) -> list[str]:
                 name = f"{lesson.key}_{lang}{'_present' if present else ''}.png"
                 page.screenshot(path=str(out_docs / name), full_page=not present)
                 written.append(name)
-                if lang == "en" and not present and lesson.selection is not None:
-                    page.locator("#toy-view .lab-panels").screenshot(path=str(out_static / f"{lesson.key}.png"))
-                elif lang == "en" and not present:
-                    page.locator("#mnist-view").screenshot(path=str(out_static / f"{lesson.key}.png"))
+                thumb = out_static / f"{lesson.key}{'' if lang == 'en' else '.' + lang}.png"  # How it works, per language
+                if not present and lesson.selection is not None:
+                    page.locator("#toy-view .lab-panels").screenshot(path=str(thumb))
+                elif not present:
+                    page.locator("#mnist-view").screenshot(path=str(thumb))
                 page.close()
     return written
 
@@ -180,7 +186,8 @@ def main() -> None:
             times = switches(browser, base)
             report["switch_ms"] = {"median": round(statistics.median(times), 1), "max": round(max(times), 1),
                                    "n": len(times), "each": [round(t) for t in times],
-                                   "order": [lesson.key for lesson in LESSONS[:6]] + ["class", "class"]}
+                                   "order": [lesson.key for lesson in LESSONS if lesson.selection][:6] + ["class", "class"]}
+            report["lessons"] = walk_all(browser, base, args.shots)  # every lesson in three layouts
             report["drag_ms"] = drag(browser, base)
             if args.shots:
                 report["screenshots"] = shots(browser, base)

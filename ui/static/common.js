@@ -31,8 +31,8 @@ const cfgCommon = (function (config) {
 
   const lang = () => latestValues.lang || "en";
   // the catalog's words for key in the current language, its {name} placeholders filled (str.format's rules)
-  function T(key, params = {}) {
-    const full = `canvas.${key}`, own = words[lang()] || {}, en = words.en || {};
+  function T(key, params = {}, part = "canvas") {  // part: the catalog part (canvas, panel, lessons, glossary)
+    const full = `${part}.${key}`, own = words[lang()] || {}, en = words.en || {};
     const template = full in own ? own[full] : full in en ? en[full] : key;
     return template.replace(/\{\{|\}\}|\{(\w+)\}/g, (m, name) =>
       (m === "{{" ? "{" : m === "}}" ? "}" : name in params ? String(params[name]) : m));
@@ -61,5 +61,5 @@ const cfgCommon = (function (config) {
   }
 
   return Object.freeze({ T, lang, inLang, esc, fmt, colour, palette, wBounds, clampW, sliderW,
-    listen, publish, latest, subscribe, testHook });
+    listen, publish, latest, subscribe, testHook, config });
 })({} /* CONFIG: the page's config, put here by ui/canvas.py */);

@@ -7,8 +7,9 @@
   const root = element;
   const C = cfgCommon, T = C.T;
   // a method's words (short, title) in the reader's language, from the payload (the browser never names a method)
-  const said = (meta, key) => ((meta.words && (meta.words[C.lang()] || meta.words.en)) || {})[key] || meta[key] || "";  // the shared module (ui/static/common.js): words, palette, w's bounds, events
-  const S = { view: null, panels: [], frame: -1, playing: false, timer: null, draws: 0, latencies: [] };
+  const said = (meta, key) => ((meta.words && (meta.words[C.lang()] || meta.words.en)) || {})[key] || meta[key] || "";
+  const S = { view: null, panels: [], frame: -1, playing: false, timer: null, draws: 0, latencies: [],
+    lesson: "", lessonLeft: "" };  // lesson: the lesson shown (its panel beside the figure); lessonLeft: one left
   Object.defineProperty(S, "lang", { get: C.lang, enumerable: true });  // read by the tests
   C.testHook("__cfgLab", S);
 
@@ -49,9 +50,38 @@
       q(".lab-zoom").checked = !!layers.zoom;
       if (layers.tempered !== undefined) q(".lab-tempered").checked = !!layers.tempered;
       q(".lab-xhat").checked = !!layers.xhat;
+      const on = (name, dflt) => { q(`.lab-${name}`).checked = layers[name] === undefined ? dflt : !!layers[name]; };
+      on("tilted", true); on("class", true); on("traj", !key); on("samples", true);  // a lesson: paths only if asked
+      if (key) cfgLesson.reset(key);  // opening a lesson asks its question afresh
     }
+    if (key !== S.lessonLeft) S.lessonLeft = "";
+    setLesson(key && key !== S.lessonLeft ? key : "");
     translate();
   }
+
+  // ---- the lesson shown: its panel beside the figure; the page's controls fold away while it is on ----
+  function setLesson(key) {
+    const l = key ? cfgLesson.get(key) : null;
+    S.lesson = l ? key : "";
+    C.publish("lesson", S.lesson);  // the MNIST grids show the MNIST lesson's panel
+    document.documentElement.classList.toggle("cfg-lesson", !!(l && l.tab === "lab"));
+    document.documentElement.classList.toggle("cfg-lesson-tradeoff", !!(l && (l.annotate || []).includes("tradeoff")));
+    renderLesson();
+  }
+  function renderLesson() {
+    const el = q(".lab-lesson"), l = S.lesson ? cfgLesson.get(S.lesson) : null;
+    if (!l || l.tab !== "lab") { el.hidden = true; el.innerHTML = ""; return; }
+    cfgLesson.render(el, S.lesson, { order: cfgLesson.order([...root.querySelectorAll(".lab-panel")]),
+      colour: C.colour(S.view ? S.view.label : 0), onReveal: revealLesson });
+  }
+  function revealLesson(l) {  // the figure answers: w glides to the lesson's reveal w, or the animation plays
+    if (l.reveal_w !== null && l.reveal_w !== undefined) cfgLesson.glide("w-slider", l.reveal_w);
+    else if (!S.playing) play();
+  }
+  const annotated = (kind) => {
+    const l = S.lesson ? cfgLesson.get(S.lesson) : null;
+    return !!(l && (l.annotate || []).includes(kind));
+  };
 
   function load() {
     let v = null;
@@ -90,6 +120,7 @@
     scrub.value = String(S.frame);
     if (!(S.extras.hints && S.extras.hints.layers && S.extras.hints.layers.tempered !== undefined))
       q(".lab-tempered").checked = v.panels.some((p) => p.baseline);
+    renderLesson();  // after the panels exist: "left/right" or "top/bottom" follows their layout
     draw();
   }
 
@@ -118,11 +149,11 @@
   }
 
   // ---- layers ----
-  function drawContours(ctx, levels, ext, W, H, color, dash, alpha) {
+  function drawContours(ctx, levels, ext, W, H, color, dash, alpha, width = 3) {
     if (!levels) return;
     ctx.strokeStyle = color; ctx.setLineDash(dash);
     levels.forEach((lines, li) => {
-      ctx.lineWidth = li === 0 ? 3 : 2;
+      ctx.lineWidth = li === 0 ? width : Math.max(2, width - 1);
       ctx.globalAlpha = alpha * (li === 0 ? 0.95 : 0.6);
       lines.forEach((flat) => {
         ctx.beginPath();
@@ -315,6 +346,56 @@
     });
   }
 
+  // a lesson's marks on the figure, where the thing is: the guidance arrow, "identical", each mode's share
+  function drawLessonMarks(ctx, p, pos, frame, ext, W, H) {
+    if (!S.lesson) return;
+    const P_ = (k, params) => C.T(k, params, "panel");
+    if (annotated("arrow") && q(".lab-field").value !== "off") {  // the longest arrow of the field, named
+      const src = fieldValues(p, pos), G = S.view.field_grid, base = S.view.extent;
+      let best = -1, bm = 0;
+      for (let i = 0; src && i < G * G; i++) {
+        const m = Math.hypot(src[2 * i], src[2 * i + 1]);
+        const gx = i % G, gy = Math.floor(i / G);
+        const pt = [base[0] + (gx + 0.5) * (base[1] - base[0]) / G, base[2] + (gy + 0.5) * (base[3] - base[2]) / G];
+        const [x, y] = toPx(pt, ext, W, H);
+        if (Number.isFinite(m) && m > bm && x > 0.2 * W && x < 0.8 * W && y > 0.2 * H && y < 0.8 * H) { bm = m; best = i; }
+      }
+      if (best >= 0) {
+        const gx = best % G, gy = Math.floor(best / G);
+        const [cx, cy] = toPx([base[0] + (gx + 0.5) * (base[1] - base[0]) / G, base[2] + (gy + 0.5) * (base[3] - base[2]) / G], ext, W, H);
+        const ux = src[2 * best] / bm, uy = -src[2 * best + 1] / bm, len = 0.16 * W;
+        ctx.strokeStyle = "#e07b00"; ctx.fillStyle = "#e07b00"; ctx.lineWidth = 8;
+        ctx.beginPath(); ctx.moveTo(cx, cy); ctx.lineTo(cx + ux * len, cy + uy * len); ctx.stroke();
+        ctx.beginPath(); ctx.moveTo(cx + ux * (len + 22), cy + uy * (len + 22));
+        ctx.lineTo(cx + ux * len - uy * 16, cy + uy * len + ux * 16); ctx.lineTo(cx + ux * len + uy * 16, cy + uy * len - ux * 16);
+        ctx.closePath(); ctx.fill();
+        ctx.font = "bold 26px sans-serif";
+        const half = ctx.measureText(P_("arrow_label")).width / 2 + 12;  // the words stay on the canvas
+        label(ctx, P_("arrow_label"), Math.min(Math.max(cx + ux * len / 2, half), W - half), cy + uy * len / 2 - 30, "#8a4b00", 26);
+      }
+    }
+    if (annotated("identical") && S.panels.length === 2) {  // the two panels' samples match: say so on both
+      const [a, b] = S.panels, N = Math.min(a.shape[2], b.shape[2]), F = a.shape[1] - 1;
+      let diff = 0;
+      for (let n = 0; n < N; n++) {
+        const u = sampleAt(a, pos, F, n), v = sampleAt(b, pos, F, n);
+        diff = Math.max(diff, Math.abs(u[0] - v[0]), Math.abs(u[1] - v[1]));
+      }
+      if (diff < 0.02 * (S.view.extent[1] - S.view.extent[0])) label(ctx, `= ${P_("identical")}`, W / 2, H - 64, "#2e7d32", 34);
+    }
+    const nums = p.meta.numbers && p.meta.numbers[nearest(pos)];
+    if (annotated("mode_shares") && nums && nums.mode_shares) {  // each of the class's modes: its share vs the target's
+      const comps = S.view.means.map((m, k) => [m, k]).filter(([, k]) => S.view.component_class[k] === S.view.label);
+      comps.forEach(([m], j) => {
+        const share = nums.mode_shares[j], target = (nums.target_mode_shares || [])[j];
+        if (share === undefined) return;
+        const [x, y] = toPx(m, ext, W, H);
+        label(ctx, P_("mode_share", { share: Math.round(100 * share), target: target === undefined ? "?" : Math.round(100 * target) }),
+          Math.min(Math.max(x, 0.22 * W), 0.78 * W), Math.min(Math.max(y + 70, 90), H - 80), "#111", 28);
+      });
+    }
+  }
+
   function drawNotes(ctx, info, W, H, N) {
     if (info.outside > 0) {  // how many samples left the canvas, and which way
       const m = Math.hypot(info.dir[0], info.dir[1]) || 1, ux = info.dir[0] / m, uy = info.dir[1] / m;
@@ -344,10 +425,17 @@
 
   function numbersRow(p, pos, info) {
     const a = p.meta.numbers[pos[0]], b = p.meta.numbers[pos[1]], t = pos[2];
-    const n = {}; Object.keys(a).forEach((k) => { n[k] = lerp(a[k], b[k], t); });
+    const n = {}; Object.keys(a).forEach((k) => {  // numbers, and lists (mode shares) element by element
+      n[k] = Array.isArray(a[k]) ? a[k].map((v, i) => lerp(v, b[k][i], t)) : lerp(a[k], b[k], t); });
     const fmt = (x) => (Math.abs(x) >= 1000 ? x.toExponential(1) : x.toFixed(3));
     let rows = `<tr><th>${T("lab_p")}</th><td>${fmt(n.mean_posterior)}</td><th>${T("lab_div")}</th><td>${fmt(n.diversity)}</td></tr>` +
       `<tr><th>${T("lab_swc")}</th><td>${fmt(n.distance_to_class)}</td><th>${T("lab_swt")}</th><td>${fmt(n.distance_to_tilted)}</td></tr>`;
+    if (n.precision !== undefined) {  // share of samples inside the 99 % HDR of p(x|c); mode shares when c has several
+      const modes = n.mode_shares && n.mode_shares.length > 1 && !p.meta.baseline && p.meta.flags.uses_w;  // vs the tilted target
+      const shares = (l) => l.map((v) => v.toFixed(2)).join(" / ");
+      rows += `<tr><th>${T("lab_precision")}</th><td${modes ? "" : ' colspan="3"'}>${fmt(n.precision)}</td>` +
+        (modes ? `<th>${T("lab_modes")}</th><td>${shares(n.mode_shares)} (${shares(n.target_mode_shares)})</td>` : "") + "</tr>";
+    }
     const err = p.meta.field_error;
     rows += err ? `<tr><th>${T("lab_err")} (λ=${S.view.field_lam})</th><td colspan="3">${(100 * lerp(err[pos[0]], err[pos[1]], t)).toFixed(1)} %</td></tr>`
       : `<tr><th>${T("lab_field")}</th><td colspan="3">${T("lab_exact")}</td></tr>`;
@@ -388,12 +476,14 @@
       });
       drawContours(ctx, S.view.class_contours, ext, W, H, C.colour(S.view.label), [], 1);
     }
-    if (q(".lab-tilted").checked && !none) drawContours(ctx, S.view.tilted_contours[wi], ext, W, H, "#e07b00", [12, 8], 1);
+    if (q(".lab-tilted").checked && !none) drawContours(ctx, S.view.tilted_contours[wi], ext, W, H, "#e07b00", [12, 8], 1,
+      S.lesson ? 6 : 3);  // a lesson's target: thick enough for a projector
     if (q(".lab-tempered").checked && !none) drawContours(ctx, S.view.tempered_contours[wi], ext, W, H, "#8e24aa", [3, 6], 1);
     const info = drawSamples(ctx, p, pos, frame, ext, W, H);
     drawXhat(ctx, p, pos, frame, ext, W, H);
     drawClassLabels(ctx, ext, W, H);
     drawNotes(ctx, info, W, H, p.shape[2]);
+    drawLessonMarks(ctx, p, pos, frame, ext, W, H);
     if (p.meta.ess) drawEss(ctx, p, pos, frame, W, H); else drawStrip(ctx, p, frame, W, H);
     const lam = p.meta.frame_lams[frame];
     const stage = frame === F - 1 ? T("lab_final") : `${T("lab_step")} ${frame + 1}/${F}, λ = ${lam}`;
@@ -431,7 +521,7 @@
   }
 
   // ---- the trade-off plot: fidelity against diversity per method over the w grid ----
-  function drawTradeoff(w) {
+  function drawTradeoff(w) {  // the selection's panels only; fidelity = precision (share of samples on the data)
     const cv = q("#tradeoff-view canvas");
     const curves = (S.extras && S.extras.tradeoff) || {};
     if (!cv) return;
@@ -441,44 +531,55 @@
     ctx.fillStyle = "#222"; ctx.font = "20px sans-serif"; ctx.textAlign = "left";
     ctx.fillText(T("lab_tr_title", { max: C.fmt(C.wBounds("w-slider")[1]) }), L, 28);
     if (!names.length) return;
-    let fx0 = 1, dy0 = Infinity, dy1 = 0;
+    let fx0 = Infinity, fx1 = -Infinity, dy0 = Infinity, dy1 = 0;  // both axes zoom to the data, with a margin
     names.forEach((m) => {
-      curves[m].fidelity.forEach((v) => { fx0 = Math.min(fx0, v); });
+      curves[m].fidelity.forEach((v) => { fx0 = Math.min(fx0, v); fx1 = Math.max(fx1, v); });
       curves[m].diversity.forEach((v) => { const d = Math.max(v, 1e-3); dy0 = Math.min(dy0, d); dy1 = Math.max(dy1, d); });
     });
-    fx0 = Math.max(0, Math.min(fx0, 0.9) - 0.02);
+    const pad = Math.max(0.01, 0.06 * (fx1 - fx0));
+    fx0 = Math.max(0, fx0 - pad); fx1 = Math.min(1, fx1 + pad);
+    if (fx1 - fx0 < 0.02) { fx0 = Math.max(0, fx1 - 0.02); fx1 = fx0 + 0.02; }
     const ly0 = Math.log10(dy0) - 0.1, ly1 = Math.log10(dy1) + 0.1;
-    const X = (f) => L + (f - fx0) / (1.005 - fx0) * (W - L - R);
+    const X = (f) => L + (f - fx0) / (fx1 - fx0) * (W - L - R);
     const Y = (d) => H - B - (Math.log10(Math.max(d, 1e-3)) - ly0) / (ly1 - ly0) * (H - B - Tp);
     ctx.strokeStyle = "#999"; ctx.lineWidth = 1;
     ctx.beginPath(); ctx.moveTo(L, Tp); ctx.lineTo(L, H - B); ctx.lineTo(W - R, H - B); ctx.stroke();
     ctx.fillStyle = "#444"; ctx.font = "16px sans-serif"; ctx.textAlign = "center";
-    for (let k = 0; k <= 4; k++) { const f = fx0 + k * (1 - fx0) / 4; ctx.fillText(f.toFixed(2), X(f), H - B + 20); }
+    const digits = fx1 - fx0 < 0.1 ? 3 : 2;
+    for (let k = 0; k <= 4; k++) { const f = fx0 + k * (fx1 - fx0) / 4; ctx.fillText(f.toFixed(digits), X(f), H - B + 20); }
     ctx.fillText(T("lab_tr_x"), (L + W - R) / 2, H - 14);
     ctx.textAlign = "right";
-    for (let e = Math.ceil(ly0); e <= Math.floor(ly1); e++) ctx.fillText(`10^${e}`, L - 6, Y(10 ** e) + 5);
+    const decades = Math.floor(ly1) - Math.ceil(ly0) >= 1;  // under two powers of ten in view: 1, 2, 5 x 10^e too
+    const marks = decades ? [1] : (ly1 - ly0 > 1 ? [1, 2, 5] : [1, 1.5, 2, 3, 5, 7]);
+    for (let e = Math.floor(ly0); e <= Math.ceil(ly1); e++) marks.forEach((m) => {
+      const d = m * 10 ** e, l = Math.log10(d);
+      if (l >= ly0 && l <= ly1) ctx.fillText(decades ? `10^${e}` : String(+d.toPrecision(2)), L - 6, Y(d) + 5); });
     ctx.save(); ctx.translate(18, (Tp + H - B) / 2); ctx.rotate(-Math.PI / 2); ctx.textAlign = "center";
     ctx.fillText(T("lab_tr_y"), 0, 0); ctx.restore();
     const pos = wPos(w);
+    const px = (c) => c.fidelity.map((f, i) => [X(f), Y(c.diversity[i])]);
+    // a curve within 3 px of one drawn before it (exact CFG and CG are one curve) is drawn thin and dashed on top
+    const under = (k) => names.slice(0, k).find((o) => px(curves[o]).every(([x, y], i) => {
+      const [a, b] = px(curves[names[k]])[i]; return Math.hypot(x - a, y - b) < 3; }));
+    let row = 0;
     names.forEach((m, k) => {
-      const c = curves[m];
-      ctx.strokeStyle = c.colour; ctx.fillStyle = c.colour; ctx.lineWidth = 3;
+      const c = curves[m], same = under(k), thin = same !== undefined;
+      const twin = !thin && names.slice(0, k).some((o) => curves[o].colour === c.colour);  // one method, two panels
+      ctx.strokeStyle = c.colour; ctx.fillStyle = c.colour; ctx.lineWidth = thin ? 1.5 : 3;
+      ctx.setLineDash(thin ? [8, 6] : (twin ? [16, 6] : []));
       ctx.beginPath();
-      c.fidelity.forEach((f, i) => { const x = X(f), y = Y(c.diversity[i]); if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y); });
-      ctx.stroke();
-      c.fidelity.forEach((f, i) => { ctx.beginPath(); ctx.arc(X(f), Y(c.diversity[i]), 3, 0, 2 * Math.PI); ctx.fill(); });
+      px(c).forEach(([x, y], i) => { if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y); });
+      ctx.stroke(); ctx.setLineDash([]);
+      px(c).forEach(([x, y]) => { ctx.beginPath(); ctx.arc(x, y, thin ? 2 : 3, 0, 2 * Math.PI); ctx.fill(); });
       const fw = lerp(c.fidelity[pos[0]], c.fidelity[pos[1]], pos[2]), dw = lerp(c.diversity[pos[0]], c.diversity[pos[1]], pos[2]);
-      ctx.lineWidth = 4; ctx.beginPath(); ctx.arc(X(fw), Y(dw), 11, 0, 2 * Math.PI); ctx.stroke();
+      ctx.lineWidth = thin ? 2 : 4; ctx.beginPath(); ctx.arc(X(fw), Y(dw), thin ? 7 : 11, 0, 2 * Math.PI); ctx.stroke();
       ctx.textAlign = "left"; ctx.font = "18px sans-serif";
-      ctx.fillText(`━ ${said(c, "title")}`, W - R + 20, Tp + 26 * k + 12);
+      ctx.fillText(`${thin ? "╌" : (twin ? "┅" : "━")} ${said(c, "title")}`, W - R + 20, Tp + 26 * row + 12); row += 1;
+      if (thin) {  // the note says why only one curve seems to be there
+        ctx.fillStyle = "#777"; ctx.font = "15px sans-serif";
+        ctx.fillText(T("lab_tr_same", { name: said(curves[same], "title") }), W - R + 38, Tp + 26 * row + 8); row += 1;
+      }
     });
-    if (names.length < 5 && S.panels.every((p) => p.meta.flags.tradeoff || !p.meta.flags.uses_w)) {  // the note wraps inside the legend column
-      ctx.fillStyle = "#777"; ctx.font = "15px sans-serif";
-      const words = T("lab_tr_wait").split(" "), lines = [""];
-      words.forEach((word) => { const t = `${lines[lines.length - 1]} ${word}`.trim();
-        if (ctx.measureText(t).width > R - 30) lines.push(word); else lines[lines.length - 1] = t; });
-      lines.forEach((line, k) => ctx.fillText(line, W - R + 20, Tp + 26 * names.length + 12 + 19 * k));
-    }
   }
 
   // ---- play, export, keyboard ----
@@ -534,8 +635,11 @@
       setW(w + (e.key === "ArrowRight" ? stepW : -stepW));
     } else if (e.key === " " && tag !== "INPUT") {
       e.preventDefault(); q(".lab-play").click();
-    } else if (/^[1-9]$/.test(e.key) && tag !== "INPUT") {
-      const b = document.querySelectorAll("#lessons button")[parseInt(e.key, 10) - 1];
+    } else if (e.key === "Enter" && S.lesson && tag !== "BUTTON" && cfgLesson.get(S.lesson).tab === "lab") {
+      e.preventDefault();  // presenting: Enter reveals the answer (the figure moves)
+      if (cfgLesson.reveal(S.lesson)) { renderLesson(); revealLesson(cfgLesson.get(S.lesson)); }
+    } else if (/^[0-9]$/.test(e.key) && tag !== "INPUT") {  // 1-9 and 0 (the tenth)
+      const b = document.querySelectorAll("#lessons button")[(parseInt(e.key, 10) + 9) % 10];
       if (b) { e.preventDefault(); b.click(); }
     }
   });
@@ -552,6 +656,16 @@
     });
   }
   C.listen("lab-input", document, "input", onSlider, true);
+  C.subscribe("lab-lesson", "lesson", (key) => {  // the panel's exit button: the full lab again
+    if (!key && S.lesson) { S.lessonLeft = S.lesson; setLesson(""); draw(); }
+  });
+  C.listen("lab-lesson-buttons", document, "click", (e) => {  // a lesson button opens its lesson, even one just left
+    if (e.target.closest && e.target.closest("#lessons button")) S.lessonLeft = "";
+  }, true);
+  let resizeTimer = null;
+  C.listen("lab-resize", window, "resize", () => {
+    clearTimeout(resizeTimer); resizeTimer = setTimeout(renderLesson, 200);
+  });
   C.listen("lab-change", document, "change", onSlider, true);
   C.subscribe("lab-w", "w", (d) => {  // w set by other means (a lesson, a link, the keyboard): the slider's "cfg:w"
     if (d.slider === "w-slider" && S.view && !S.playing && Math.abs(currentW() - S.w) > 1e-9) draw();

@@ -243,6 +243,49 @@
     drawGrids();
   });
   if (sweepMode) C.subscribe("mnist-sweep-grid", "mnist-grid", drawSweep);
+
+  // ---- the MNIST lesson: its panel beside the grids, the tab's controls folded away, its w set where the guide and
+  // the judge disagree; Enter or a choice reveals (w glides); the arrow keys move this tab's w ----
+  function lessonPanel() {
+    let el = root.querySelector(".mn-lesson");
+    if (!el) {
+      el = document.createElement("aside");
+      el.className = "mn-lesson lab-lesson";
+      root.insertBefore(el, root.firstChild);
+    }
+    return el;
+  }
+  function showLesson(key) {
+    const l = key ? cfgLesson.get(key) : null, on = !!(l && l.tab === "mnist");
+    document.documentElement.classList.toggle("cfg-lesson-mnist", on);
+    root.classList.toggle("mn-with-lesson", on);
+    const el = lessonPanel();
+    if (!on) { el.hidden = true; el.innerHTML = ""; S.lesson = ""; return; }
+    if (S.lesson !== key) {
+      S.lesson = key;
+      cfgLesson.reset(key);
+      if (l.start_w !== null && l.start_w !== undefined) cfgLesson.glide("mnist-w", l.start_w, 300);
+    }
+    cfgLesson.render(el, key, { order: ["left", "right"], colour: "#1f77b4",
+      onReveal: (les) => cfgLesson.glide("mnist-w", les.reveal_w) });
+  }
+  if (!sweepMode) {
+    C.subscribe("mnist-lesson", "lesson", showLesson);
+    C.subscribe("mnist-lesson-lang", "lang", () => { if (S.lesson) showLesson(S.lesson); });
+    C.listen("mnist-lesson-keys", document, "keydown", (e) => {
+      if (!S.lesson || (e.target && /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(e.target.tagName))) return;
+      if (e.key === "Enter" && cfgLesson.reveal(S.lesson)) {
+        e.preventDefault();
+        const l = cfgLesson.get(S.lesson);
+        showLesson(S.lesson);
+        cfgLesson.glide("mnist-w", l.reveal_w);
+      } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+        e.preventDefault(); e.stopImmediatePropagation();  // this tab's w, not the lab's
+        cfgLesson.glide("mnist-w", currentW() + (e.key === "ArrowRight" ? 0.25 : -0.25), 120);
+      }
+    }, true);
+    if (C.latest("lesson")) showLesson(C.latest("lesson"));
+  }
   watch("value", load);
   load();
 })();
