@@ -33,17 +33,17 @@ def _open(browser, url, width=1280, height=900, locale="en-US"):
 def test_lessons_set_the_whole_view_and_caption(browser, app_url):
     page = _open(browser, app_url)
     assert page.locator("#lessons button").count() >= 7
-    for index, key, methods in ((2, "w_plus_one", "cg|cg"), (3, "implicit_classifier", "cfg|cg"),
-                                (0, "naive", "scaled|reduced")):
+    for index, key, methods in ((2, "w_plus_one", "cg|cg"), (0, "implicit_classifier", "cfg|cg"),
+                                (3, "naive", "scaled|reduced")):
         page.locator("#lessons button").nth(index).click()
         page.wait_for_function(f"window.__cfgLab.extras && window.__cfgLab.extras.hints.lesson === '{key}'",
                                timeout=90_000)
         assert page.evaluate("window.__cfgLab.panels.map(p => p.meta.method).join('|')") == methods
         assert page.locator("#toy-view .lab-lesson .ls-title").inner_text().strip().startswith(f"{index + 1} ·")
-    assert page.evaluate("document.querySelector('#toy-view .lab-field').value") == "guided"
-    page.keyboard.press("ArrowRight")  # the keyboard moves w (naive lesson starts at w = 4)
-    page.wait_for_function("Math.abs(window.__cfgLab.w - 4.25) < 1e-9", timeout=10_000)
-    assert page.locator("#w-readout").inner_text().startswith("w = 4.25")
+    assert page.evaluate("document.querySelector('#toy-view .lab-field').value") == "off"  # no arrows unless asked
+    page.keyboard.press("ArrowRight")  # the keyboard moves w (the naive lesson starts at w = 0)
+    page.wait_for_function("Math.abs(window.__cfgLab.w - 0.05) < 1e-9", timeout=10_000)
+    assert page.locator("#w-readout").inner_text().startswith("w = 0.05")
     assert page.locator("#tradeoff-view canvas").count() == 1
     assert not page.errors, page.errors
     page.close()

@@ -27,7 +27,7 @@ GROUPS = ("basics", "further")
 FIELDS = ("guided", "cond", "uncond", "implicit", "classifier", "off")  # the canvas's arrow fields
 SWITCHES = ("heatmap", "tempered", "tilted", "classes", "traj", "samples", "xhat", "zoom")  # the canvas's on/off layers
 LEGEND = ("samples", "target", "tempered", "class", "others", "arrows", "traj", "heatmap", "xhat")  # in legend order
-ANNOTATIONS = ("offscreen", "collapse", "arrow", "mode_shares", "identical")
+ANNOTATIONS = ("offscreen", "collapse", "arrow", "mode_shares", "identical", "tradeoff")  # tradeoff: the plot shown
 MIN_CHOICES, MAX_CHOICES = 2, 4
 TEXTS = ("title", "claim", "look", "question", "why")  # each lesson's words besides its choices
 
@@ -88,7 +88,7 @@ LESSONS: tuple[Lesson, ...] = (
            source="Ho & Salimans 2022, §3 (after Dhariwal & Nichol 2021)", answer=0, reveal_w=4.0,
            legend=("samples", "tempered", "class", "others"), annotate=("collapse",)),
     Lesson("tradeoff", Selection(dataset="two_overlapping", label=0, method="cfg", w=0.0), layers(),
-           source="Ho & Salimans 2022, §4.1, Table 1", answer=0, reveal_w=4.0, legend=MARKS),
+           source="Ho & Salimans 2022, §4.1, Table 1", answer=0, reveal_w=4.0, legend=MARKS, annotate=("tradeoff",)),
     Lesson("mnist", None, {}, tab="mnist", source="Ho & Salimans 2022, §4.1; this app's MNIST sweep (docs/MNIST.md)",
            answer=0, reveal_w=3.0, mnist_w=3.0),
     # --- further: since 2022 -------------------------------------------------------------------------------------

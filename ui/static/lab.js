@@ -50,8 +50,9 @@
       q(".lab-zoom").checked = !!layers.zoom;
       if (layers.tempered !== undefined) q(".lab-tempered").checked = !!layers.tempered;
       q(".lab-xhat").checked = !!layers.xhat;
-      const on = (name, dflt) => { q(`.lab-${name}`).checked = layers[name] === undefined ? dflt : !!layers[name]; };
-      on("tilted", true); on("class", true); on("traj", !key); on("samples", true);  // a lesson: paths only if asked
+      const on = (box, name, dflt) => { q(`.lab-${box}`).checked = layers[name] === undefined ? dflt : !!layers[name]; };
+      on("tilted", "tilted", true); on("class", "classes", true); on("traj", "traj", !key);  // a lesson: paths only if
+      on("samples", "samples", true);                                                       // it asks for them
       if (key) cfgLesson.reset(key);  // opening a lesson asks its question afresh
     }
     if (key !== S.lessonLeft) S.lessonLeft = "";

@@ -1,0 +1,110 @@
+"""A lesson teaches in the browser: its panel beside the figure asks first (2-4 choices, the answer hidden), a choice
+reveals the answer while w glides to the lesson's reveal w, Enter reveals when presenting, the figure carries the
+lesson's marks, the controls fold away until "Full lab", and the MNIST lesson has its own panel and keys."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{CHROMIUM} is missing but CI=true: install Debian's chromium", pytrace=False)
+    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
+pytest.importorskip("playwright.sync_api")
+
+from explainer.lab.lessons import BY_KEY, LESSONS  # noqa: E402
+
+RECORD_CANVAS = """(() => { window.__drawn = [];
+  const orig = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (t, ...r) {
+    if (window.__drawn.length < 50000) window.__drawn.push(String(t)); return orig.call(this, t, ...r); }; })();"""
+SLIDER = "parseFloat(document.querySelector('#{0} input[type=range]').value)"
+
+
+def _page(browser, url, width=1280, height=800, locale="en-US"):
+    page = browser.new_page(viewport={"width": width, "height": height}, locale=locale)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.add_init_script(RECORD_CANVAS)
+    page.goto(url)
+    page.wait_for_function("window.__cfgLab && window.__cfgLab.view && window.__cfgLab.draws > 0", timeout=120_000)
+    return page
+
+
+def _panel_ready(page, key):
+    page.wait_for_function(f"window.__cfgLab.extras.hints.lesson === '{key}' && "
+                           "!document.querySelector('#toy-view .lab-lesson').hidden", timeout=90_000)
+
+
+@pytest.mark.timeout(300)
+def test_a_lesson_asks_first_then_the_figure_answers(browser, app_url):
+    lesson = BY_KEY["noisy_classifier"]
+    page = _page(browser, app_url + "?lesson=noisy_classifier")
+    _panel_ready(page, lesson.key)
+    panel = page.locator("#toy-view .lab-lesson")
+    choices = panel.locator("#lesson-question .ls-choice")
+    assert 2 <= choices.count() <= 4
+    assert not panel.locator("#lesson-answer").is_visible()  # the answer waits for a prediction
+    assert panel.locator("#lesson-caption").is_visible() and panel.locator("#lesson-legend li").count() >= 2
+    assert page.evaluate("document.documentElement.classList.contains('cfg-lesson')")
+    assert not page.locator(".lab-controls").first.is_visible()  # the controls fold away in a lesson
+    assert abs(page.evaluate(SLIDER.format("w-slider")) - lesson.start_w) < 1e-6
+    page.evaluate("window.__drawn = []")
+    choices.nth(lesson.answer).click()
+    page.wait_for_function(f"Math.abs({SLIDER.format('w-slider')} - {lesson.reveal_w}) < 0.02", timeout=20_000)
+    assert panel.locator("#lesson-answer").is_visible()
+    assert panel.locator(".ls-choice.ls-right").count() == 1 and panel.locator(".ls-choice[disabled]").count() == choices.count()
+    page.wait_for_timeout(500)
+    drawn = " ".join(page.evaluate("window.__drawn"))
+    assert "outside the view" in drawn  # the clean classifier's samples left the canvas, and the canvas says so
+    page.locator("#toy-view .ls-exit").click()  # the full lab again
+    page.wait_for_function("!document.documentElement.classList.contains('cfg-lesson')", timeout=10_000)
+    assert page.locator(".lab-controls").first.is_visible()
+    assert not page.errors, page.errors
+    page.close()
+
+
+@pytest.mark.timeout(300)
+def test_presenting_in_korean_enter_reveals_and_the_panel_fits(browser, app_url):
+    lesson = BY_KEY["w_plus_one"]
+    page = _page(browser, app_url + "?lesson=w_plus_one&present=1&lang=ko", 1280, 720, "ko-KR")
+    _panel_ready(page, lesson.key)
+    panel = page.locator("#toy-view .lab-lesson")
+    assert "예측" in panel.locator("#lesson-question").inner_text()  # the question in the reader's language
+    sel = ", ".join(f"#toy-view .lab-lesson #lesson-{part}" for part in ("question", "caption", "legend"))
+    boxes = page.evaluate("(sel) => [...document.querySelectorAll(sel)].map((e) => e.getBoundingClientRect().toJSON())",
+                          sel + ", #toy-view .lab-panel canvas")
+    assert len(boxes) == 5
+    for box in boxes:  # question, caption, legend and both panels on one projector screen
+        assert box["top"] >= 0 and box["left"] >= 0 and box["bottom"] <= 720.5 and box["right"] <= 1280.5, box
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"Math.abs({SLIDER.format('w-slider')} - {lesson.reveal_w}) < 0.02", timeout=20_000)
+    assert panel.locator("#lesson-answer").is_visible()
+    page.wait_for_timeout(500)
+    assert "샘플이 같음" in " ".join(page.evaluate("window.__drawn"))  # "identical samples", on the figure
+    assert not page.errors, page.errors
+    page.close()
+
+
+@pytest.mark.timeout(300)
+def test_the_mnist_lesson_has_its_panel_and_its_keys(browser, app_url):
+    index = next(i for i, lesson in enumerate(LESSONS) if lesson.tab == "mnist")
+    lesson = LESSONS[index]
+    page = _page(browser, app_url)
+    page.locator("#lessons button").nth(index).click()
+    page.wait_for_function("document.querySelector('#mnist-view .mn-lesson') && "
+                           "!document.querySelector('#mnist-view .mn-lesson').hidden", timeout=120_000)
+    page.wait_for_function(f"Math.abs({SLIDER.format('mnist-w')} - {lesson.start_w}) < 0.02", timeout=20_000)
+    assert not page.locator(".mnist-controls").first.is_visible()
+    page.locator("#mnist-view .mn-lesson .ls-choice").nth(lesson.answer).click()
+    page.wait_for_function(f"Math.abs({SLIDER.format('mnist-w')} - {lesson.reveal_w}) < 0.02", timeout=20_000)
+    assert page.locator("#mnist-view .mn-lesson #lesson-answer").is_visible()
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("ArrowLeft")  # this tab's w, not the lab's
+    page.wait_for_function(f"{SLIDER.format('mnist-w')} < {lesson.reveal_w} - 0.1", timeout=10_000)
+    assert not page.errors, page.errors
+    page.close()
