@@ -28,7 +28,8 @@ ALLOWED = {  # the issue's list, units and file kinds, and the names of the pape
     "Ho", "Salimans", "Dhariwal", "Nichol", "Karras", "Sadat", "Chung", "Lin", "Saharia", "Kynkäänniemi", "Fan",
     "Skreta", "Imagen", "et", "al", "arXiv", "ICLR", "NeurIPS", "Gradio", "scikit-learn", "make_moons",
     "make_circles", "make_blobs", "make_swiss_roll", "make_classification", "custom", "moons", "circles", "blobs",
-    "swiss_roll", "classification", "English", "ESC", "FID", "IS", "EDM", "MLP", "CPU", "Bradley", "Nakkiran",
+    "swiss_roll", "classification", "English", "ESC", "Enter", "Del", "Moral", "Doucet", "Jasra", "docs", "md",
+    "RESULTS", "MNIST.md", "RESULTS.md", "FID", "IS", "EDM", "MLP", "CPU", "Bradley", "Nakkiran",
     "guided-diffusion", "label",  # label: the CSV column x,y,label
     "processing", "queue",  # Gradio's own status line, which its Korean translation leaves in English
 }
@@ -43,6 +44,7 @@ VISIBLE_TEXT = """
   }
   return out.join(' '); })()
 """
+TITLE = re.compile(r"“[^”]*”")  # a cited paper's title (in “quotes”) is its name, not words to translate
 GRADIO_OWN = re.compile(r"In queue: \d+ of \d+")  # Gradio's status line, which its Korean translation leaves English
 RECORD_CANVAS = """
 (() => { window.__drawnText = [];
@@ -58,7 +60,7 @@ RECORD_CANVAS = """
 def english_words(text: str, ids: set[str]) -> list[str]:
     """The words of text that are English: Latin-letter words not in the allow-list, not an id, not a symbol."""
     out = []
-    text = GRADIO_OWN.sub(" ", text)
+    text = TITLE.sub(" ", GRADIO_OWN.sub(" ", text))
     for word in WORD.findall(text):
         if len(word) == 1 or word in ALLOWED or word in ids or word.rstrip("s") in ALLOWED:
             continue

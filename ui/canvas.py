@@ -35,7 +35,7 @@ PARTS = ("canvas", "panel", "lessons", "glossary")  # the catalog parts the brow
 def lesson_config(lesson) -> dict:
     """What the browser needs of a lesson to show its panel, ask its question and reveal the answer (no words:
     those are the catalog's "lessons" part)."""
-    return {"key": lesson.key, "tab": lesson.tab, "group": lesson.group, "source": lesson.source,
+    return {"key": lesson.key, "tab": lesson.tab, "group": lesson.group,
             "answer": lesson.answer, "choices": lesson_choices(lesson.key),
             "start_w": lesson.start_w, "reveal_w": lesson.reveal_w,
             "legend": list(lesson.legend), "annotate": list(lesson.annotate)}

@@ -29,7 +29,7 @@ SWITCHES = ("heatmap", "tempered", "tilted", "classes", "traj", "samples", "xhat
 LEGEND = ("samples", "target", "tempered", "class", "others", "arrows", "traj", "heatmap", "xhat")  # in legend order
 ANNOTATIONS = ("offscreen", "collapse", "arrow", "mode_shares", "identical", "tradeoff")  # tradeoff: the plot shown
 MIN_CHOICES, MAX_CHOICES = 2, 4
-TEXTS = ("title", "claim", "look", "question", "why")  # each lesson's words besides its choices
+TEXTS = ("title", "claim", "look", "question", "why", "source")  # each lesson's words besides its choices
 
 
 def layers(field: str = "off", **on: bool) -> dict:
@@ -58,7 +58,6 @@ class Lesson:
     layers: dict  # canvas layers the lesson sets (layers())
     tab: str = "lab"
     group: str = "basics"  # "basics" (the paper) or "further" (findings since 2022)
-    source: str = ""  # where the claim comes from
     answer: int = 0  # index of the right choice (0-based)
     reveal_w: float | None = None  # the w the figure moves to when the answer is revealed
     legend: tuple[str, ...] = ()  # the marks drawn, in legend order (LEGEND)
@@ -77,35 +76,28 @@ MARKS = ("samples", "class", "others")  # what every lab lesson draws
 LESSONS: tuple[Lesson, ...] = (
     # --- the paper ---------------------------------------------------------------------------------------------
     Lesson("implicit_classifier", Selection(method="cfg|cg", w=0.0, **EXACT),
-           layers("implicit", heatmap=True), source="Ho & Salimans 2022, §3.2 (eq. 6 and the implicit classifier)",
+           layers("implicit", heatmap=True),
            answer=0, reveal_w=4.0, legend=(*MARKS, "arrows", "heatmap"), annotate=("arrow", "identical")),
-    Lesson("noisy_classifier", Selection(method="cfg|cg", classifier="clean", w=0.0, **EXACT), layers(),
-           source="Dhariwal & Nichol 2021, §4; Ho & Salimans 2022, §3.1", answer=1, reveal_w=2.0, legend=MARKS,
+    Lesson("noisy_classifier", Selection(method="cfg|cg", classifier="clean", w=0.0, **EXACT), layers(), answer=1, reveal_w=2.0, legend=MARKS,
            annotate=("offscreen",)),
-    Lesson("w_plus_one", Selection(method="cg:bases", w=0.0, **EXACT), layers(),
-           source="Ho & Salimans 2022, §3.1", answer=0, reveal_w=3.0, legend=MARKS, annotate=("identical",)),
-    Lesson("naive", Selection(method="scaled|reduced", w=0.0, **EXACT), layers(tempered=True),
-           source="Ho & Salimans 2022, §3 (after Dhariwal & Nichol 2021)", answer=0, reveal_w=4.0,
+    Lesson("w_plus_one", Selection(method="cg:bases", w=0.0, **EXACT), layers(), answer=0, reveal_w=3.0, legend=MARKS, annotate=("identical",)),
+    Lesson("naive", Selection(method="scaled|reduced", w=0.0, **EXACT), layers(tempered=True), answer=0, reveal_w=4.0,
            legend=("samples", "tempered", "class", "others"), annotate=("collapse",)),
-    Lesson("tradeoff", Selection(dataset="two_overlapping", label=0, method="cfg", w=0.0), layers(),
-           source="Ho & Salimans 2022, §4.1, Table 1", answer=0, reveal_w=4.0, legend=MARKS, annotate=("tradeoff",)),
-    Lesson("mnist", None, {}, tab="mnist", source="Ho & Salimans 2022, §4.1; this app's MNIST sweep (docs/MNIST.md)",
+    Lesson("tradeoff", Selection(dataset="two_overlapping", label=0, method="cfg", w=0.0), layers(), answer=0, reveal_w=4.0, legend=MARKS, annotate=("tradeoff",)),
+    Lesson("mnist", None, {}, tab="mnist",
            answer=0, reveal_w=3.0, mnist_w=3.0),
     # --- further: since 2022 -------------------------------------------------------------------------------------
     Lesson("not_tilted", Selection(dataset="near_far", method="cfg:samplers", w=0.0, **EXACT), layers(tilted=True),
-           group="further", source="Bradley & Nakkiran 2024, “Classifier-Free Guidance is a Predictor-Corrector”",
+           group="further",
            answer=1, reveal_w=4.0, legend=("samples", "target", "class", "others"), annotate=("mode_shares",)),
     Lesson("corrector", Selection(method="cfg:corrector", corrector_steps=20, w=0.0, **EXACT), layers(tilted=True),
-           group="further", source="Bradley & Nakkiran 2024, “Classifier-Free Guidance is a Predictor-Corrector”",
+           group="further",
            answer=0, reveal_w=4.0, legend=("samples", "target", "class", "others")),
     Lesson("far_modes", Selection(dataset="near_far", method="cfg:smc", corrector_steps=20, w=0.0, **EXACT),
-           layers(tilted=True), group="further",
-           source="Del Moral, Doucet & Jasra 2006 (SMC samplers); docs/RESULTS.md, “Resampling reaches what CFG "
-                  "promises”", answer=2, reveal_w=4.0, legend=("samples", "target", "class", "others"),
+           layers(tilted=True), group="further", answer=2, reveal_w=4.0, legend=("samples", "target", "class", "others"),
            annotate=("mode_shares",)),
     Lesson("interval", Selection(dataset="near_far", method="cfg", schedule="interval", lam_lo=-1.0, lam_hi=4.0, w=0.0,
-                                 **EXACT), layers(tilted=True), group="further",
-           source="Kynkäänniemi et al. 2024, “Applying Guidance in a Limited Interval”", answer=0, reveal_w=4.0,
+                                 **EXACT), layers(tilted=True), group="further", answer=0, reveal_w=4.0,
            legend=("samples", "target", "class", "others"), annotate=("mode_shares",)),
 )
 BY_KEY = {lesson.key: lesson for lesson in LESSONS}
@@ -143,8 +135,7 @@ def look(lesson: Lesson, lang: str = "en", first: str | None = None, second: str
 def caption(lesson: Lesson, lang: str = "en") -> str:
     """The lesson as Markdown for the How-it-works page: title, claim, what to look at (panels left and right), source."""
     lines = [f"### {title(lesson, lang)}", text(lesson, "claim", lang), "", look(lesson, lang)]
-    if lesson.source:
-        lines += ["", f"*{_panel_word(lang, 'source', 'Source')}: {lesson.source}*"]
+    lines += ["", f"*{_panel_word(lang, 'source', 'Source')}: {text(lesson, 'source', lang)}*"]
     return "\n".join(lines)
 
 

@@ -73,7 +73,7 @@ const cfgLesson = (function (C) {
       `<div id="lesson-answer" class="ls-answer"${st.revealed ? "" : " hidden"}><p class="ls-verdict">` +
       `${C.esc(verdict)}</p><p class="ls-claim">${rich(words(key, "claim"), used)}</p>` +
       `<p>${rich(words(key, "why"), used)}</p>` +
-      (l.source ? `<p class="ls-source">${C.esc(P("source"))}: ${C.esc(l.source)}</p>` : "") + `</div>` +
+      `<p class="ls-source">${C.esc(P("source"))}: ${C.esc(words(key, "source"))}</p></div>` +
       `<div id="lesson-caption" class="ls-look"><p>${rich(capital(L(`${key}.look`, places)), used)}</p></div>` +
       (legend ? `<ul id="lesson-legend" class="ls-legend">${legend}</ul>` : "");
     el.querySelectorAll(".ls-choice").forEach((b) => b.addEventListener("click", () => {
