@@ -7,6 +7,8 @@
   const root = element;
   const C = cfgCommon, T = C.T;
   // a method's words (short, title) in the reader's language, from the payload (the browser never names a method)
+  // a font size in canvas pixels, never under 11 CSS pixels however small the canvas is drawn (a phone)
+  const fz = (n, ctx) => Math.max(n, Math.ceil(11 * ctx.canvas.width / Math.max(1, ctx.canvas.clientWidth || ctx.canvas.width)));
   const said = (meta, key) => ((meta.words && (meta.words[C.lang()] || meta.words.en)) || {})[key] || meta[key] || "";
   const S = { view: null, panels: [], frame: -1, playing: false, timer: null, draws: 0, latencies: [],
     lesson: "", lessonLeft: "" };  // lesson: the lesson shown (its panel beside the figure); lessonLeft: one left
@@ -294,7 +296,7 @@
       ctx.fillRect(x0 + i * bw, y + h * (1 - e), Math.max(1, bw - 1), h * e);
     });
     ctx.strokeStyle = "#555"; ctx.lineWidth = 1; ctx.strokeRect(x0, y, x1 - x0, h);
-    ctx.fillStyle = "#222"; ctx.font = "18px sans-serif"; ctx.textAlign = "left";
+    ctx.fillStyle = "#222"; ctx.font = `${fz(18, ctx)}px sans-serif`; ctx.textAlign = "left";
     ctx.fillText(`${T("lab_ess")}: ${T("lab_noisy")} → ${T("lab_clean")}`, x0, y - 8);
     const at = x0 + Math.min(frame / (F - 1), 1) * (x1 - x0);
     ctx.strokeStyle = "#111"; ctx.lineWidth = 3;
@@ -317,7 +319,7 @@
       ctx.fillRect(X(lo + i / 200 * (hi - lo)), y, (x1 - x0) / 200 + 0.5, h);
     }
     ctx.strokeStyle = "#555"; ctx.lineWidth = 1; ctx.strokeRect(x0, y, x1 - x0, h);
-    ctx.fillStyle = "#222"; ctx.font = "18px sans-serif"; ctx.textAlign = "left";
+    ctx.fillStyle = "#222"; ctx.font = `${fz(18, ctx)}px sans-serif`; ctx.textAlign = "left";
     ctx.fillText(`${T("lab_strip")}: ${T("lab_noisy")} λ = ${lo.toFixed(0)}`, x0, y - 8);
     ctx.textAlign = "right"; ctx.fillText(`${T("lab_clean")} λ = ${hi.toFixed(0)}`, x1, y - 8);
     const lam = p.meta.frame_lams[frame];
@@ -329,7 +331,7 @@
   }
 
   function label(ctx, text, x, y, color, size) {
-    ctx.font = `bold ${size}px sans-serif`; ctx.textAlign = "center";
+    ctx.font = `bold ${fz(size, ctx)}px sans-serif`; ctx.textAlign = "center";
     ctx.lineWidth = 6; ctx.strokeStyle = "white"; ctx.lineJoin = "round";
     ctx.strokeText(text, x, y); ctx.fillStyle = color; ctx.fillText(text, x, y);
   }
@@ -370,7 +372,7 @@
         ctx.beginPath(); ctx.moveTo(cx + ux * (len + 22), cy + uy * (len + 22));
         ctx.lineTo(cx + ux * len - uy * 16, cy + uy * len + ux * 16); ctx.lineTo(cx + ux * len + uy * 16, cy + uy * len - ux * 16);
         ctx.closePath(); ctx.fill();
-        ctx.font = "bold 26px sans-serif";
+        ctx.font = `bold ${fz(26, ctx)}px sans-serif`;
         const half = ctx.measureText(P_("arrow_label")).width / 2 + 12;  // the words stay on the canvas
         label(ctx, P_("arrow_label"), Math.min(Math.max(cx + ux * len / 2, half), W - half), cy + uy * len / 2 - 30, "#8a4b00", 26);
       }
@@ -489,14 +491,14 @@
     const lam = p.meta.frame_lams[frame];
     const stage = frame === F - 1 ? T("lab_final") : `${T("lab_step")} ${frame + 1}/${F}, λ = ${lam}`;
     ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(0, 0, W, 50);
-    ctx.fillStyle = "#222"; ctx.font = "26px sans-serif"; ctx.textAlign = "left";
+    ctx.fillStyle = "#222"; ctx.font = `${fz(26, ctx)}px sans-serif`; ctx.textAlign = "left";
     const name = said(p.meta, "short"), detail = p.meta.flags.uses_base && p.meta.spec.cg_base === "unconditional"
       ? " (p(x), w + 1)" : (p.meta.spec.sampler === "ddpm" && !p.meta.baseline ? " (DDPM)"
         : (p.meta.spec.sampler === "pc" ? ` (PC, K = ${p.meta.spec.corrector_steps})` : ""));
-    ctx.font = "bold 26px sans-serif";
+    ctx.font = `bold ${fz(26, ctx)}px sans-serif`;
     ctx.fillText(name + detail, 14, 36);
     const off = ctx.measureText(name + detail).width + 28;
-    ctx.font = "26px sans-serif";
+    ctx.font = `${fz(26, ctx)}px sans-serif`;
     ctx.fillText(none ? `${T("lab_nowt")} · ${stage}` : `w = ${C.fmt(w)} (1 + w = ${C.fmt(1 + w)}) · ${stage}`, 14 + off, 36);
     p.table.innerHTML = numbersRow(p, pos, info);
   }
@@ -529,7 +531,7 @@
     const ctx = cv.getContext("2d"), W = cv.width, H = cv.height, L = 90, R = 290, Tp = 44, B = 60;
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, W, H);
     const names = Object.keys(curves);
-    ctx.fillStyle = "#222"; ctx.font = "20px sans-serif"; ctx.textAlign = "left";
+    ctx.fillStyle = "#222"; ctx.font = `${fz(20, ctx)}px sans-serif`; ctx.textAlign = "left";
     ctx.fillText(T("lab_tr_title", { max: C.fmt(C.wBounds("w-slider")[1]) }), L, 28);
     if (!names.length) return;
     let fx0 = Infinity, fx1 = -Infinity, dy0 = Infinity, dy1 = 0;  // both axes zoom to the data, with a margin
@@ -545,7 +547,7 @@
     const Y = (d) => H - B - (Math.log10(Math.max(d, 1e-3)) - ly0) / (ly1 - ly0) * (H - B - Tp);
     ctx.strokeStyle = "#999"; ctx.lineWidth = 1;
     ctx.beginPath(); ctx.moveTo(L, Tp); ctx.lineTo(L, H - B); ctx.lineTo(W - R, H - B); ctx.stroke();
-    ctx.fillStyle = "#444"; ctx.font = "16px sans-serif"; ctx.textAlign = "center";
+    ctx.fillStyle = "#444"; ctx.font = `${fz(16, ctx)}px sans-serif`; ctx.textAlign = "center";
     const digits = fx1 - fx0 < 0.1 ? 3 : 2;
     for (let k = 0; k <= 4; k++) { const f = fx0 + k * (fx1 - fx0) / 4; ctx.fillText(f.toFixed(digits), X(f), H - B + 20); }
     ctx.fillText(T("lab_tr_x"), (L + W - R) / 2, H - 14);
@@ -574,10 +576,10 @@
       px(c).forEach(([x, y]) => { ctx.beginPath(); ctx.arc(x, y, thin ? 2 : 3, 0, 2 * Math.PI); ctx.fill(); });
       const fw = lerp(c.fidelity[pos[0]], c.fidelity[pos[1]], pos[2]), dw = lerp(c.diversity[pos[0]], c.diversity[pos[1]], pos[2]);
       ctx.lineWidth = thin ? 2 : 4; ctx.beginPath(); ctx.arc(X(fw), Y(dw), thin ? 7 : 11, 0, 2 * Math.PI); ctx.stroke();
-      ctx.textAlign = "left"; ctx.font = "18px sans-serif";
+      ctx.textAlign = "left"; ctx.font = `${fz(18, ctx)}px sans-serif`;
       ctx.fillText(`${thin ? "╌" : (twin ? "┅" : "━")} ${said(c, "title")}`, W - R + 20, Tp + 26 * row + 12); row += 1;
       if (thin) {  // the note says why only one curve seems to be there
-        ctx.fillStyle = "#777"; ctx.font = "15px sans-serif";
+        ctx.fillStyle = "#777"; ctx.font = `${fz(15, ctx)}px sans-serif`;
         ctx.fillText(T("lab_tr_same", { name: said(curves[same], "title") }), W - R + 38, Tp + 26 * row + 8); row += 1;
       }
     });
@@ -605,12 +607,12 @@
     out.width = cs.reduce((a, c) => a + c.width, 0) + 20 * (cs.length - 1); out.height = cs[0].height + top + bottom;
     const ctx = out.getContext("2d");
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, out.width, out.height);
-    ctx.fillStyle = "#111"; ctx.font = "bold 30px sans-serif"; ctx.textAlign = "left";
+    ctx.fillStyle = "#111"; ctx.font = `bold ${fz(30, ctx)}px sans-serif`; ctx.textAlign = "left";
     const title = S.panels.map((p) => said(p.meta, "title")).join("  |  ");
     ctx.fillText(`${title} — ${S.view.mixture}, c = ${S.view.class_names[S.view.label]}, w = ${C.fmt(w)} (1 + w = ${C.fmt(1 + w)})`, 14, 44);
     let x = 0;
     cs.forEach((c) => { ctx.drawImage(c, x, top); x += c.width + 20; });
-    ctx.font = "22px sans-serif";
+    ctx.font = `${fz(22, ctx)}px sans-serif`;
     ctx.fillText(Array.from(q(".lab-legend").children).map((e) => e.textContent).join("    "), 14, out.height - 22);
     const a = document.createElement("a");
     a.href = out.toDataURL("image/png");
