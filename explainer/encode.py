@@ -1,6 +1,6 @@
 """Compact array encodings for the browser: base64 of little-endian int16 coordinates and float32 fields.
 
-Coordinates are sent as round(x * scale) in int16. The scale is chosen per array (coord_scale) so that
+Coordinates are sent as round(x * scale) in int16. The scale is chosen per array, or per w (coord_scale) so that
 the largest |x| still fits: 1000 (three decimals) for ordinary views, less for samples that strong or
 broken guidance throws far away. Nothing is clipped; the browser divides by the scale it is sent.
 """
@@ -35,6 +35,12 @@ def encode_coords(x, scale: float = MAX_COORD_SCALE) -> str:
     """float coordinates -> base64 little-endian int16 of round(x * scale); scale from coord_scale(x)."""
     a = np.nan_to_num(np.round(_numpy(x) * scale), nan=0.0, posinf=INT16_MAX, neginf=-INT16_MAX)
     return _b64(np.clip(a, -INT16_MAX, INT16_MAX).astype("<i2"))
+
+
+def encode_coords_rows(x, scales) -> str:
+    """Like encode_coords, with its own scale for each index of the first axis (x[i] * scales[i])."""
+    a = _numpy(x)
+    return encode_coords(a * np.asarray(scales, dtype=np.float64).reshape((-1,) + (1,) * (a.ndim - 1)), 1.0)
 
 
 def decode_coords(text: str, shape: tuple[int, ...], scale: float = MAX_COORD_SCALE) -> np.ndarray:

@@ -23,3 +23,14 @@ def test_f32_roundtrip_and_nan_safe_coords():
     f = np.array([[1.5, -2.25e6]])
     assert np.array_equal(decode_f32(encode_f32(f), (1, 2)), f)
     assert np.isfinite(decode_coords(encode_coords(np.array([np.nan, np.inf])), (2,))).all()
+
+
+def test_each_w_keeps_its_own_precision():
+    """A sample thrown far away at one w must not coarsen the others: per-row scales."""
+    from explainer.encode import encode_coords_rows
+
+    x = np.array([[[0.1234, -1.5]], [[9000.0, 2.0]]])
+    scales = [coord_scale(row) for row in x]
+    back = decode_coords(encode_coords_rows(x, scales), x.shape, 1.0) / np.array(scales).reshape(-1, 1, 1)
+    assert scales[0] == 1000 and scales[1] < 4
+    assert np.allclose(back[0], x[0], atol=5e-4) and np.allclose(back[1], x[1], atol=0.5)

@@ -49,7 +49,8 @@ def test_a_lesson_asks_first_then_the_figure_answers(browser, app_url):
     choices = panel.locator("#lesson-question .ls-choice")
     assert 2 <= choices.count() <= 4
     assert not panel.locator("#lesson-answer").is_visible()  # the answer waits for a prediction
-    assert panel.locator("#lesson-caption").is_visible() and panel.locator("#lesson-legend li").count() >= 2
+    more = page.locator("#toy-view .lab-lesson-more")  # what to look at and the legend, under the question
+    assert more.locator("#lesson-caption").is_visible() and more.locator("#lesson-legend li").count() >= 2
     assert page.evaluate("document.documentElement.classList.contains('cfg-lesson')")
     assert not page.locator(".lab-controls").first.is_visible()  # the controls fold away in a lesson
     assert abs(page.evaluate(SLIDER.format("w-slider")) - lesson.start_w) < 1e-6
@@ -75,7 +76,7 @@ def test_presenting_in_korean_enter_reveals_and_the_panel_fits(browser, app_url)
     _panel_ready(page, lesson.key)
     panel = page.locator("#toy-view .lab-lesson")
     assert "예측" in panel.locator("#lesson-question").inner_text()  # the question in the reader's language
-    sel = ", ".join(f"#toy-view .lab-lesson #lesson-{part}" for part in ("question", "caption", "legend"))
+    sel = ", ".join(f"#toy-view #lesson-{part}" for part in ("question", "caption", "legend"))
     boxes = page.evaluate("(sel) => [...document.querySelectorAll(sel)].map((e) => e.getBoundingClientRect().toJSON())",
                           sel + ", #toy-view .lab-panel canvas")
     assert len(boxes) == 5

@@ -39,7 +39,7 @@ from cfg_core.toy.sampling import DEFAULT_BAD_BLUR, TOY_SAMPLERS
 from cfg_core.toy.training import TrainedMixture
 from cfg_core.weight_schedule import SCHEDULES, WeightSchedule
 from explainer.cache import LruCache
-from explainer.encode import coord_scale, encode_coords, encode_f32
+from explainer.encode import coord_scale, encode_coords, encode_coords_rows, encode_f32
 from explainer.lab.fields import (batched_guidance, classifier_field, field_error, guided_field, plain_fields,
                               posterior_map, xhat_frames)
 from explainer.lab.geometry import FIELD_GRID, field_points, hdr_contours, view_extent
@@ -245,13 +245,16 @@ class PanelView:
         return (1 - t) * self.traj[i] + t * self.traj[j], (1 - t) * self.field[i] + t * self.field[j]
 
     def to_json(self) -> dict:
-        scale = coord_scale(self.traj)
+        # one int16 scale per w: a sample flung far away at w = 10 must not coarsen the samples at w = 0
+        scales = [coord_scale(self.traj[i]) for i in range(self.traj.shape[0])]
+        scale = min(scales)
         method = methods.get(self.method)
         return {"method": self.method, "title": self.title, "short": method.short, "flags": method.flags(),
                 "words": {lang: {"short": method_short(lang, self.method), "title": method_title(lang, self.method)}
                           for lang in LANGUAGES},
                 "baseline": self.baseline, "spec": asdict(self.spec), "shape": list(self.traj.shape),
-                "coord_scale": scale, "traj": encode_coords(self.traj, scale), "frame_lams": self.frame_lams,
+                "coord_scale": scale, "coord_scales": scales, "traj": encode_coords_rows(self.traj, scales),
+                "frame_lams": self.frame_lams,
                 "field": encode_f32(self.field), "field_cond": encode_f32(self.field_cond),
                 "field_uncond": encode_f32(self.field_uncond), "field_implicit": encode_f32(self.field_implicit),
                 "field_classifier": encode_f32(self.field_classifier), "posterior": encode_f32(self.posterior),

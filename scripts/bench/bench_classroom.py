@@ -107,6 +107,8 @@ def switches(browser, base) -> list[float]:
         key = LESSONS[i].key
         times.append(redraw_after(page, lambda i=i: page.locator("#lessons button").nth(i).click()))
         page.wait_for_function(f"window.__cfgLab.extras.hints.lesson === '{key}'", timeout=60_000)
+    page.locator("#toy-view .ls-exit").click()  # out of the lesson: the lab's controls again
+    page.wait_for_function("!document.documentElement.classList.contains('cfg-lesson')", timeout=10_000)
     names = page.evaluate("window.__cfgLab.view.class_names")
     radio = lambda label: page.get_by_label(label, exact=True).first  # noqa: E731
     checked = next(label for label in names if radio(label).is_checked())  # checking it again would not redraw

@@ -5,7 +5,7 @@
     phone      390x844, English
 
 Per lesson and layout: the question (#lesson-question), caption (#lesson-caption), legend (#lesson-legend) and the
-figure (the lesson's canvases) fully inside the viewport, yes or no, after the page shows the lesson (on a phone the
+figure (all the lesson's canvases; figure_first: the first panel's) fully inside the viewport, yes or no, after the page shows the lesson (on a phone the
 student scrolls the lesson's panel to the top, as they would); the lesson switch time (button -> the lesson's panel
 and its figure drawn); the reveal time (the right choice clicked -> the answer shown and w arrived at the lesson's
 reveal w). Screenshots of each go to docs/figures/lessons/<key>_<layout>.png with --shots.
@@ -44,6 +44,13 @@ def lesson_root(lesson) -> tuple[str, str]:
     return "#toy-view .lab-lesson", "#toy-view .lab-panel canvas"
 
 
+def first_panel(figure: str) -> str:
+    """The first panel's canvas of a figure selector (on a phone the panels stack: the first comes right after
+    the question)."""
+    return figure.replace(".lab-panel canvas", ".lab-panel:first-child canvas").replace(
+        ".mn-big", ".mn-panel:first-child .mn-big")
+
+
 def walk(browser, base: str, layout: str, shots: Path | None = None) -> list[dict]:
     """One row per lesson: what is in view, switch and reveal times (ms)."""
     w, h, lang, present = LAYOUTS[layout]
@@ -70,9 +77,11 @@ def walk(browser, base: str, layout: str, shots: Path | None = None) -> list[dic
         else:
             page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_timeout(200)
+        more = panel.replace(".lab-lesson", ".lab-lesson-more") if lesson.tab != "mnist" else panel
         seen = page.evaluate(IN_VIEW, ["body", {"question": f"{panel} #lesson-question",
-                                                "caption": f"{panel} #lesson-caption",
-                                                "legend": f"{panel} #lesson-legend", "figure": figure}])
+                                                "caption": f"{more} #lesson-caption",
+                                                "legend": f"{more} #lesson-legend", "figure": figure,
+                                                "figure_first": first_panel(figure)}])
         if shots is not None:
             page.screenshot(path=str(shots / f"{lesson.key}_{layout}.png"))
         t = time.perf_counter()
@@ -101,7 +110,7 @@ def walk_all(browser, base: str, shots: bool = False) -> dict:
     for layout in LAYOUTS:
         mine = [r for r in rows if r["layout"] == layout]
         summary[layout] = {k: f"{sum(r[k] for r in mine)}/{len(mine)}" for k in ("question", "caption", "legend",
-                                                                                  "figure")}
+                                                                                  "figure", "figure_first")}
         summary[layout]["switch_ms_median"] = round(statistics.median(r["switch_ms"] for r in mine[1:]))
         summary[layout]["reveal_ms_median"] = round(statistics.median(r["reveal_ms"] for r in mine))
     return {"summary": summary, "rows": rows}

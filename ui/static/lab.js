@@ -72,10 +72,10 @@
     renderLesson();
   }
   function renderLesson() {
-    const el = q(".lab-lesson"), l = S.lesson ? cfgLesson.get(S.lesson) : null;
-    if (!l || l.tab !== "lab") { el.hidden = true; el.innerHTML = ""; return; }
+    const el = q(".lab-lesson"), more = q(".lab-lesson-more"), l = S.lesson ? cfgLesson.get(S.lesson) : null;
+    if (!l || l.tab !== "lab") { el.hidden = more.hidden = true; el.innerHTML = more.innerHTML = ""; return; }
     cfgLesson.render(el, S.lesson, { order: cfgLesson.order([...root.querySelectorAll(".lab-panel")]),
-      colour: C.colour(S.view ? S.view.label : 0), onReveal: revealLesson });
+      colour: C.colour(S.view ? S.view.label : 0), onReveal: revealLesson, more });
   }
   function revealLesson(l) {  // the figure answers: w glides to the lesson's reveal w, or the animation plays
     if (l.reveal_w !== null && l.reveal_w !== undefined) cfgLesson.glide("w-slider", l.reveal_w);
@@ -129,9 +129,10 @@
 
   // ---- geometry ----
   function sampleAt(p, pos, f, n) {
-    const [, F, N] = p.shape, s = p.meta.coord_scale || 1000;
+    const [, F, N] = p.shape, ss = p.meta.coord_scales, s = p.meta.coord_scale || 1000;
+    const sa = ss ? ss[pos[0]] : s, sb = ss ? ss[pos[1]] : s;  // each w's own int16 scale
     const a = ((pos[0] * F + f) * N + n) * 2, b = ((pos[1] * F + f) * N + n) * 2;
-    return [lerp(p.traj[a], p.traj[b], pos[2]) / s, lerp(p.traj[a + 1], p.traj[b + 1], pos[2]) / s];
+    return [lerp(p.traj[a] / sa, p.traj[b] / sb, pos[2]), lerp(p.traj[a + 1] / sa, p.traj[b + 1] / sb, pos[2])];
   }
   function viewExtent(pos, frame) {
     const ext = S.view.extent;
@@ -393,8 +394,9 @@
         const share = nums.mode_shares[j], target = (nums.target_mode_shares || [])[j];
         if (share === undefined) return;
         const [x, y] = toPx(m, ext, W, H);
+        const dy = j % 2 === 0 ? 70 : -56;  // neighbouring modes' labels on opposite sides
         label(ctx, P_("mode_share", { share: Math.round(100 * share), target: target === undefined ? "?" : Math.round(100 * target) }),
-          Math.min(Math.max(x, 0.22 * W), 0.78 * W), Math.min(Math.max(y + 70, 90), H - 80), "#111", 28);
+          Math.min(Math.max(x, 0.22 * W), 0.78 * W), Math.min(Math.max(y + dy, 90), H - 80), "#111", 26);
       });
     }
   }

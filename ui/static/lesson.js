@@ -24,7 +24,7 @@ const cfgLesson = (function (C) {
   };
 
   const get = (key) => lessons[key] || null;
-  const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);  // "{first}: ..." may start a sentence
+  const capital = (s) => s.replace(/(^|[.!?]\s+)([a-z])/g, (m, a, b) => a + b.toUpperCase());  // "{first}: ..." may start a sentence
   const words = (key, name) => L(`${key}.${name}`);
 
   // text from the catalog as HTML: escaped, **bold** kept, and each glossary term's first use given its definition
@@ -46,8 +46,10 @@ const cfgLesson = (function (C) {
   }
 
   // render the lesson's panel into el; order: first/second words for two panels (left/right or top/bottom)
-  function render(el, key, { order = ["left", "right"], colour = "#1f77b4", onReveal = null } = {}) {
+  // more: where what to look at and the legend go (beside or under the figure), el when not given
+  function render(el, key, { order = ["left", "right"], colour = "#1f77b4", onReveal = null, more = null } = {}) {
     const l = get(key);
+    if (more) { more.hidden = !l; more.innerHTML = ""; }
     if (!l) { el.hidden = true; el.innerHTML = ""; return; }
     const st = state[key] || (state[key] = { chosen: null, revealed: false });
     const used = new Set();
@@ -73,12 +75,13 @@ const cfgLesson = (function (C) {
       `<div id="lesson-answer" class="ls-answer"${st.revealed ? "" : " hidden"}><p class="ls-verdict">` +
       `${C.esc(verdict)}</p><p class="ls-claim">${rich(words(key, "claim"), used)}</p>` +
       `<p>${rich(words(key, "why"), used)}</p>` +
-      `<p class="ls-source">${C.esc(P("source"))}: ${C.esc(words(key, "source"))}</p></div>` +
-      `<div id="lesson-caption" class="ls-look"><p>${rich(capital(L(`${key}.look`, places)), used)}</p></div>` +
+      `<p class="ls-source">${C.esc(P("source"))}: ${C.esc(words(key, "source"))}</p></div>`;
+    const below = `<div id="lesson-caption" class="ls-look"><p>${rich(capital(L(`${key}.look`, places)), used)}</p></div>` +
       (legend ? `<ul id="lesson-legend" class="ls-legend">${legend}</ul>` : "");
+    if (more) more.innerHTML = below; else el.innerHTML += below;
     el.querySelectorAll(".ls-choice").forEach((b) => b.addEventListener("click", () => {
       reveal(key, parseInt(b.dataset.i, 10));
-      render(el, key, { order, colour, onReveal });
+      render(el, key, { order, colour, onReveal, more });
       if (onReveal) onReveal(l);
     }));
     const exit = el.querySelector(".ls-exit");
