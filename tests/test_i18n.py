@@ -61,3 +61,15 @@ def test_pick_language():
     assert pick_language(None, "ko-KR,ko;q=0.9,en;q=0.8") == "ko"
     assert pick_language("en", "ko-KR") == "en" and pick_language("ko", None) == "ko"
     assert pick_language("fr", "en-US,en") == "en" and pick_language(None, "") == "en"
+
+
+def test_a_second_build_leaves_the_first_apps_language_switch_alone():
+    """Tests build several apps in one process: a later build must not make an earlier app's switch answer with
+    the later app's components (Gradio refuses an update for a component that is not an output)."""
+    import app
+
+    first = app.build_demo()
+    app.build_demo()
+    switch = max(first.fns.values(), key=lambda fn: len(fn.outputs))  # the language switch relabels the most
+    out = switch.fn("ko", '{"lang": "en"}')
+    assert len(out) > 60 and set(map(id, out)) <= set(map(id, switch.outputs))

@@ -182,13 +182,13 @@ def apply_lesson(key: str, hints: str):
             *visibility_of(sel))
 
 
-def set_language(lang: str, hints: str, hints_box, lesson_text) -> dict:
+def set_language(lang: str, hints: str, hints_box, lesson_text, bound: tuple | None = None) -> dict:
     """{component: update}: every bound word in the chosen language (ui.words), the caption and the hints (the
     canvas redraws in it)."""
     lang = language(lang)
     hints_d = {**hints_of(hints), "lang": lang}
     lesson = BY_KEY.get(hints_d.get("lesson", ""))
-    return {hints_box: json.dumps(hints_d), lesson_text: caption(lesson, lang) if lesson else "", **relabel(lang)}
+    return {hints_box: json.dumps(hints_d), lesson_text: caption(lesson, lang) if lesson else "", **relabel(lang, bound)}
 
 
 # the controls whose choices are words: (catalog key, value) pairs

@@ -144,8 +144,9 @@ def wire_lab(controls, outputs, toggled, hints, lesson_buttons, lesson_text, tab
         button.click(lambda h, key=lesson.key: apply_lesson(key, h), hints,
                      [*controls, hints, lesson_text, tabs, *toggled], api_visibility="private").then(
             update_view, inputs, outputs, **HEAVY)
-    relabel = dict(fn=lambda lang_, hints_: set_language(lang_, hints_, hints, lesson_text), inputs=[lang, hints],
-                   outputs=[hints, lesson_text, *words.components()], api_visibility="private", queue=False)
+    bound = words.snapshot()  # this app's words: a later build in the process must not redirect this switch
+    relabel = dict(fn=lambda lang_, hints_: set_language(lang_, hints_, hints, lesson_text, bound),
+                   inputs=[lang, hints], outputs=[hints, lesson_text, *words.components(bound)], api_visibility="private", queue=False)
     lang.input(**relabel).then(update_view, inputs, outputs, **HEAVY)
     return relabel
 

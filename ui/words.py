@@ -4,7 +4,9 @@ A builder writes `bind(gr.Slider(..., label=t("en", "w")), label="w")`; the lang
 relabel(lang), a dict of every bound component to its update in that language, so no positional tuple has to
 match outputs assembled in other files. Keys are the catalog's "ui" part (explainer/locales/<lang>/ui.json);
 choices are (key, value) pairs; a function of lang may stand for any word that is built (lesson captions).
-build_demo() starts a fresh binding per app (reset()).
+build_demo() starts a fresh binding per app (reset()), and its language switch keeps a snapshot() of that
+binding: a later build in the same process (tests build several apps) never redirects an earlier app's switch to
+its own components.
 """
 from __future__ import annotations
 
@@ -35,14 +37,20 @@ def _say(lang: str, spec):
     return t(lang, spec)
 
 
-def relabel(lang: str) -> dict:
-    """{component: gr.update(...)} for every bound component, in lang."""
-    return {comp: gr.update(**{name: _say(lang, spec) for name, spec in fields.items()}) for comp, fields in _BOUND}
+def snapshot() -> tuple:
+    """This build's bindings, frozen: what one app's language switch relabels."""
+    return tuple(_BOUND)
 
 
-def components() -> list:
+def relabel(lang: str, bound: tuple | None = None) -> dict:
+    """{component: gr.update(...)} for every component of bound (default: the current build's), in lang."""
+    return {comp: gr.update(**{name: _say(lang, spec) for name, spec in fields.items()})
+            for comp, fields in (_BOUND if bound is None else bound)}
+
+
+def components(bound: tuple | None = None) -> list:
     """The bound components (the language switch's outputs)."""
-    return [comp for comp, _ in _BOUND]
+    return [comp for comp, _ in (_BOUND if bound is None else bound)]
 
 
 def choices(pairs: tuple[tuple[str, str], ...], lang: str = "en") -> list[tuple[str, str]]:
