@@ -26,6 +26,7 @@ from ui.api import exact_score, toy  # noqa: E402
 from ui.lab import (CLASSIFIER_WORDS, DEFAULTS, LAB, on_dataset, restore_from_url, train_custom,  # noqa: E402
                     train_estimate, update_view)
 from ui.guard import Guard  # noqa: E402
+from ui.view_route import ViewRoute  # noqa: E402
 from ui.own_data import own_data_tab, use_event  # noqa: E402
 from ui.lab_tab import (HEAVY, STATIC, lab_tab, language_switch, lessons_bar, lessons_page,  # noqa: E402
                         wire_lab)
@@ -203,7 +204,8 @@ def launch(demo: gr.Blocks, **kwargs):
     return demo.queue(default_concurrency_limit=2).launch(
         max_file_size=MAX_CSV_BYTES, ssr_mode=False, show_error=False, head=(STATIC / "present.html").read_text(),
         theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
-        app_kwargs={"middleware": [Middleware(Guard, api_params=API_PARAMS)]}, **kwargs)
+        app_kwargs={"middleware": [Middleware(Guard, api_params=API_PARAMS), Middleware(ViewRoute, files=LAB.files)]},
+        **kwargs)
 
 
 API_PARAMS = {name: list(inspect.signature(fn).parameters) for name, fn in

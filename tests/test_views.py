@@ -6,6 +6,7 @@ import pytest
 
 from cfg_core.toy.sampling import SampleRequest, run_sample
 from cfg_core.mixture_json import load_mixture
+from explainer.encode import VIEW_COORD_SCALE
 from explainer.lab.views import W_GRID, LabViews, PanelSpec, snap_w
 
 
@@ -42,7 +43,7 @@ def test_exact_cfg_equals_exact_cg(exact_view):
 
 def test_view_shapes_and_numbers(exact_view):
     p = exact_view.to_json()["panels"][0]
-    assert p["shape"][0] == len(W_GRID) and p["shape"][2:] == [200, 2] and p["coord_scale"] == 1000
+    assert p["shape"][0] == len(W_GRID) and p["shape"][2:] == [200, 2] and p["coord_scale"] == VIEW_COORD_SCALE
     assert len(p["numbers"]) == len(W_GRID) and p["field_error"] is None
     mp = [n["mean_posterior"] for n in p["numbers"]]
     assert mp[-1] > mp[0]  # guidance raises p(c|x)

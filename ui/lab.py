@@ -118,10 +118,11 @@ def visibility_of(sel: Selection) -> tuple:
 
 # --- lab events -----------------------------------------------------------------------------------
 def update_view(*values, progress=gr.Progress()):
-    """A new view for the controls (the last value is the canvas hints); progress shows a retraining checkpoint."""
+    """A new view for the controls (the last value is the canvas hints); progress shows a retraining checkpoint.
+    The canvas gets a pointer to the view's file (ui/view_route.py serves it) and fetches it."""
     sel, hints = selection(values), hints_of(values[-1])
     with user_errors(lang=values_language(values)):
-        text, view, note = LAB.payload(sel, hints, lambda frac, desc: progress(frac, desc=desc))
+        text, view, note = LAB.pointer(sel, hints, lambda frac, desc: progress(frac, desc=desc))
     return text, LAB.summary(view, sel.w, note, language(hints.get("lang"))), sel.to_query()
 
 

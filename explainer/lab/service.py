@@ -25,6 +25,7 @@ from explainer.i18n import method_title, t, translate_note
 from explainer.lab.registry import ModelRegistry
 from explainer.lab.selection import SINGLE, Selection, SelectionError, check_number
 from explainer.lab.views import SMC_MOVES, W_GRID, LabView, LabViews, PanelSpec, snap_w, w_neighbours
+from explainer.view_files import ViewFiles
 
 # What one view of a custom mixture may cost (presets are precomputed by the warm-up): measured on 2 cores, a
 # view costs about 0.07 s per component and panel with DDIM/DDPM, and the corrector about 0.02 s more per
@@ -97,6 +98,7 @@ class Lab:
                  cache_size: int = 256):
         self.registry = ModelRegistry(checkpoint_root)
         self.views = LabViews(maxsize=cache_size)
+        self.files = ViewFiles(maxsize=2 * cache_size)  # views as files (served by ui/view_route.py)
         self.retrain = retrain or retrain_config()
 
     def resolve(self, sel: Selection) -> tuple[str, GaussianMixture]:
@@ -125,14 +127,26 @@ class Lab:
         return self.views.view(mix, tm, specs, model_key), note
 
     def payload(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[str, LabView, str]:
-        """The browser's JSON for a selection: the cached view, plus the trade-off curves of its panels and the
-        canvas hints (language, a lesson's layers), which change without recomputing the view."""
+        """The browser's whole JSON for a selection: the cached view with its extras (payload_parts)."""
+        view, note, extras = self.payload_parts(sel, hints, on_progress)
+        return view.json_text[:-1] + ',"extras":' + json.dumps(extras, separators=(",", ":")) + "}", view, note
+
+    def pointer(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[str, LabView, str]:
+        """What the page's event gets: {"src": the view as a file, "extras"}; the browser fetches src (gzip,
+        immutable, so once per browser) and adds the extras, which change without recomputing the view."""
+        view, note, extras = self.payload_parts(sel, hints, on_progress)
+        src = self.files.put(view.file_name, view.json_text)
+        return json.dumps({"src": src, "extras": extras}, separators=(",", ":")), view, note
+
+    def payload_parts(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[LabView, str, dict]:
+        """The cached view, its note, and its extras: the trade-off curves of its panels and the canvas hints
+        (language, a lesson's layers)."""
         view, note = self.view(sel, on_progress)
         spec = view.panels[0].spec
         model_key = self.registry.trained(spec.dataset)[1] if spec.score == "learned" else ""
         specs = [p.spec for p in view.panels]
         extras = {"tradeoff": self.views.tradeoff(view.mixture, specs, model_key), "hints": hints or {}, "note": note}
-        return view.json_text[:-1] + ',"extras":' + json.dumps(extras, separators=(",", ":")) + "}", view, note
+        return view, note, extras
 
     def summary(self, view: LabView, w: float, note: str = "", lang: str = "en") -> str:
         """The live numbers at w, interpolated between the neighbouring grid values as the canvas draws them, in

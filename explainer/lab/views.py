@@ -39,7 +39,8 @@ from cfg_core.toy.sampling import DEFAULT_BAD_BLUR, TOY_SAMPLERS
 from cfg_core.toy.training import TrainedMixture
 from cfg_core.weight_schedule import SCHEDULES, WeightSchedule
 from explainer.cache import LruCache
-from explainer.encode import coord_scale, encode_coords, encode_coords_rows, encode_f32
+from explainer.encode import VIEW_COORD_SCALE, coord_scale, encode_deltas, encode_f32
+from explainer.view_files import file_name
 from explainer.lab.fields import (batched_guidance, classifier_field, field_error, guided_field, plain_fields,
                               posterior_map, xhat_frames)
 from explainer.lab.geometry import FIELD_GRID, field_points, hdr_contours, view_extent
@@ -246,27 +247,33 @@ class PanelView:
 
     def to_json(self) -> dict:
         # one int16 scale per w: a sample flung far away at w = 10 must not coarsen the samples at w = 0
-        scales = [coord_scale(self.traj[i]) for i in range(self.traj.shape[0])]
+        scales = [coord_scale(self.traj[i], VIEW_COORD_SCALE) for i in range(self.traj.shape[0])]
         scale = min(scales)
         method = methods.get(self.method)
         return {"method": self.method, "title": self.title, "short": method.short, "flags": method.flags(),
                 "words": {lang: {"short": method_short(lang, self.method), "title": method_title(lang, self.method)}
                           for lang in LANGUAGES},
                 "baseline": self.baseline, "spec": asdict(self.spec), "shape": list(self.traj.shape),
-                "coord_scale": scale, "coord_scales": scales, "traj": encode_coords_rows(self.traj, scales),
+                "coord_scale": scale, "coord_scales": scales, "traj": encode_deltas(self.traj, scales),
                 "frame_lams": self.frame_lams,
-                "field": encode_f32(self.field), "field_cond": encode_f32(self.field_cond),
+                # the guided field as int16 deltas too, at 1/10,000 of its largest arrow (the canvas draws ~40 px)
+                "field": encode_deltas(self.field, [self.field_scale] * len(self.field)),
+                "field_scale": self.field_scale, "field_cond": encode_f32(self.field_cond),
                 "field_uncond": encode_f32(self.field_uncond), "field_implicit": encode_f32(self.field_implicit),
-                "field_classifier": encode_f32(self.field_classifier), "posterior": encode_f32(self.posterior),
+                "field_classifier": encode_f32(self.field_classifier), "posterior": encode_deltas(self.posterior, [1000.0] * len(self.posterior)),  # in thousandths
                 "posterior_res": int(self.posterior.shape[0]), "numbers": self.numbers,
                 "field_error": self.field_error, **self._xhat_json(), **self.smc}
+
+    @property
+    def field_scale(self) -> float:
+        return coord_scale(self.field, 1e4 / max(float(np.nanmax(np.abs(self.field), initial=0.0)), 1e-12))
 
     def _xhat_json(self) -> dict:
         if not self.xhat:
             return {}
-        scale = min(coord_scale(v) for v in self.xhat.values())
+        scale = min(coord_scale(v, VIEW_COORD_SCALE) for v in self.xhat.values())  # [W, F1, M, 2] each
         return {"xhat_shape": list(self.xhat["xhat_c"].shape), "xhat_scale": scale,
-                **{k: encode_coords(v, scale) for k, v in self.xhat.items()}}
+                **{k: encode_deltas(v, [scale] * v.shape[0]) for k, v in self.xhat.items()}}
 
 
 @dataclass(frozen=True, eq=False)
@@ -286,7 +293,7 @@ class LabView:
 
     def to_json(self) -> dict:
         mix, t = self.mixture, self.targets
-        return {"version": 1, "mixture": mix.name, "class_names": self.class_names, "label": self.label,
+        return {"version": 2, "mixture": mix.name, "class_names": self.class_names, "label": self.label,
                 "extent": list(self.extent), "w_grid": list(W_GRID), "field_grid": FIELD_GRID,
                 "field_lam": self.field_lam, "means": mix.means.tolist(),
                 "component_class": mix.component_class.tolist(),
@@ -298,6 +305,11 @@ class LabView:
     def json_text(self) -> str:
         """to_json() as compact text, made once per view (the browser's payload)."""
         return json.dumps(self.to_json(), separators=(",", ":"))
+
+    @cached_property
+    def file_name(self) -> str:
+        """The view's content address (explainer/view_files.py): the same view, the same name, on any server."""
+        return file_name(self.json_text)
 
 
 def panel_view(mix, trained, spec: PanelSpec, targets: Targets, extent) -> PanelView:

@@ -1,5 +1,6 @@
 // The 2D lab canvas. Runs as gr.HTML js_on_load: `element`, `props`, `watch` come from Gradio.
-// props.value is the JSON view from explainer (LabView.to_json + extras): every w of an uneven grid. Dragging
+// props.value points to the JSON view from explainer ({src, extras}: the view as an immutable, gzip file that this
+// browser fetches once; LabView.to_json), or is the view itself: every w of an uneven grid. Dragging
 // the w slider (#w-slider) redraws here, in the browser, interpolating between neighbouring grid values (same
 // initial noise, so samples move continuously): any w in w's bounds (the page's config) is drawn without a
 // server round trip. Words, palette and bounds come from ui/static/common.js (cfgCommon).
@@ -20,8 +21,18 @@
     for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
     return u8.buffer;
   }
-  const i16 = (b64) => new Int16Array(bytes(b64));
   const f32 = (b64) => new Float32Array(bytes(b64));
+  // [W, F, ...] integers sent as differences along W, then along F (explainer/encode.py encode_deltas): sum back
+  function ints(enc, shape) {
+    const d = enc.dtype === "int32" ? new Int32Array(bytes(enc.deltas)) : new Int16Array(bytes(enc.deltas));
+    const [W, F] = shape, R = d.length / (W * F), out = new Int16Array(d.length), acc = new Int32Array(d);
+    for (let w = 0; w < W; w++)
+      for (let f = 1; f < F; f++)
+        for (let r = 0, o = (w * F + f) * R; r < R; r++) acc[o + r] += acc[o - R + r];
+    for (let i = F * R; i < acc.length; i++) acc[i] += acc[i - F * R];
+    out.set(acc);
+    return out;
+  }
   const q = (sel) => root.querySelector(sel);
 
   function sliderInput() { return document.querySelector("#w-slider input[type=range]"); }
@@ -86,18 +97,41 @@
     return !!(l && (l.annotate || []).includes(kind));
   };
 
+  let fetching = 0;  // the newest fetch wins: an older view arriving late is dropped
   function load() {
     let v = null;
     try { v = props.value ? JSON.parse(props.value) : null; } catch (e) { v = null; }
+    const mine = ++fetching;
+    if (v && v.src && !v.panels) {
+      fetch(new URL(v.src, window.location.href))
+        .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
+        .then((full) => { if (mine === fetching) show({ ...full, extras: v.extras }); })
+        .catch((e) => {
+          if (mine !== fetching) return;
+          S.view = null;
+          const p = document.createElement("p");
+          p.className = "lab-empty";
+          p.textContent = T("lab_fetch_failed", { why: String(e.message || e) });
+          q(".lab-panels").replaceChildren(p);
+        });
+      return;
+    }
+    show(v);
+  }
+
+  function show(v) {
     if (!v || !v.panels) { S.view = null; q(".lab-panels").innerHTML = `<p class='lab-empty'>${T("lab_loading")}</p>`; return; }
     S.view = v;
     S.extras = v.extras || {};
     applyHints(S.extras.hints || {});
     S.panels = v.panels.map((p) => ({
-      meta: p, shape: p.shape, traj: i16(p.traj), field: f32(p.field), cond: f32(p.field_cond),
+      meta: p, shape: p.shape, traj: ints(p.traj, p.shape),
+      field: Float32Array.from(ints(p.field, [S.view.w_grid.length, S.view.field_grid ** 2]), (v) => v / p.field_scale),
+      cond: f32(p.field_cond),
       uncond: f32(p.field_uncond), implicit: f32(p.field_implicit), classifier: f32(p.field_classifier),
-      posterior: f32(p.posterior),
-      xc: p.xhat_c ? i16(p.xhat_c) : null, xu: p.xhat_u ? i16(p.xhat_u) : null, xg: p.xhat_g ? i16(p.xhat_g) : null,
+      posterior: Float32Array.from(ints(p.posterior, [p.posterior_res, p.posterior_res]), (v) => v / 1000),
+      xc: p.xhat_c ? ints(p.xhat_c, p.xhat_shape) : null, xu: p.xhat_u ? ints(p.xhat_u, p.xhat_shape) : null,
+      xg: p.xhat_g ? ints(p.xhat_g, p.xhat_shape) : null,
     }));
     const box = q(".lab-panels");
     box.innerHTML = "";

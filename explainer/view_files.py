@@ -1,0 +1,49 @@
+"""Views as files: each view's JSON, gzip-compressed once, under a name made from its content (sha256).
+
+Why: a lesson view is deterministic (same selection, same seed, same bytes), so forty students pressing the same
+lesson need not each pull 800 kB through the event queue. The event answers a pointer ({"src": "views/<name>"});
+the browser fetches the file, which the server sends as stored bytes (no Python work per student, gzip on the
+wire) and marks immutable, so a browser that has it never asks again (ui/view_route.py serves them).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+
+PREFIX = "views/"  # the files' path under the app's root
+
+
+def file_name(text: str) -> str:
+    """The content address of a view's JSON text: 32 hex digits of its sha256, then .json."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + ".json"
+
+
+class ViewFiles:
+    """A thread-safe, bounded store name -> gzip bytes (least recently used dropped first)."""
+
+    def __init__(self, maxsize: int = 512):
+        self.maxsize, self._data, self._lock = maxsize, OrderedDict(), threading.Lock()
+
+    def put(self, name: str, text: str) -> str:
+        """Store text under name (compressed once; a name already there is only refreshed); returns the src."""
+        with self._lock:
+            if name in self._data:
+                self._data.move_to_end(name)
+                return PREFIX + name
+        body = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+        with self._lock:
+            self._data[name] = body
+            self._data.move_to_end(name)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+        return PREFIX + name
+
+    def get(self, name: str) -> bytes | None:
+        """The gzip bytes stored under name, or None."""
+        with self._lock:
+            return self._data.get(name)
+
+    def __len__(self) -> int:
+        return len(self._data)

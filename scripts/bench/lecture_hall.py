@@ -1,0 +1,180 @@
+"""A lecture hall: N students press the same lesson at the same moment (issue 26's load targets).
+
+One headless Chromium page records what a lesson click sends (its event calls, in order) and the bytes it
+receives until the lesson's view is drawn; then N sessions replay that click at once over raw HTTP: each sends
+the recorded events in order (waiting for each to complete, as the page does), then fetches the view file the
+last event points to, accepting gzip like a browser. Reported per N: p50 / p95 / max seconds from click to view,
+errors, and the bytes on the wire per click (compressed). Also N API users x 3 cached /toy calls.
+
+The app runs its warm-up first (the report says how long); the replay starts after it.
+Usage: python scripts/bench/lecture_hall.py [--lesson w_plus_one] [--users 40 200] [--port 7873]
+       [--out docs/results/lecture_hall.json]
+Measure with nothing else running; the report records the load average and the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from explainer.lab.lessons import LESSONS  # noqa: E402
+from bench_classroom import start_app, wait_warmup  # noqa: E402 (scripts/bench/bench_classroom.py)
+from load_test import toy  # noqa: E402 (scripts/bench/load_test.py)
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+READY = "window.__cfgLab && window.__cfgLab.view && window.__cfgLab.draws > 0"
+
+
+def record_click(url: str, lesson: str) -> tuple[list[dict], dict]:
+    """The event calls one lesson click sends (path and JSON body, in order), and what the page received for it:
+    encoded bytes on the wire (CDP's encodedDataLength, every response and stream chunk) and the ms to the draw."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        got = {"bytes": 0}
+        cdp.on("Network.dataReceived", lambda e: got.__setitem__("bytes", got["bytes"] + e["encodedDataLength"]))
+        calls: list[dict] = []
+        page.on("request", lambda r: calls.append({"path": r.url.split("/", 3)[3], "body": r.post_data})
+                if r.method == "POST" and "/gradio_api/" in r.url else None)
+        page.goto(url)
+        page.wait_for_function(READY, timeout=300_000)
+        page.wait_for_timeout(2000)
+        button = page.locator("#lessons button").nth([les.key for les in LESSONS].index(lesson))
+        calls.clear()
+        got["bytes"] = 0
+        draws = page.evaluate("window.__cfgLab.draws")
+        t0 = time.perf_counter()
+        button.click()
+        page.wait_for_function(f"window.__cfgLab.lesson === {json.dumps(lesson)} && window.__cfgLab.draws > {draws}"
+                               " && window.__cfgLab.view", timeout=300_000)
+        ms = (time.perf_counter() - t0) * 1000
+        page.wait_for_timeout(1500)  # let the chained events finish
+        seen = {"bytes_on_wire": got["bytes"], "click_to_draw_ms": round(ms)}
+        browser.close()
+    return calls, seen
+
+
+def replay(url: str, calls: list[dict], session: str) -> tuple[int, str]:
+    """Send the recorded calls as one new session; returns (bytes received, the view's src)."""
+    received, src = 0, ""
+    stream = None
+    for call in calls:
+        body = json.loads(call["body"])
+        if "session_hash" in body:
+            body["session_hash"] = session
+        req = urllib.request.Request(url + call["path"], data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=300) as r:
+            answer = r.read()
+        received += len(answer)
+        if "queue/join" not in call["path"]:
+            continue
+        event_id = json.loads(answer)["event_id"]
+        if stream is None:
+            stream = urllib.request.urlopen(f"{url}gradio_api/queue/data?session_hash={session}", timeout=300)
+        while True:  # this session's stream, until our event completes
+            line = stream.readline()
+            if not line:
+                raise RuntimeError("the event stream closed early")
+            received += len(line)
+            if not line.startswith(b"data:"):
+                continue
+            msg = json.loads(line[5:])
+            if msg.get("event_id") == event_id and msg.get("msg") == "process_completed":
+                if not msg.get("success", True):
+                    raise RuntimeError(f"event failed: {msg.get('output')}")
+                for value in (msg.get("output") or {}).get("data", []):
+                    if isinstance(value, str) and value.startswith('{"src":'):
+                        src = json.loads(value)["src"]
+                break
+    if stream is not None:
+        stream.close()
+    if src:
+        req = urllib.request.Request(url + src, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req, timeout=300) as r:
+            received += len(r.read())  # urllib does not decompress: these are the bytes on the wire
+    return received, src
+
+
+def at_once(n: int, work) -> list[tuple[float, object, str | None]]:
+    """Run work(i) in n threads released together; (seconds, result, error) each."""
+    gate, out = threading.Barrier(n), [None] * n
+
+    def user(i):
+        gate.wait()
+        t0 = time.perf_counter()
+        try:
+            result = work(i)
+            out[i] = (time.perf_counter() - t0, result, None)
+        except Exception as err:  # noqa: BLE001 - every failure is counted and reported
+            out[i] = (time.perf_counter() - t0, None, f"{type(err).__name__}: {err}"[:200])
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return out
+
+
+def stats(results) -> dict:
+    s = sorted(r[0] for r in results)
+    q = statistics.quantiles(s, n=20) if len(s) > 1 else s * 19
+    return {"n": len(s), "p50_s": round(statistics.median(s), 3), "p95_s": round(q[18], 3),
+            "max_s": round(s[-1], 3), "errors": sum(r[2] is not None for r in results),
+            "first_error": next((r[2] for r in results if r[2]), None)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lesson", default="w_plus_one")
+    ap.add_argument("--users", type=int, nargs="+", default=[40, 200])
+    ap.add_argument("--api-users", type=int, default=40)
+    ap.add_argument("--port", type=int, default=7873)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    report = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}",
+              "load_average_at_start": os.getloadavg()[0], "lesson": args.lesson,
+              "date": time.strftime("%Y-%m-%d %H:%M")}
+    log = Path("/tmp") / f"lecture_hall_{args.port}.log"
+    proc, t0, serving = start_app(args.port, log)
+    url = f"http://127.0.0.1:{args.port}/"
+    try:
+        warm = wait_warmup(log, t0)  # measured after the warm-up, like the issue's numbers
+        report["serving_s"], report["warmup_s"] = round(serving, 2), warm and round(warm, 1)
+        calls, seen = record_click(url, args.lesson)  # also computes the lesson's view once
+        report["one_browser_click"] = {**seen, "events": [c["path"] for c in calls]}
+        size = replay(url, calls, uuid.uuid4().hex[:11])[0]
+        report["bytes_per_click_replayed"] = size
+        for n in args.users:
+            results = at_once(n, lambda i: replay(url, calls, uuid.uuid4().hex[:11]))
+            report[f"students_{n}"] = stats(results)
+            print(n, report[f"students_{n}"], flush=True)
+        api = at_once(args.api_users, lambda i: [toy(url, seed=0, w=w) for w in (1.0, 2.0, 3.0)])
+        report[f"api_{args.api_users}x3_cached_toy"] = stats(api)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Views as files: the lab's event answers a small pointer, the view itself is a content-addressed gzip file served
+from memory with immutable caching (explainer/view_files.py, ui/view_route.py); the trajectories travel as exact
+integer deltas that gzip packs small."""
+import gzip
+import json
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+from explainer.encode import decode_deltas
+from explainer.lab.selection import Selection
+from explainer.lab.service import Lab
+from explainer.view_files import PREFIX, ViewFiles, file_name
+from ui.view_route import ViewRoute
+
+
+def test_the_store_names_by_content_and_forgets_the_oldest():
+    files = ViewFiles(maxsize=2)
+    src = files.put(file_name("a"), "a")
+    assert src == PREFIX + file_name("a") and gzip.decompress(files.get(file_name("a"))) == b"a"
+    assert file_name("a") == file_name("a") != file_name("b") and len(file_name("a")) == 37
+    files.put(file_name("b"), "b"), files.get(file_name("a")), files.put(file_name("c"), "c")
+    assert files.get(file_name("a")) is None and len(files) == 2  # least recently *stored* goes first
+
+
+async def _inner(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"the app"})
+
+
+@pytest.fixture()
+def client():
+    files = ViewFiles()
+    name = file_name('{"panels": []}')
+    files.put(name, '{"panels": []}')
+    return TestClient(ViewRoute(_inner, files)), name
+
+
+def test_a_view_file_is_gzip_immutable_and_revalidates(client):
+    http, name = client
+    r = http.get(f"/views/{name}", headers={"accept-encoding": "gzip"})
+    assert r.status_code == 200 and r.json() == {"panels": []}
+    assert r.headers["content-encoding"] == "gzip" and "immutable" in r.headers["cache-control"]
+    again = http.get(f"/views/{name}", headers={"if-none-match": r.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    plain = http.get(f"/views/{name}", headers={"accept-encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers and plain.json() == {"panels": []}
+
+
+def test_unknown_or_malformed_names_and_other_paths(client):
+    http, _ = client
+    gone = http.get("/views/" + "0" * 32 + ".json")
+    assert gone.status_code == 404 and "no longer stored" in gone.json()["error"]
+    for path in ("/views/../app.py", "/views/abc.json", "/", "/views/" + "0" * 32 + ".json/x"):
+        assert http.get(path).text == "the app"  # not a view name: the app answers (gradio's 404 in the real app)
+    assert http.post("/views/" + "0" * 32 + ".json").text == "the app"
+
+
+def test_the_pointer_names_the_views_file_and_the_file_is_the_view():
+    lab = Lab()
+    sel = Selection(dataset="two_overlapping", method="cfg|cg", score="exact")
+    text, view, _ = lab.pointer(sel, {"lang": "ko"})
+    pointer = json.loads(text)
+    assert set(pointer) == {"src", "extras"} and pointer["extras"]["hints"] == {"lang": "ko"} and len(text) < 20_000
+    body = lab.files.get(pointer["src"].removeprefix(PREFIX))
+    assert gzip.decompress(body).decode() == view.json_text and file_name(view.json_text) in pointer["src"]
+    assert len(body) < 0.4 * len(view.json_text)  # deltas: the file is far smaller than its text
+    assert lab.pointer(sel, {"lang": "en"})[0] != text and json.loads(lab.pointer(sel, {})[0])["src"] == pointer["src"]
+    panel = json.loads(view.json_text)["panels"][0]
+    ints = decode_deltas(panel["traj"], tuple(panel["shape"]))
+    back = ints / np.asarray(panel["coord_scales"]).reshape(-1, 1, 1, 1)
+    assert np.abs(back - view.panels[0].traj).max() <= 0.5 / min(panel["coord_scales"]) + 1e-9
