@@ -12,6 +12,7 @@ import signal
 import socket
 import sys
 import threading
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -224,11 +225,25 @@ def parse_args(argv=None):
 
     parser = argparse.ArgumentParser(prog="python app.py", description="The diffusion guidance explainer.")
     parser.add_argument("--mcp", action="store_true", help="also serve the API as an MCP server (/gradio_api/mcp/)")
+    sub = parser.add_subparsers(dest="command")
+    static = sub.add_parser("build-static", help="write the lessons as a static site (no server needed), then exit")
+    static.add_argument("--out", type=Path, default=Path("site"), help="the folder to write (default: site/)")
     return parser.parse_args(argv)
+
+
+def build_static(out: Path) -> None:
+    """`python app.py build-static --out site/`: the lessons as files (ui/static_site.py); prints what it wrote."""
+    from ui.static_site import build
+
+    report = build(out, LAB, progress=lambda line: print(line, flush=True))
+    print(f"wrote {out}/ ({report['files']} files, {report['bytes'] / 1e6:.1f} MB): open {out}/index.html")
 
 
 if __name__ == "__main__":
     args = parse_args()
+    if args.command == "build-static":
+        build_static(args.out)
+        sys.exit(0)
     host = server_name()
     exit_on_sigterm()
     app = build_demo()

@@ -70,10 +70,28 @@ def record_click(url: str, lesson: str) -> tuple[list[dict], dict]:
     return calls, seen
 
 
+def _completed(url: str, session: str, event_id: str) -> tuple[int, dict]:
+    """Read this session's event stream until event_id completes (reopened if the server closes it first, as the
+    page does); returns (bytes read, the event's output)."""
+    received = 0
+    for _ in range(20):
+        with urllib.request.urlopen(f"{url}gradio_api/queue/data?session_hash={session}", timeout=300) as stream:
+            for line in stream:
+                received += len(line)
+                if not line.startswith(b"data:"):
+                    continue
+                msg = json.loads(line[5:])
+                if msg.get("event_id") == event_id and msg.get("msg") == "process_completed":
+                    if not msg.get("success", True):
+                        raise RuntimeError(f"event failed: {msg.get('output')}")
+                    return received, msg.get("output") or {}
+    raise RuntimeError("the event never completed")
+
+
 def replay(url: str, calls: list[dict], session: str) -> tuple[int, str]:
-    """Send the recorded calls as one new session; returns (bytes received, the view's src)."""
+    """Send the recorded calls as one new session, each after the one before completed; then fetch the view file
+    the events pointed to. Returns (bytes received, the view's src)."""
     received, src = 0, ""
-    stream = None
     for call in calls:
         body = json.loads(call["body"])
         if "session_hash" in body:
@@ -83,28 +101,13 @@ def replay(url: str, calls: list[dict], session: str) -> tuple[int, str]:
         with urllib.request.urlopen(req, timeout=300) as r:
             answer = r.read()
         received += len(answer)
-        if "queue/join" not in call["path"]:
-            continue
-        event_id = json.loads(answer)["event_id"]
-        if stream is None:
-            stream = urllib.request.urlopen(f"{url}gradio_api/queue/data?session_hash={session}", timeout=300)
-        while True:  # this session's stream, until our event completes
-            line = stream.readline()
-            if not line:
-                raise RuntimeError("the event stream closed early")
-            received += len(line)
-            if not line.startswith(b"data:"):
-                continue
-            msg = json.loads(line[5:])
-            if msg.get("event_id") == event_id and msg.get("msg") == "process_completed":
-                if not msg.get("success", True):
-                    raise RuntimeError(f"event failed: {msg.get('output')}")
-                for value in (msg.get("output") or {}).get("data", []):
-                    if isinstance(value, str) and value.startswith('{"src":'):
-                        src = json.loads(value)["src"]
-                break
-    if stream is not None:
-        stream.close()
+        output = json.loads(answer)
+        if "queue/join" in call["path"]:
+            got, output = _completed(url, session, output["event_id"])
+            received += got
+        for value in output.get("data", []) if isinstance(output, dict) else []:
+            if isinstance(value, str) and value.startswith('{"src":'):
+                src = json.loads(value)["src"]
     if src:
         req = urllib.request.Request(url + src, headers={"Accept-Encoding": "gzip"})
         with urllib.request.urlopen(req, timeout=300) as r:
@@ -159,6 +162,7 @@ def main() -> None:
         report["serving_s"], report["warmup_s"] = round(serving, 2), warm and round(warm, 1)
         calls, seen = record_click(url, args.lesson)  # also computes the lesson's view once
         report["one_browser_click"] = {**seen, "events": [c["path"] for c in calls]}
+        print(report["one_browser_click"], flush=True)
         size = replay(url, calls, uuid.uuid4().hex[:11])[0]
         report["bytes_per_click_replayed"] = size
         for n in args.users:
