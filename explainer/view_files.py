@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 
@@ -25,9 +26,24 @@ class ViewFiles:
 
     def __init__(self, maxsize: int = 512):
         self.maxsize, self._data, self._lock = maxsize, OrderedDict(), threading.Lock()
+        self._lessons: dict[str, bytes] = {}  # lesson key -> its pointer (JSON), once its view is stored
+
+    def publish_lesson(self, key: str, name: str, text: str, extras: dict) -> None:
+        """Store a lesson's view and its pointer {"src", "extras"}: a lesson button can then fetch both straight
+        from the files (GET views/lessons/<key>.json, then the src) while the page's events catch up."""
+        src = self.put(name, text)
+        pointer = json.dumps({"src": src, "extras": extras}, separators=(",", ":")).encode("utf-8")
+        with self._lock:
+            self._lessons[key] = pointer
+
+    def lesson(self, key: str) -> bytes | None:
+        """A published lesson's pointer (JSON bytes), or None."""
+        with self._lock:
+            return self._lessons.get(key)
 
     def put(self, name: str, text: str) -> str:
-        """Store text under name (compressed once; a name already there is only refreshed); returns the src."""
+        """Store text under name (compressed once; a name already there is only refreshed); returns the src.
+        A published lesson's view is kept however many others come after it."""
         with self._lock:
             if name in self._data:
                 self._data.move_to_end(name)
@@ -36,8 +52,9 @@ class ViewFiles:
         with self._lock:
             self._data[name] = body
             self._data.move_to_end(name)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
+            pinned = {json.loads(p)["src"].removeprefix(PREFIX) for p in self._lessons.values()}
+            for old in [n for n in self._data if n not in pinned][:max(0, len(self._data) - self.maxsize)]:
+                del self._data[old]
         return PREFIX + name
 
     def get(self, name: str) -> bytes | None:

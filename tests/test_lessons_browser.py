@@ -109,3 +109,27 @@ def test_the_mnist_lesson_has_its_panel_and_its_keys(browser, app_url):
     page.wait_for_function(f"{SLIDER.format('mnist-w')} < {lesson.reveal_w} - 0.1", timeout=10_000)
     assert not page.errors, page.errors
     page.close()
+
+
+@pytest.mark.timeout(300)
+def test_a_lesson_button_draws_from_the_files_before_the_events(browser, app_url):
+    """Once the warm-up published a lesson's view, its button fetches the pointer and the view as files (the hall of
+    students waits for no event); the events then name the same file, which is not fetched again."""
+    from explainer.lab.lessons import LESSONS
+    from ui.lab import LAB
+
+    lesson = BY_KEY["noisy_classifier"]
+    LAB.publish_lesson(lesson.key, lesson.selection)
+    page = _page(browser, app_url)
+    views = []
+    page.on("request", lambda r: views.append(r.url) if "/views/" in r.url else None)
+    page.locator("#lessons button").nth(LESSONS.index(lesson)).click()
+    page.wait_for_function(f"window.__cfgLab.fromFiles >= 1 && window.__cfgLab.lesson === '{lesson.key}'",
+                           timeout=30_000)
+    _panel_ready(page, lesson.key)
+    page.wait_for_timeout(1500)  # the events' pointer arrives: the same src, kept
+    assert [u.split("/views/")[1] for u in views][:1] == [f"lessons/{lesson.key}.json"]
+    assert len([u for u in views if "/lessons/" not in u]) == 1  # the view file, once
+    assert abs(page.evaluate(SLIDER.format("w-slider")) - lesson.selection.w) < 1e-6
+    assert not page.errors, page.errors
+    page.close()

@@ -71,3 +71,39 @@ def test_the_pointer_names_the_views_file_and_the_file_is_the_view():
     ints = decode_deltas(panel["traj"], tuple(panel["shape"]))
     back = ints / np.asarray(panel["coord_scales"]).reshape(-1, 1, 1, 1)
     assert np.abs(back - view.panels[0].traj).max() <= 0.5 / min(panel["coord_scales"]) + 1e-9
+
+
+def test_a_published_lessons_pointer_is_served_and_revalidated(client):
+    http, name = client
+    files = http.app.files
+    assert http.get("/views/lessons/w_plus_one.json").status_code == 404  # not ready: the events show it
+    files.publish_lesson("w_plus_one", file_name('{"panels": [1]}'), '{"panels": [1]}', {"tradeoff": {}})
+    r = http.get("/views/lessons/w_plus_one.json")
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-cache"
+    assert r.json() == {"src": "views/" + file_name('{"panels": [1]}'), "extras": {"tradeoff": {}}}
+    assert http.get("/" + r.json()["src"]).json() == {"panels": [1]}
+    assert http.get("/views/lessons/w_plus_one.json", headers={"if-none-match": r.headers["etag"]}).status_code == 304
+    assert http.get("/views/lessons/Bad-Key.json").text == "the app"
+
+
+def test_a_published_lesson_outlives_the_store_bound():
+    files = ViewFiles(maxsize=2)
+    files.publish_lesson("a", file_name("lesson"), "lesson", {})
+    for text in ("b", "c", "d"):
+        files.put(file_name(text), text)
+    assert files.get(file_name("lesson")) is not None and files.get(file_name("b")) is None
+
+
+def test_the_warm_up_publishes_each_lessons_view_as_it_computes_it():
+    from dataclasses import replace
+
+    from explainer.lab import warmup
+    from explainer.lab.lessons import BY_KEY
+
+    lab = Lab()
+    sel = replace(BY_KEY["interval"].selection, w=Selection.w)
+    state = warmup.run(lab, [sel], warmup.WarmupState(first=1))
+    assert state.failed == [] and lab.files.lesson("noisy_classifier") is None
+    pointer = json.loads(lab.files.lesson("interval"))
+    view, _ = lab.view(sel)
+    assert pointer["src"].endswith(view.file_name) and "hints" not in pointer["extras"]

@@ -38,7 +38,7 @@ def lesson_config(lesson) -> dict:
     return {"key": lesson.key, "tab": lesson.tab, "group": lesson.group,
             "answer": lesson.answer, "choices": lesson_choices(lesson.key),
             "start_w": lesson.start_w, "reveal_w": lesson.reveal_w,
-            "legend": list(lesson.legend), "annotate": list(lesson.annotate)}
+            "legend": list(lesson.legend), "annotate": list(lesson.annotate), "layers": dict(lesson.layers)}
 
 
 def lesson_choices(key: str) -> int:

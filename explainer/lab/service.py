@@ -138,6 +138,11 @@ class Lab:
         src = self.files.put(view.file_name, view.json_text)
         return json.dumps({"src": src, "extras": extras}, separators=(",", ":")), view, note
 
+    def publish_lesson(self, key: str, sel: Selection) -> None:
+        """A lesson's view as a file with its pointer (ViewFiles.publish_lesson), for its button's direct fetch."""
+        view, _, extras = self.payload_parts(sel)
+        self.files.publish_lesson(key, view.file_name, view.json_text, {k: v for k, v in extras.items() if k != "hints"})
+
     def payload_parts(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[LabView, str, dict]:
         """The cached view, its note, and its extras: the trade-off curves of its panels and the canvas hints
         (language, a lesson's layers)."""

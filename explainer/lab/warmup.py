@@ -77,9 +77,15 @@ def plan(lab: Lab) -> list[Selection]:
 def run(lab: Lab, selections: list[Selection], state: WarmupState) -> WarmupState:
     """Compute each selection's view (failures are recorded, never raised)."""
     state.total, state.done, state.started = len(selections), 0, time.perf_counter()
+    lessons: dict[Selection, list[str]] = {}  # a view, the lessons that open it (w aside)
+    for lesson in LESSONS:
+        if lesson.selection:
+            lessons.setdefault(replace(lesson.selection, w=Selection.w), []).append(lesson.key)
     for sel in selections:
         try:
             lab.view(sel)
+            for key in lessons.get(sel, []):  # its buttons can fetch it as files from now on
+                lab.publish_lesson(key, sel)
         except Exception as err:  # noqa: BLE001 - a bad preset must not stop the others
             state.failed.append(f"{sel.dataset}/{sel.label}/{sel.method}: {err}")
         state.done += 1

@@ -3,8 +3,10 @@
 One headless Chromium page records what a lesson click sends (its event calls, in order) and the bytes it
 receives until the lesson's view is drawn; then N sessions replay that click at once over raw HTTP: each sends
 the recorded events in order (waiting for each to complete, as the page does), then fetches the view file the
-last event points to, accepting gzip like a browser. Reported per N: p50 / p95 / max seconds from click to view,
-errors, and the bytes on the wire per click (compressed). Also N API users x 3 cached /toy calls.
+last event points to, accepting gzip like a browser; beside them, as lab.js does, the lesson's pointer and view
+as files (views/lessons/<key>.json, published by the warm-up). Reported per N: p50 / p95 / max seconds from click
+to view drawn and from click to the events done (controls, numbers, link in sync), errors, and the bytes on the
+wire per click (compressed). Also N API users x 3 cached /toy calls.
 
 The app runs its warm-up first (the report says how long); the replay starts after it.
 Usage: python scripts/bench/lecture_hall.py [--lesson w_plus_one] [--users 40 200] [--port 7873]
@@ -21,6 +23,7 @@ import statistics
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -88,9 +91,15 @@ def _completed(url: str, session: str, event_id: str) -> tuple[int, dict]:
     raise RuntimeError("the event never completed")
 
 
-def replay(url: str, calls: list[dict], session: str) -> tuple[int, str]:
-    """Send the recorded calls as one new session, each after the one before completed; then fetch the view file
-    the events pointed to. Returns (bytes received, the view's src)."""
+def _get(url: str) -> bytes:
+    req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(req, timeout=300) as r:
+        return r.read()  # urllib does not decompress: these are the bytes on the wire
+
+
+def events(url: str, calls: list[dict], session: str) -> tuple[int, str]:
+    """Send the recorded event calls as one new session, each after the one before completed (as the page does).
+    Returns (bytes received, the view src the events pointed to)."""
     received, src = 0, ""
     for call in calls:
         body = json.loads(call["body"])
@@ -108,11 +117,34 @@ def replay(url: str, calls: list[dict], session: str) -> tuple[int, str]:
         for value in output.get("data", []) if isinstance(output, dict) else []:
             if isinstance(value, str) and value.startswith('{"src":'):
                 src = json.loads(value)["src"]
-    if src:
-        req = urllib.request.Request(url + src, headers={"Accept-Encoding": "gzip"})
-        with urllib.request.urlopen(req, timeout=300) as r:
-            received += len(r.read())  # urllib does not decompress: these are the bytes on the wire
     return received, src
+
+
+def replay(url: str, calls: list[dict], lesson: str) -> dict:
+    """One student's click, as the page makes it: the lesson's pointer and view fetched as files (lab.js
+    lessonFromFiles) while the events run; the view is drawn when the files are in (view_s), the controls and
+    numbers are in sync when the events complete (sync_s). Without a published lesson the view waits for the
+    events and is fetched after them."""
+    t0, out = time.perf_counter(), {"bytes": 0, "view_s": None}
+
+    def direct():
+        try:
+            pointer = _get(f"{url}views/lessons/{lesson}.json")
+            view = _get(url + json.loads(pointer)["src"])
+            out["bytes"] += len(pointer) + len(view)
+            out["view_s"] = time.perf_counter() - t0
+        except urllib.error.HTTPError:
+            pass
+    side = threading.Thread(target=direct)
+    side.start()
+    got, src = events(url, calls, uuid.uuid4().hex[:11])
+    side.join()
+    out["bytes"] += got
+    if out["view_s"] is None and src:  # the slow path: the events' pointer, then the file
+        out["bytes"] += len(_get(url + src))
+        out["view_s"] = time.perf_counter() - t0
+    out["sync_s"] = time.perf_counter() - t0
+    return out
 
 
 def at_once(n: int, work) -> list[tuple[float, object, str | None]]:
@@ -135,12 +167,20 @@ def at_once(n: int, work) -> list[tuple[float, object, str | None]]:
     return out
 
 
-def stats(results) -> dict:
-    s = sorted(r[0] for r in results)
+def stats(values: list[float], errors: list[str]) -> dict:
+    s = sorted(values) or [float("nan")]
     q = statistics.quantiles(s, n=20) if len(s) > 1 else s * 19
-    return {"n": len(s), "p50_s": round(statistics.median(s), 3), "p95_s": round(q[18], 3),
-            "max_s": round(s[-1], 3), "errors": sum(r[2] is not None for r in results),
-            "first_error": next((r[2] for r in results if r[2]), None)}
+    return {"n": len(values), "p50_s": round(statistics.median(s), 3), "p95_s": round(q[18], 3),
+            "max_s": round(s[-1], 3), "errors": len(errors), "first_error": errors[0] if errors else None}
+
+
+def hall(results) -> dict:
+    """Click-to-view and click-to-sync statistics of one hall, and the bytes per click."""
+    ok = [r[1] for r in results if r[2] is None]
+    errors = [r[2] for r in results if r[2] is not None]
+    return {"view": stats([r["view_s"] for r in ok if r["view_s"] is not None], errors),
+            "sync": stats([r["sync_s"] for r in ok], errors),
+            "bytes_per_click_median": int(statistics.median([r["bytes"] for r in ok])) if ok else None}
 
 
 def main() -> None:
@@ -163,14 +203,12 @@ def main() -> None:
         calls, seen = record_click(url, args.lesson)  # also computes the lesson's view once
         report["one_browser_click"] = {**seen, "events": [c["path"] for c in calls]}
         print(report["one_browser_click"], flush=True)
-        size = replay(url, calls, uuid.uuid4().hex[:11])[0]
-        report["bytes_per_click_replayed"] = size
+        report["one_replayed_click"] = replay(url, calls, args.lesson)
         for n in args.users:
-            results = at_once(n, lambda i: replay(url, calls, uuid.uuid4().hex[:11]))
-            report[f"students_{n}"] = stats(results)
+            report[f"students_{n}"] = hall(at_once(n, lambda i: replay(url, calls, args.lesson)))
             print(n, report[f"students_{n}"], flush=True)
         api = at_once(args.api_users, lambda i: [toy(url, seed=0, w=w) for w in (1.0, 2.0, 3.0)])
-        report[f"api_{args.api_users}x3_cached_toy"] = stats(api)
+        report[f"api_{args.api_users}x3_cached_toy"] = stats([r[0] for r in api], [r[2] for r in api if r[2]])
     finally:
         proc.terminate()
         proc.wait(timeout=30)

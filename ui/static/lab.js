@@ -102,10 +102,16 @@
     let v = null;
     try { v = props.value ? JSON.parse(props.value) : null; } catch (e) { v = null; }
     const mine = ++fetching;
+    if (v && v.src && !v.panels && v.src === S.src && S.view) {  // the view shown (a lesson drawn from files first)
+      S.extras = v.extras || {};
+      applyHints(S.extras.hints || {});
+      draw();
+      return;
+    }
     if (v && v.src && !v.panels) {
       fetch(new URL(v.src, window.location.href))
         .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
-        .then((full) => { if (mine === fetching) show({ ...full, extras: v.extras }); })
+        .then((full) => { if (mine === fetching) show({ ...full, extras: v.extras, src: v.src }); })
         .catch((e) => {
           if (mine !== fetching) return;
           S.view = null;
@@ -119,7 +125,27 @@
     show(v);
   }
 
+  // A lesson button: the lesson's view straight from the server's files (its pointer, then the immutable view), so
+  // a hall of students pressing it at once waits for no event; the page's events then sync the controls, numbers
+  // and link, and their pointer names the same file (kept, not decoded again). Not on the static site (no server).
+  function lessonFromFiles(key) {
+    const l = cfgLesson.get(key);
+    if (!l || l.tab !== "lab" || window.cfgStatic) return;
+    const mine = ++fetching, at = (path) => new URL(path, window.location.href);
+    fetch(at(`views/lessons/${key}.json`))
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
+      .then((ptr) => fetch(at(ptr.src)).then((r) => r.json()).then((full) => [ptr, full]))
+      .then(([ptr, full]) => {
+        if (mine !== fetching) return;  // the events were quicker
+        setW(l.start_w);
+        show({ ...full, src: ptr.src, extras: { ...ptr.extras, hints: { lang: C.lang(), lesson: key, layers: l.layers || {} } } });
+        S.fromFiles = (S.fromFiles || 0) + 1;
+      })
+      .catch(() => {});  // not ready as files yet: the events show it
+  }
+
   function show(v) {
+    S.src = (v && v.src) || "";
     if (!v || !v.panels) { S.view = null; q(".lab-panels").innerHTML = `<p class='lab-empty'>${T("lab_loading")}</p>`; return; }
     S.view = v;
     S.extras = v.extras || {};
@@ -699,7 +725,11 @@
     if (!key && S.lesson) { S.lessonLeft = S.lesson; setLesson(""); draw(); }
   });
   C.listen("lab-lesson-buttons", document, "click", (e) => {  // a lesson button opens its lesson, even one just left
-    if (e.target.closest && e.target.closest("#lessons button")) S.lessonLeft = "";
+    const b = e.target.closest && e.target.closest("#lessons button");
+    if (!b) return;
+    S.lessonLeft = "";
+    const i = [...document.querySelectorAll("#lessons button")].indexOf(b), l = (C.config.lessons || [])[i];
+    if (l) lessonFromFiles(l.key);
   }, true);
   let resizeTimer = null;
   C.listen("lab-resize", window, "resize", () => {
