@@ -26,7 +26,7 @@ class ViewFiles:
 
     def __init__(self, maxsize: int = 512):
         self.maxsize, self._data, self._lock = maxsize, OrderedDict(), threading.Lock()
-        self._lessons: dict[str, bytes] = {}  # lesson key -> its pointer (JSON), once its view is stored
+        self._lessons: dict[str, bytes] = {}  # lesson key -> its pointer (gzip'd JSON), once its view is stored
 
     def publish_lesson(self, key: str, name: str, text: str, extras: dict) -> None:
         """Store a lesson's view and its pointer {"src", "extras"}: a lesson button can then fetch both straight
@@ -34,10 +34,10 @@ class ViewFiles:
         src = self.put(name, text)
         pointer = json.dumps({"src": src, "extras": extras}, separators=(",", ":")).encode("utf-8")
         with self._lock:
-            self._lessons[key] = pointer
+            self._lessons[key] = gzip.compress(pointer, compresslevel=6, mtime=0)
 
     def lesson(self, key: str) -> bytes | None:
-        """A published lesson's pointer (JSON bytes), or None."""
+        """A published lesson's pointer (gzip'd JSON bytes), or None."""
         with self._lock:
             return self._lessons.get(key)
 
@@ -52,7 +52,7 @@ class ViewFiles:
         with self._lock:
             self._data[name] = body
             self._data.move_to_end(name)
-            pinned = {json.loads(p)["src"].removeprefix(PREFIX) for p in self._lessons.values()}
+            pinned = {json.loads(gzip.decompress(p))["src"].removeprefix(PREFIX) for p in self._lessons.values()}
             for old in [n for n in self._data if n not in pinned][:max(0, len(self._data) - self.maxsize)]:
                 del self._data[old]
         return PREFIX + name

@@ -29,41 +29,40 @@ class ViewRoute:
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "") if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") else ""
-        match, lesson = _PATH.match(path), _LESSON.match(path)
-        if lesson is not None:
-            return await self._lesson(lesson.group(1), scope, send)
-        if match is None:
-            return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        body, etag = self.files.get(match.group(1)), b'"' + match.group(1).encode() + b'"'
-        if body is None:
-            msg = json.dumps({"error": "this view is no longer stored; the page will ask for it again"}).encode()
-            return await _send(send, 404, msg, [(b"content-type", b"application/json")], scope)
-        common = [(b"etag", etag), (b"cache-control", IMMUTABLE), (b"vary", b"accept-encoding")]
-        if headers.get(b"if-none-match") == etag:
-            return await _send(send, 304, b"", common, scope)
-        extra = [(b"content-type", b"application/json")]
-        if b"gzip" in headers.get(b"accept-encoding", b""):
-            extra.append((b"content-encoding", b"gzip"))
-        else:
-            body = gzip.decompress(body)
-        return await _send(send, 200, body, common + extra, scope)
+        view, lesson = _PATH.match(path), _LESSON.match(path)
+        if lesson is not None:  # small, revalidated each time (a restarted server may hold other files)
+            body = self.files.lesson(lesson.group(1))
+            etag = body and hashlib.sha256(body).hexdigest()[:16]
+            gone = f"lesson {lesson.group(1)!r} is not ready as files yet; the page's events will show it"
+            return await _file(send, scope, body, etag, b"no-cache", gone)
+        if view is not None:  # the name is the content's hash: never changes
+            gone = "this view is no longer stored; the page will ask for it again"
+            return await _file(send, scope, self.files.get(view.group(1)), view.group(1), IMMUTABLE, gone)
+        return await self.app(scope, receive, send)
 
 
-    async def _lesson(self, key: str, scope, send):
-        """A lesson's pointer: small, revalidated each time (a restarted server may hold other files)."""
-        body = self.files.lesson(key)
-        if body is None:
-            msg = json.dumps({"error": f"lesson {key!r} is not ready as files yet; the page's events will show it"})
-            return await _send(send, 404, msg.encode(), [(b"content-type", b"application/json")], scope)
-        etag = b'"' + hashlib.sha256(body).hexdigest()[:16].encode() + b'"'
-        common = [(b"etag", etag), (b"cache-control", b"no-cache")]
-        if dict(scope.get("headers") or []).get(b"if-none-match") == etag:
-            return await _send(send, 304, b"", common, scope)
-        return await _send(send, 200, body, common + [(b"content-type", b"application/json")], scope)
+async def _file(send, scope, gz: bytes | None, etag: str | None, cache: bytes, gone: str) -> None:
+    """Stored gzip bytes as a response: 404 with one line of JSON when absent, 304 when the client has them."""
+    if gz is None:
+        body = json.dumps({"error": gone}).encode()
+        return await _send(send, scope, 404, body, [(b"content-type", b"application/json")])
+    tag = f'"{etag}"'.encode()
+    common = [(b"etag", tag), (b"cache-control", cache), (b"vary", b"accept-encoding")]
+    headers = dict(scope.get("headers") or [])
+    if headers.get(b"if-none-match") == tag:
+        return await _send(send, scope, 304, b"", common)
+    status, body, extra = _encoded(gz, headers)
+    return await _send(send, scope, status, body, extra + common)
 
 
-async def _send(send, status: int, body: bytes, headers: list, scope) -> None:
+def _encoded(gz: bytes, headers: dict) -> tuple[int, bytes, list]:
+    """(200, body, headers) for stored gzip bytes: as they are when the client accepts gzip, else decompressed."""
+    if b"gzip" in headers.get(b"accept-encoding", b""):
+        return 200, gz, [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
+    return 200, gzip.decompress(gz), [(b"content-type", b"application/json")]
+
+
+async def _send(send, scope, status: int, body: bytes, headers: list) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": headers + [(b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body})
