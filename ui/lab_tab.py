@@ -141,8 +141,8 @@ def wire_lab(controls, outputs, toggled, hints, lesson_buttons, lesson_text, tab
     """Lessons (the bar's buttons and How-it-works' links) and the language switch, once every component exists."""
     inputs = controls + [hints]
     for lesson, button in [*zip(LESSONS, lesson_buttons), *zip(LESSONS, page_buttons)]:
-        button.click(lambda h, key=lesson.key: apply_lesson(key, h), hints,  # constants: no queue needed
-                     [*controls, hints, lesson_text, tabs, *toggled], api_visibility="private", queue=False).then(
+        button.click(lambda h, key=lesson.key: apply_lesson(key, h), hints,
+                     [*controls, hints, lesson_text, tabs, *toggled], api_visibility="private").then(
             update_view, inputs, outputs, **HEAVY)
     bound = words.snapshot()  # this app's words: a later build in the process must not redirect this switch
     relabel = dict(fn=lambda lang_, hints_: set_language(lang_, hints_, hints, lesson_text, bound),
