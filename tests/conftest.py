@@ -96,6 +96,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
+def require_chromium():
+    """A browser test module's first line: skip it without Debian's Chromium or Playwright, but fail under CI=true
+    (CI installs Chromium; a silently skipped browser suite would pass)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CHROMIUM} is missing but CI=true: install Debian's chromium", pytrace=False)
+        pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api")
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium via Playwright, one per test module (the modules skip themselves without it)."""

@@ -18,24 +18,18 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CHROMIUM_ARGS, free_port, require_chromium
+
 pytestmark = pytest.mark.browser  # Chromium through Playwright: pytest -m browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{CHROMIUM} is missing but CI=true: install Debian's chromium", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
-
+playwright = require_chromium()
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
-playwright = pytest.importorskip("playwright.sync_api")
 
 import app  # noqa: E402
-from conftest import free_port  # noqa: E402
 
 
 @pytest.fixture(scope="module")

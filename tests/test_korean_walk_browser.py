@@ -5,19 +5,15 @@ The words found go to test-artifacts/korean_walk.json (the issue note reports th
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 
+from conftest import require_chromium
+
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{CHROMIUM} is missing but CI=true: install Debian's chromium", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
-pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

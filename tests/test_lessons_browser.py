@@ -3,18 +3,12 @@ reveals the answer while w glides to the lesson's reveal w, Enter reveals when p
 lesson's marks, the controls fold away until "Full lab", and the MNIST lesson has its own panel and keys."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+from conftest import require_chromium
+
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{CHROMIUM} is missing but CI=true: install Debian's chromium", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
-pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 from explainer.lab.lessons import BY_KEY, LESSONS  # noqa: E402
 

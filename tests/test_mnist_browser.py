@@ -5,18 +5,11 @@ words (written over its PNG).
 Skipped without /usr/bin/chromium unless CI=true."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from conftest import CHROMIUM
+from conftest import require_chromium
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{CHROMIUM} is missing but CI=true: install Debian's chromium", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
-pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 import ui.mnist  # noqa: E402
 

@@ -1,20 +1,14 @@
 """Your data in a real browser: paint points of two classes, fit, see the fit and the guided samples appear, drag a
 component's centre and see the samples follow, then open the fit in the lab."""
-import os
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM
+from conftest import require_chromium
 
 pytestmark = pytest.mark.browser  # Chromium through Playwright: pytest -m browser
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{CHROMIUM} is missing but CI=true: install Debian's chromium", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
-pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 
 def _canvas_box(page):

@@ -2,20 +2,14 @@
 name `<img src=x onerror=alert(1)>` shows literally and no dialog opens (issue: script from a link or a file)."""
 import base64
 import json
-import os
-from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM
+from conftest import require_chromium
 
 pytestmark = pytest.mark.browser  # Chromium through Playwright: pytest -m browser
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{CHROMIUM} is missing but CI=true: install Debian's chromium", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
-pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 EVIL = "<img src=x onerror=alert(1)>"
 MIX = {"name": "hostile", "classes": [EVIL, "b"],

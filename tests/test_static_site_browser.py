@@ -3,18 +3,12 @@ server: the same lesson bar (#lessons), every lab lesson draws, asks its questio
 w redraws, Korean works, and the MNIST lesson says it needs the full app. The size is reported."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+from conftest import require_chromium
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{CHROMIUM} is missing but CI=true: install Debian's chromium", pytrace=False)
-    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
-pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 from explainer.lab.lessons import LESSONS  # noqa: E402
 from explainer.words import say  # noqa: E402
