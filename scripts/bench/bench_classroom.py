@@ -25,34 +25,18 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from app_process import start_app  # noqa: E402 (scripts/bench/app_process.py)
 from explainer.lab.lessons import LESSONS  # noqa: E402
 from lesson_walk import walk_all  # noqa: E402 (scripts/bench/lesson_walk.py: the lessons in three layouts)
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 READY = "window.__cfgLab && window.__cfgLab.view && window.__cfgLab.draws > 0"
-
-
-def start_app(port: int, log: Path) -> tuple[subprocess.Popen, float, float]:
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_ANALYTICS_ENABLED": "False", "NO_PROXY": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT)
-    while time.perf_counter() - t0 < 90:
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).status == 200:
-                return proc, t0, time.perf_counter() - t0
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("app did not start within 90 s")
 
 
 def wait_warmup(log: Path, t0: float, limit: float = 900) -> float | None:

@@ -36,7 +36,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +44,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from app_process import start_app  # noqa: E402 (scripts/bench/app_process.py)
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 READY = ("window.__cfgMnist && window.__cfgMnist.view && window.__cfgMnist.draws > 0 && "
@@ -57,23 +58,6 @@ SETTLED = ("window.__cfgMnist.panels.every(p => window.__cfgMnist.view.small_ws.
 def pct(values, q):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
-
-
-def start_app(port: int, log: Path, checkpoints: Path | None) -> tuple[subprocess.Popen, float, float]:
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_ANALYTICS_ENABLED": "False", "NO_PROXY": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
-    if checkpoints is not None:
-        env["CFG_CHECKPOINT_DIR"] = str(checkpoints)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    while time.perf_counter() - t0 < 120:
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).status == 200:
-                return proc, t0, time.perf_counter() - t0
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("app did not start within 120 s")
 
 
 def wait_warm(log: Path, t0: float, limit: float = 1800) -> dict:

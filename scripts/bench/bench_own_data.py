@@ -22,7 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "bench"))
-from bench_classroom import ARGS, READY, start_app, wait_warmup  # noqa: E402
+from app_process import start_app  # noqa: E402 (scripts/bench/app_process.py)
+from bench_classroom import ARGS, READY, wait_warmup  # noqa: E402
 
 EXT = (-4.5, 4.5)  # the canvas window (explainer.own_data.service.EXTENT)
 

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_classroom import ARGS, start_app  # noqa: E402 (scripts/bench/bench_classroom.py)
+from app_process import start_app  # noqa: E402 (scripts/bench/app_process.py)
+from bench_classroom import ARGS  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from explainer.lab.lessons import LESSONS  # noqa: E402
-from bench_classroom import start_app, wait_warmup  # noqa: E402 (scripts/bench/bench_classroom.py)
+from app_process import start_app  # noqa: E402 (scripts/bench/app_process.py)
+from bench_classroom import wait_warmup  # noqa: E402
 from load_test import toy  # noqa: E402 (scripts/bench/load_test.py)
 
 CHROMIUM = "/usr/bin/chromium"
