@@ -98,7 +98,7 @@ class Lab:
                  cache_size: int = 256):
         self.registry = ModelRegistry(checkpoint_root)
         self.views = LabViews(maxsize=cache_size)
-        self.files = ViewFiles(maxsize=2 * cache_size)  # views as files (served by ui/view_route.py)
+        self.files = ViewFiles(maxsize=cache_size)  # views as files (ui/view_route.py), ~0.1-0.3 MB each
         self.retrain = retrain or retrain_config()
 
     def resolve(self, sel: Selection) -> tuple[str, GaussianMixture]:
