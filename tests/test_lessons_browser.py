@@ -127,3 +127,18 @@ def test_a_lesson_button_draws_from_the_files_before_the_events(browser, app_url
     assert abs(page.evaluate(SLIDER.format("w-slider")) - lesson.selection.w) < 1e-6
     assert not page.errors, page.errors
     page.close()
+
+
+@pytest.mark.timeout(300)
+def test_a_view_file_the_server_lost_is_a_message_on_the_canvas(browser, app_url, monkeypatch):
+    """The page's event points to a file the server no longer holds (404): the canvas says so in words, no blank."""
+    from ui.lab import LAB
+
+    page = _page(browser, app_url)
+    monkeypatch.setattr(LAB.files, "get", lambda name: None)
+    page.locator(".lab-controls").get_by_role("radio", name="B", exact=True).check()  # class B: a new file
+    page.wait_for_function("(document.querySelector('#toy-view .lab-empty') || {}).innerText"
+                           "?.includes('could not be fetched')", timeout=60_000)
+    assert "HTTP 404" in page.locator("#toy-view .lab-empty").inner_text()
+    assert not page.errors, page.errors
+    page.close()
