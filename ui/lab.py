@@ -183,6 +183,23 @@ def apply_lesson(key: str, hints: str):
             *visibility_of(sel))
 
 
+def open_lesson(key: str, values, progress=None):
+    """A lesson button, as one event (values: the controls and the canvas hints): apply_lesson's outputs, then
+    update_view's for the lesson's selection, or for the controls as they are on the MNIST lesson, whose panel the
+    lab's canvas announces. One queued event per click instead of two: a hall of students pressing it waits less."""
+    applied = apply_lesson(key, values[-1])
+    lesson = BY_KEY[key]
+    controls = lesson.selection.values() if lesson.selection is not None else values[:len(CONTROLS)]
+    return (*applied, *update_view(*controls, applied[len(CONTROLS)], progress=progress))
+
+
+def lesson_event(key: str):
+    """The event function of a lesson's buttons (Gradio passes the controls and hints, and a progress bar)."""
+    def fn(*values, progress=gr.Progress()):
+        return open_lesson(key, values, progress)
+    return fn
+
+
 def set_language(lang: str, hints: str, hints_box, lesson_text, bound: tuple | None = None) -> dict:
     """{component: update}: every bound word in the chosen language (ui.words), the caption and the hints (the
     canvas redraws in it)."""

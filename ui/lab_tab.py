@@ -19,7 +19,7 @@ from ui.words import bind, choices
 from explainer.lab.lessons import LESSONS, caption, title
 from explainer.lab.views import W_MAX_UI
 from ui.lab import (BASE_WORDS, CLASSIFIER_WORDS, DEFAULTS, REFERENCE_WORDS, SAMPLER_WORDS, SCHEDULE_WORDS,
-                    SCORE_WORDS, apply_lesson, lab_choices, apply_table, load_preset_into_editor, make_animation,
+                    SCORE_WORDS, lesson_event, lab_choices, apply_table, load_preset_into_editor, make_animation,
                     on_dataset, on_w, set_language, update_view, upload_mixture, visibility)
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -141,9 +141,7 @@ def wire_lab(controls, outputs, toggled, hints, lesson_buttons, lesson_text, tab
     """Lessons (the bar's buttons and How-it-works' links) and the language switch, once every component exists."""
     inputs = controls + [hints]
     for lesson, button in [*zip(LESSONS, lesson_buttons), *zip(LESSONS, page_buttons)]:
-        button.click(lambda h, key=lesson.key: apply_lesson(key, h), hints,
-                     [*controls, hints, lesson_text, tabs, *toggled], api_visibility="private").then(
-            update_view, inputs, outputs, **HEAVY)
+        button.click(lesson_event(lesson.key), inputs, [*controls, hints, lesson_text, tabs, *toggled, *outputs], **HEAVY)
     bound = words.snapshot()  # this app's words: a later build in the process must not redirect this switch
     relabel = dict(fn=lambda lang_, hints_: set_language(lang_, hints_, hints, lesson_text, bound),
                    inputs=[lang, hints], outputs=[hints, lesson_text, *words.components(bound)], api_visibility="private", queue=False)
