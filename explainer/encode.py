@@ -1,10 +1,10 @@
-"""Compact array encodings for the browser: base64 of little-endian int16 coordinates and float32 fields.
+"""Compact array encodings for the browser: base64 of little-endian integer coordinates and float32 fields.
 
-Coordinates are sent as round(x * scale) in int16. The scale is chosen per array, or per w (coord_scale) so that
-the largest |x| still fits: 1000 (three decimals) for ordinary views, less for samples that strong or
-broken guidance throws far away. Nothing is clipped; the browser divides by the scale it is sent.
+Coordinates are the integers round(x * scale) in the int16 range. The scale is chosen per array, or per w
+(coord_scale) so that the largest |x| still fits: at most VIEW_COORD_SCALE for a lab view, less for samples that
+strong or broken guidance throws far away. Nothing is clipped; the browser divides by the scale it is sent.
 
-A lab view's trajectories ([W, F, n, 2]) go out as deltas (encode_deltas): every w starts from the same noise and
+They go out as differences (encode_deltas): in a lab view ([W, F, n, 2]) every w starts from the same noise and
 neighbouring w and frames move a sample little, so the differences of the integers along w, then along the frames,
 are small numbers that gzip packs to about a third (VIEW_COORD_SCALE: 1/100 of a unit, under a screen pixel).
 """
@@ -36,23 +36,6 @@ def coord_scale(x, most: float = MAX_COORD_SCALE) -> float:
     return most if biggest * most < INT16_MAX else INT16_MAX / biggest
 
 
-def encode_coords(x, scale: float = MAX_COORD_SCALE) -> str:
-    """float coordinates -> base64 little-endian int16 of round(x * scale); scale from coord_scale(x)."""
-    a = np.nan_to_num(np.round(_numpy(x) * scale), nan=0.0, posinf=INT16_MAX, neginf=-INT16_MAX)
-    return _b64(np.clip(a, -INT16_MAX, INT16_MAX).astype("<i2"))
-
-
-def encode_coords_rows(x, scales) -> str:
-    """Like encode_coords, with its own scale for each index of the first axis (x[i] * scales[i])."""
-    a = _numpy(x)
-    return encode_coords(a * np.asarray(scales, dtype=np.float64).reshape((-1,) + (1,) * (a.ndim - 1)), 1.0)
-
-
-def decode_coords(text: str, shape: tuple[int, ...], scale: float = MAX_COORD_SCALE) -> np.ndarray:
-    """Inverse of encode_coords."""
-    return np.frombuffer(base64.b64decode(text), dtype="<i2").reshape(shape).astype(np.float64) / scale
-
-
 def encode_f32(x) -> str:
     return _b64(_numpy(x).astype("<f4"))
 
@@ -61,8 +44,18 @@ def decode_f32(text: str, shape: tuple[int, ...]) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype="<f4").reshape(shape).astype(np.float64)
 
 
+def relative_scale(x, steps: float = 1e4) -> float:
+    """The scale that maps the largest finite |x| to steps (1 when there is none): a field of arrows kept to
+    1/steps of its longest, whatever its units."""
+    a = _numpy(x)
+    finite = np.abs(a[np.isfinite(a)])
+    return steps / float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
 def _quantise_rows(x, scales) -> np.ndarray:
-    a = _numpy(x) * np.asarray(scales, dtype=np.float64).reshape((-1,) + (1,) * (_numpy(x).ndim - 1))
+    """round(x[i] * scales[i]) as int32, inside the int16 range (NaN -> 0, +-inf -> the bounds)."""
+    a = _numpy(x)
+    a = a * np.asarray(scales, dtype=np.float64).reshape((-1,) + (1,) * (a.ndim - 1))
     a = np.nan_to_num(np.round(a), nan=0.0, posinf=INT16_MAX, neginf=-INT16_MAX)
     return np.clip(a, -INT16_MAX, INT16_MAX).astype(np.int32)
 

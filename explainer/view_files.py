@@ -26,18 +26,23 @@ class ViewFiles:
 
     def __init__(self, maxsize: int = 512):
         self.maxsize, self._data, self._lock = maxsize, OrderedDict(), threading.Lock()
-        self._lessons: dict[str, bytes] = {}  # lesson key -> its pointer (gzip'd JSON), once its view is stored
+        # lesson key -> (its pointer as gzip'd JSON, that pointer's ETag), once its view is stored
+        self._lessons: dict[str, tuple[bytes, str]] = {}
+        self._pinned: dict[str, str] = {}  # lesson key -> the name of its view, never dropped
 
     def publish_lesson(self, key: str, name: str, text: str, extras: dict) -> None:
         """Store a lesson's view and its pointer {"src", "extras"}: a lesson button can then fetch both straight
         from the files (GET views/lessons/<key>.json, then the src) while the page's events catch up."""
-        src = self.put(name, text)
-        pointer = json.dumps({"src": src, "extras": extras}, separators=(",", ":")).encode("utf-8")
         with self._lock:
-            self._lessons[key] = gzip.compress(pointer, compresslevel=6, mtime=0)
+            self._pinned[key] = name
+        src = self.put(name, text)
+        pointer = gzip.compress(json.dumps({"src": src, "extras": extras}, separators=(",", ":")).encode("utf-8"),
+                                compresslevel=6, mtime=0)
+        with self._lock:
+            self._lessons[key] = pointer, hashlib.sha256(pointer).hexdigest()[:16]
 
-    def lesson(self, key: str) -> bytes | None:
-        """A published lesson's pointer (gzip'd JSON bytes), or None."""
+    def lesson(self, key: str) -> tuple[bytes, str] | None:
+        """A published lesson's pointer (gzip'd JSON bytes) and its ETag, or None."""
         with self._lock:
             return self._lessons.get(key)
 
@@ -52,7 +57,7 @@ class ViewFiles:
         with self._lock:
             self._data[name] = body
             self._data.move_to_end(name)
-            pinned = {json.loads(gzip.decompress(p))["src"].removeprefix(PREFIX) for p in self._lessons.values()}
+            pinned = set(self._pinned.values())
             for old in [n for n in self._data if n not in pinned][:max(0, len(self._data) - self.maxsize)]:
                 del self._data[old]
         return PREFIX + name

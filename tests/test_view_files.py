@@ -104,6 +104,6 @@ def test_the_warm_up_publishes_each_lessons_view_as_it_computes_it():
     sel = replace(BY_KEY["interval"].selection, w=Selection.w)
     state = warmup.run(lab, [sel], warmup.WarmupState(first=1))
     assert state.failed == [] and lab.files.lesson("noisy_classifier") is None
-    pointer = json.loads(gzip.decompress(lab.files.lesson("interval")))
+    pointer = json.loads(gzip.decompress(lab.files.lesson("interval")[0]))
     view, _ = lab.view(sel)
     assert pointer["src"].endswith(view.file_name) and "hints" not in pointer["extras"]

@@ -206,7 +206,8 @@ def set_language(lang: str, hints: str, hints_box, lesson_text, bound: tuple | N
     lang = language(lang)
     hints_d = {**hints_of(hints), "lang": lang}
     lesson = BY_KEY.get(hints_d.get("lesson", ""))
-    return {hints_box: json.dumps(hints_d), lesson_text: caption(lesson, lang) if lesson else "", **relabel(lang, bound)}
+    return {hints_box: json.dumps(hints_d), lesson_text: caption(lesson, lang) if lesson else "",
+            **relabel(lang, bound)}
 
 
 # the controls whose choices are words: (catalog key, value) pairs

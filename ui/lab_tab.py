@@ -141,10 +141,12 @@ def wire_lab(controls, outputs, toggled, hints, lesson_buttons, lesson_text, tab
     """Lessons (the bar's buttons and How-it-works' links) and the language switch, once every component exists."""
     inputs = controls + [hints]
     for lesson, button in [*zip(LESSONS, lesson_buttons), *zip(LESSONS, page_buttons)]:
-        button.click(lesson_event(lesson.key), inputs, [*controls, hints, lesson_text, tabs, *toggled, *outputs], **HEAVY)
+        button.click(lesson_event(lesson.key), inputs, [*controls, hints, lesson_text, tabs, *toggled, *outputs],
+                     **HEAVY)
     bound = words.snapshot()  # this app's words: a later build in the process must not redirect this switch
     relabel = dict(fn=lambda lang_, hints_: set_language(lang_, hints_, hints, lesson_text, bound),
-                   inputs=[lang, hints], outputs=[hints, lesson_text, *words.components(bound)], api_visibility="private", queue=False)
+                   inputs=[lang, hints], outputs=[hints, lesson_text, *words.components(bound)],
+                   api_visibility="private", queue=False)
     lang.input(**relabel).then(update_view, inputs, outputs, **HEAVY)
     return relabel
 

@@ -10,7 +10,6 @@ button draws from files while the page's events (controls, numbers, link) catch 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
 
@@ -31,8 +30,7 @@ class ViewRoute:
         path = scope.get("path", "") if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") else ""
         view, lesson = _PATH.match(path), _LESSON.match(path)
         if lesson is not None:  # small, revalidated each time (a restarted server may hold other files)
-            body = self.files.lesson(lesson.group(1))
-            etag = body and hashlib.sha256(body).hexdigest()[:16]
+            body, etag = self.files.lesson(lesson.group(1)) or (None, None)
             gone = f"lesson {lesson.group(1)!r} is not ready as files yet; the page's events will show it"
             return await _file(send, scope, body, etag, b"no-cache", gone)
         if view is not None:  # the name is the content's hash: never changes

@@ -141,7 +141,8 @@ class Lab:
     def publish_lesson(self, key: str, sel: Selection) -> None:
         """A lesson's view as a file with its pointer (ViewFiles.publish_lesson), for its button's direct fetch."""
         view, _, extras = self.payload_parts(sel)
-        self.files.publish_lesson(key, view.file_name, view.json_text, {k: v for k, v in extras.items() if k != "hints"})
+        extras.pop("hints")  # the page adds its own (language, the lesson's layers)
+        self.files.publish_lesson(key, view.file_name, view.json_text, extras)
 
     def payload_parts(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[LabView, str, dict]:
         """The cached view, its note, and its extras: the trade-off curves of its panels and the canvas hints

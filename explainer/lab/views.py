@@ -39,7 +39,7 @@ from cfg_core.toy.sampling import DEFAULT_BAD_BLUR, TOY_SAMPLERS
 from cfg_core.toy.training import TrainedMixture
 from cfg_core.weight_schedule import SCHEDULES, WeightSchedule
 from explainer.cache import LruCache
-from explainer.encode import VIEW_COORD_SCALE, coord_scale, encode_deltas, encode_f32
+from explainer.encode import VIEW_COORD_SCALE, coord_scale, encode_deltas, encode_f32, relative_scale
 from explainer.view_files import file_name
 from explainer.lab.fields import (batched_guidance, classifier_field, field_error, guided_field, plain_fields,
                               posterior_map, xhat_frames)
@@ -250,23 +250,20 @@ class PanelView:
         scales = [coord_scale(self.traj[i], VIEW_COORD_SCALE) for i in range(self.traj.shape[0])]
         scale = min(scales)
         method = methods.get(self.method)
+        field_scale = relative_scale(self.field)  # the guided field: 1/10,000 of its largest arrow (drawn ~40 px)
         return {"method": self.method, "title": self.title, "short": method.short, "flags": method.flags(),
                 "words": {lang: {"short": method_short(lang, self.method), "title": method_title(lang, self.method)}
                           for lang in LANGUAGES},
                 "baseline": self.baseline, "spec": asdict(self.spec), "shape": list(self.traj.shape),
                 "coord_scale": scale, "coord_scales": scales, "traj": encode_deltas(self.traj, scales),
                 "frame_lams": self.frame_lams,
-                # the guided field as int16 deltas too, at 1/10,000 of its largest arrow (the canvas draws ~40 px)
-                "field": encode_deltas(self.field, [self.field_scale] * len(self.field)),
-                "field_scale": self.field_scale, "field_cond": encode_f32(self.field_cond),
+                "field": encode_deltas(self.field, [field_scale] * len(self.field)), "field_scale": field_scale,
+                "field_cond": encode_f32(self.field_cond),
                 "field_uncond": encode_f32(self.field_uncond), "field_implicit": encode_f32(self.field_implicit),
-                "field_classifier": encode_f32(self.field_classifier), "posterior": encode_deltas(self.posterior, [1000.0] * len(self.posterior)),  # in thousandths
+                "field_classifier": encode_f32(self.field_classifier),
+                "posterior": encode_deltas(self.posterior, [1000.0] * len(self.posterior)),  # in thousandths
                 "posterior_res": int(self.posterior.shape[0]), "numbers": self.numbers,
                 "field_error": self.field_error, **self._xhat_json(), **self.smc}
-
-    @property
-    def field_scale(self) -> float:
-        return coord_scale(self.field, 1e4 / max(float(np.nanmax(np.abs(self.field), initial=0.0)), 1e-12))
 
     def _xhat_json(self) -> dict:
         if not self.xhat:

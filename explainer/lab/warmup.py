@@ -54,9 +54,18 @@ class WarmupState:
         return self.finished or self.done >= self.first
 
 
+def lessons_by_view() -> dict[Selection, list[str]]:
+    """Each lesson's view (its selection; w does not change a view), in lesson order, with the lessons it opens."""
+    out: dict[Selection, list[str]] = {}
+    for lesson in LESSONS:
+        if lesson.selection:
+            out.setdefault(replace(lesson.selection, w=Selection.w), []).append(lesson.key)
+    return out
+
+
 def lesson_views() -> list[Selection]:
-    """The lessons' selections (w does not change a view), in lesson order: the first views to compute."""
-    return list(dict.fromkeys(replace(lesson.selection, w=Selection.w) for lesson in LESSONS if lesson.selection))
+    """The lessons' selections, in lesson order: the first views to compute."""
+    return list(lessons_by_view())
 
 
 def plan(lab: Lab) -> list[Selection]:
@@ -77,10 +86,7 @@ def plan(lab: Lab) -> list[Selection]:
 def run(lab: Lab, selections: list[Selection], state: WarmupState) -> WarmupState:
     """Compute each selection's view (failures are recorded, never raised)."""
     state.total, state.done, state.started = len(selections), 0, time.perf_counter()
-    lessons: dict[Selection, list[str]] = {}  # a view, the lessons that open it (w aside)
-    for lesson in LESSONS:
-        if lesson.selection:
-            lessons.setdefault(replace(lesson.selection, w=Selection.w), []).append(lesson.key)
+    lessons = lessons_by_view()
     for sel in selections:
         try:
             lab.view(sel)

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from explainer.lab.lessons import LESSONS  # noqa: E402
 from app_process import start_app  # noqa: E402 (scripts/bench/app_process.py)
 from bench_classroom import wait_warmup  # noqa: E402
-from load_test import toy  # noqa: E402 (scripts/bench/load_test.py)
+from load_test import at_once, toy  # noqa: E402 (scripts/bench/load_test.py)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -150,24 +150,11 @@ def replay(url: str, calls: list[dict], lesson: str) -> dict:
     return out
 
 
-def at_once(n: int, work) -> list[tuple[float, object, str | None]]:
-    """Run work(i) in n threads released together; (seconds, result, error) each."""
-    gate, out = threading.Barrier(n), [None] * n
-
-    def user(i):
-        gate.wait()
-        t0 = time.perf_counter()
-        try:
-            result = work(i)
-            out[i] = (time.perf_counter() - t0, result, None)
-        except Exception as err:  # noqa: BLE001 - every failure is counted and reported
-            out[i] = (time.perf_counter() - t0, None, f"{type(err).__name__}: {err}"[:200])
-    threads = [threading.Thread(target=user, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    return out
+def each_at_once(n: int, work) -> list[tuple[float, object, str | None]]:
+    """work(i) for i < n in threads released together (load_test.at_once); (seconds, result, error) each."""
+    results: list = [None] * n
+    timed = at_once([lambda i=i: results.__setitem__(i, work(i)) for i in range(n)])
+    return [(seconds, results[i], error) for i, (seconds, error) in enumerate(timed)]
 
 
 def stats(values: list[float], errors: list[str]) -> dict:
@@ -208,9 +195,9 @@ def main() -> None:
         print(report["one_browser_click"], flush=True)
         report["one_replayed_click"] = replay(url, calls, args.lesson)
         for n in args.users:
-            report[f"students_{n}"] = hall(at_once(n, lambda i: replay(url, calls, args.lesson)))
+            report[f"students_{n}"] = hall(each_at_once(n, lambda i: replay(url, calls, args.lesson)))
             print(n, report[f"students_{n}"], flush=True)
-        api = at_once(args.api_users, lambda i: [toy(url, seed=0, w=w) for w in (1.0, 2.0, 3.0)])
+        api = each_at_once(args.api_users, lambda i: [toy(url, seed=0, w=w) for w in (1.0, 2.0, 3.0)])
         report[f"api_{args.api_users}x3_cached_toy"] = stats([r[0] for r in api], [r[2] for r in api if r[2]])
     finally:
         proc.terminate()
