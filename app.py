@@ -235,7 +235,11 @@ def build_static(out: Path) -> None:
     """`python app.py build-static --out site/`: the lessons as files (ui/static_site.py); prints what it wrote."""
     from ui.static_site import build
 
-    report = build(out, LAB, progress=lambda line: print(line, flush=True))
+    try:
+        report = build(out, LAB, progress=lambda line: print(line, flush=True))
+    except OSError as err:  # a folder that cannot be made or written: one line, like the library's CLI
+        print(f"error: cannot write the static site to {out}/: {err.strerror or err}", file=sys.stderr)
+        sys.exit(2)
     print(f"wrote {out}/ ({report['files']} files, {report['bytes'] / 1e6:.1f} MB): open {out}/index.html")
 
 
