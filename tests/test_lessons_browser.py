@@ -108,15 +108,19 @@ def test_the_mnist_lesson_has_its_panel_and_its_keys(browser, app_url):
 @pytest.mark.timeout(300)
 def test_a_lesson_button_draws_from_the_files_before_the_events(browser, app_url):
     """Once the warm-up published a lesson's view, its button fetches the pointer and the view as files (the hall of
-    students waits for no event); the events then name the same file, which is not fetched again."""
+    students waits for no event), and only then sends its event; the event names the same file, which is not
+    fetched again."""
     from explainer.lab.lessons import LESSONS
     from ui.lab import LAB
 
     lesson = BY_KEY["noisy_classifier"]
     LAB.publish_lesson(lesson.key, lesson.selection)
     page = _page(browser, app_url)
-    views = []
+    views, order = [], []
     page.on("request", lambda r: views.append(r.url) if "/views/" in r.url else None)
+    page.on("request", lambda r: order.append("event") if "/queue/join" in r.url else None)
+    page.on("requestfinished", lambda r: order.append("view") if "/views/" in r.url and "/lessons/" not in r.url
+            else None)
     page.locator("#lessons button").nth(LESSONS.index(lesson)).click()
     page.wait_for_function(f"window.__cfgLab.fromFiles >= 1 && window.__cfgLab.lesson === '{lesson.key}'",
                            timeout=30_000)
@@ -124,6 +128,7 @@ def test_a_lesson_button_draws_from_the_files_before_the_events(browser, app_url
     page.wait_for_timeout(1500)  # the events' pointer arrives: the same src, kept
     assert [u.split("/views/")[1] for u in views][:1] == [f"lessons/{lesson.key}.json"]
     assert len([u for u in views if "/lessons/" not in u]) == 1  # the view file, once
+    assert order[:2] == ["view", "event"], order  # the event went after the view file was in
     assert abs(page.evaluate(SLIDER.format("w-slider")) - lesson.selection.w) < 1e-6
     assert not page.errors, page.errors
     page.close()

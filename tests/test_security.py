@@ -271,3 +271,34 @@ def test_link_notices_and_caps_read_in_korean():
         ko = explain(line, "ko")
         assert any("\uac00" <= ch <= "\ud7a3" for ch in ko) and not any(
             words in ko for words in ("could not", "not valid", "the lab", "showing")), (line, ko)
+
+
+def test_direct_api_calls_share_one_stateless_session():
+    """A direct API call that names no session gets the shared stateless one (gradio would build the whole page's
+    config for each such call, ~15 ms of the server per cached /toy); one that names its session keeps it, and the
+    body's length header follows the rewritten body."""
+    import asyncio
+
+    from ui.guard import STATELESS_SESSION, Guard
+
+    seen = []
+
+    async def app(scope, receive, send):
+        message = await receive()
+        seen.append((dict(scope["headers"]), json.loads(message["body"])))
+
+    def call(path, payload):
+        body = json.dumps(payload).encode()
+        scope = {"type": "http", "method": "POST", "path": path, "query_string": b"",
+                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}
+
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+        asyncio.run(Guard(app, api_params={"toy": ["a", "b"]})(scope, receive, None))
+        return seen[-1]
+
+    headers, got = call("/gradio_api/run/toy", {"data": [1, 2]})
+    assert got["session_hash"] == STATELESS_SESSION and got["data"] == [1, 2]
+    assert int(headers[b"content-length"]) == len(json.dumps(got).encode())
+    assert call("/gradio_api/run/toy", {"data": [1, 2], "session_hash": "mine"})[1]["session_hash"] == "mine"
+    assert "session_hash" not in call("/gradio_api/call/toy", {"data": [1, 2]})[1]  # the queue: gradio's own

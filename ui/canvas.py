@@ -73,6 +73,21 @@ def script(name: str) -> str:
     return (STATIC / f"{name}.js").read_text(encoding="utf-8")
 
 
+LESSON_FILES_WAIT_MS = 4000  # the longest a lesson's event waits for its files before it goes to the server anyway
+
+
+def lesson_files_first(key: str) -> str:
+    """The js= of a lesson button's event: first the lesson's view from the server's files, drawn by the lab canvas
+    (which answers the browser event "cfg:lesson-files" {key, answer(promise)}), then the event goes to the server
+    with its inputs unchanged (gradio awaits this function and sends what it returns) to sync the controls, numbers
+    and link. So a hall pressing one lesson fetches two files each before any of them queues an event. No canvas to
+    answer, or files not ready: the event goes at once (its pointer then draws the view)."""
+    return ("(...args) => new Promise((resolve) => { let asked = false; const go = () => resolve(args); "
+            "document.dispatchEvent(new CustomEvent('cfg:lesson-files', { detail: { key: "
+            f"{json.dumps(key)}, answer: (p) => {{ asked = true; p.then(go, go); }} }} }})); "
+            f"if (!asked) go(); else setTimeout(go, {LESSON_FILES_WAIT_MS}); }})")
+
+
 def announce_w(slider) -> None:
     """A Gradio w slider announces every change of its value, by the user or by the server (a lesson, a link), as
     the browser event "cfg:w" {slider: its elem_id, w}; canvases listen instead of polling it. Browser-only."""

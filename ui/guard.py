@@ -5,6 +5,10 @@ and which browser pages are still open.
   `/gradio_api/run/<name>`, ...); the UI's own events stay private to the page (it calls them by index).
 - A by-name API call must give one value per parameter: gradio would refuse a short list with an empty error
   ({"error": null}); here it is one line naming the parameters, HTTP 400.
+- A direct API call (`/gradio_api/run/<name>`) that names no session shares one stateless session
+  (STATELESS_SESSION): gradio otherwise builds a fresh session, with the config of every component of this page,
+  for each such call (~15 ms of a 2-core server per cached /toy, 15x the answer itself). The API's functions keep
+  no state, so nothing is shared but that config.
 - A link longer than MAX_URL_CHARS gets a short page that says so (in English and Korean), not HTTP 500
   (gradio's URL parser refuses URLs over 64 KB with an exception).
 - The page's heartbeat connection (`/gradio_api/heartbeat/<session>`) is counted while it is open, so long work
@@ -22,6 +26,8 @@ from cfg_core import jsontext
 API_NAMES = frozenset({"toy", "mnist", "exact_score"})  # the public API (README); the rest is the UI's own
 MAX_URL_CHARS = 48_000  # the longest share link is a 320-component mixture, compressed: about 20 KB
 _BY_NAME = re.compile(r"^/gradio_api/(?:call/v2|call|run|api)/([^/]+)/?$")
+STATELESS_SESSION = "api-stateless"  # the session of direct API calls that name none (see above)
+_DIRECT = re.compile(r"^/gradio_api/(?:run|api)/")
 _HEARTBEAT = re.compile(r"^/gradio_api/heartbeat/([^/]+)/?$")
 
 _open_pages: dict[str, int] = {}
@@ -74,13 +80,17 @@ async def _read_body(receive) -> tuple[bytes, bool]:
             return b"".join(chunks), size <= MAX_API_BODY
 
 
-def _arguments_problem(name: str, body: bytes, params: list[str]) -> str:
+def _payload(body: bytes):
+    """The call's JSON body, or None when it is not JSON."""
+    try:
+        return jsontext.loads(body, "the body", MAX_API_BODY)
+    except ValueError:
+        return None
+
+
+def _arguments_problem(name: str, payload, params: list[str]) -> str:
     """'' when a by-name call's {"data": [...]} has one value per parameter (or names the UI's fn_index), else
     one line saying what the endpoint takes (gradio would answer {"error": null})."""
-    try:
-        payload = jsontext.loads(body, "the body", MAX_API_BODY)
-    except ValueError:
-        payload = None
     if not isinstance(payload, dict):
         return f"/{name} takes a JSON body {{\"data\": [...]}}"
     if payload.get("fn_index") is not None:  # the page's own call by index: gradio checks it
@@ -114,10 +124,15 @@ class Guard:
             return await _answer(send, 404, json.dumps({"error": msg}).encode(), b"application/json")
         if named and scope.get("method") == "POST" and named.group(1) in self.api_params and "/v2/" not in path:
             body, whole = await _read_body(receive)
+            payload = _payload(body) if whole else None
             problem = (f"/{named.group(1)} takes at most {MAX_API_BODY:,} bytes" if not whole
-                       else _arguments_problem(named.group(1), body, self.api_params[named.group(1)]))
+                       else _arguments_problem(named.group(1), payload, self.api_params[named.group(1)]))
             if problem:
                 return await _answer(send, 400, json.dumps({"error": problem}).encode(), b"application/json")
+            if _DIRECT.match(path) and not payload.get("session_hash"):
+                body = json.dumps({**payload, "session_hash": STATELESS_SESSION}).encode()
+                scope = {**scope, "headers": [(k, str(len(body)).encode() if k == b"content-length" else v)
+                                              for k, v in scope.get("headers", [])]}
             sent = [False]
 
             async def replay():

@@ -14,7 +14,7 @@ from cfg_core.mixture_json import PRESETS
 from explainer.lab.editor import TABLE_COLUMNS
 from explainer.i18n import LANGUAGE_NAMES, t
 from ui import words
-from ui.canvas import announce_w, head, script
+from ui.canvas import announce_w, head, lesson_files_first, script
 from ui.words import bind, choices
 from explainer.lab.lessons import LESSONS, caption, title
 from explainer.lab.views import W_MAX_UI
@@ -142,7 +142,7 @@ def wire_lab(controls, outputs, toggled, hints, lesson_buttons, lesson_text, tab
     inputs = controls + [hints]
     for lesson, button in [*zip(LESSONS, lesson_buttons), *zip(LESSONS, page_buttons)]:
         button.click(lesson_event(lesson.key), inputs, [*controls, hints, lesson_text, tabs, *toggled, *outputs],
-                     **HEAVY)
+                     js=lesson_files_first(lesson.key), **HEAVY)
     bound = words.snapshot()  # this app's words: a later build in the process must not redirect this switch
     relabel = dict(fn=lambda lang_, hints_: set_language(lang_, hints_, hints, lesson_text, bound),
                    inputs=[lang, hints], outputs=[hints, lesson_text, *words.components(bound)],

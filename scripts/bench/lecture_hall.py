@@ -1,10 +1,11 @@
 """A lecture hall: N students press the same lesson at the same moment (issue 26's load targets).
 
-One headless Chromium page records what a lesson click sends (its event calls, in order) and the bytes it
-receives until the lesson's view is drawn; then N sessions replay that click at once over raw HTTP: each sends
-the recorded events in order (waiting for each to complete, as the page does), then fetches the view file the
-last event points to, accepting gzip like a browser; beside them, as lab.js does, the lesson's pointer and view
-as files (views/lessons/<key>.json, published by the warm-up). Reported per N: p50 / p95 / max seconds from click
+One headless Chromium page records what a lesson click sends (its event calls, in order, and when the first
+left) and the bytes it receives until the lesson's view is drawn; then N sessions replay that click at once over
+raw HTTP, in the page's order: the lesson's pointer and view as files (views/lessons/<key>.json, published by the
+warm-up; lab.js draws from them), then the recorded events in order (the button's event waits for the files, see
+ui/canvas.py lesson_files_first; each event waits for the one before, as the page does), accepting gzip like a
+browser. Without published files the events come first and the view file their pointer names after them. Reported per N: p50 / p95 / max seconds from click
 to view drawn and from click to the events done (controls, numbers, link in sync), errors, and the bytes on the
 wire per click (compressed). Also N API users x 3 cached /toy calls.
 
@@ -22,7 +23,6 @@ import os
 import platform
 import statistics
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -55,7 +55,8 @@ def record_click(url: str, lesson: str) -> tuple[list[dict], dict]:
         got = {"bytes": 0}
         cdp.on("Network.dataReceived", lambda e: got.__setitem__("bytes", got["bytes"] + e["encodedDataLength"]))
         calls: list[dict] = []
-        page.on("request", lambda r: calls.append({"path": r.url.split("/", 3)[3], "body": r.post_data})
+        page.on("request", lambda r: calls.append({"path": r.url.split("/", 3)[3], "body": r.post_data,
+                                                   "at": time.perf_counter()})
                 if r.method == "POST" and "/gradio_api/" in r.url else None)
         page.goto(url)
         page.wait_for_function(READY, timeout=300_000)
@@ -70,7 +71,8 @@ def record_click(url: str, lesson: str) -> tuple[list[dict], dict]:
                                " && window.__cfgLab.view", timeout=300_000)
         ms = (time.perf_counter() - t0) * 1000
         page.wait_for_timeout(1500)  # let the chained events finish
-        seen = {"bytes_on_wire": got["bytes"], "click_to_draw_ms": round(ms)}
+        seen = {"bytes_on_wire": got["bytes"], "click_to_draw_ms": round(ms),
+                "click_to_first_event_ms": round((calls[0]["at"] - t0) * 1000) if calls else None}
         browser.close()
     return calls, seen
 
@@ -123,25 +125,20 @@ def events(url: str, calls: list[dict], session: str) -> tuple[int, str]:
 
 
 def replay(url: str, calls: list[dict], lesson: str) -> dict:
-    """One student's click, as the page makes it: the lesson's pointer and view fetched as files (lab.js
-    lessonFromFiles) while the events run; the view is drawn when the files are in (view_s), the controls and
-    numbers are in sync when the events complete (sync_s). Without a published lesson the view waits for the
-    events and is fetched after them."""
+    """One student's click, as the page makes it: the lesson's pointer and view fetched as files first (lab.js
+    lessonFromFiles; the view is drawn when they are in: view_s), then the events (the controls and numbers are in
+    sync when they complete: sync_s). Without a published lesson the view waits for the events and is fetched after
+    them."""
     t0, out = time.perf_counter(), {"bytes": 0, "view_s": None}
-
-    def direct():
-        try:
-            pointer = _get(f"{url}views/lessons/{lesson}.json")  # gzip'd by gradio's middleware when large
-            text = gzip.decompress(pointer) if pointer[:2] == b"\x1f\x8b" else pointer
-            view = _get(url + json.loads(text)["src"])
-            out["bytes"] += len(pointer) + len(view)
-            out["view_s"] = time.perf_counter() - t0
-        except urllib.error.HTTPError:
-            pass
-    side = threading.Thread(target=direct)
-    side.start()
+    try:
+        pointer = _get(f"{url}views/lessons/{lesson}.json")  # gzip'd by gradio's middleware when large
+        text = gzip.decompress(pointer) if pointer[:2] == b"\x1f\x8b" else pointer
+        view = _get(url + json.loads(text)["src"])
+        out["bytes"] += len(pointer) + len(view)
+        out["view_s"] = time.perf_counter() - t0
+    except urllib.error.HTTPError:
+        pass
     got, src = events(url, calls, uuid.uuid4().hex[:11])
-    side.join()
     out["bytes"] += got
     if out["view_s"] is None and src:  # the slow path: the events' pointer, then the file
         out["bytes"] += len(_get(url + src))
@@ -192,6 +189,8 @@ def main() -> None:
         report["serving_s"], report["warmup_s"] = round(serving, 2), warm and round(warm, 1)
         calls, seen = record_click(url, args.lesson)  # also computes the lesson's view once
         report["one_browser_click"] = {**seen, "events": [c["path"] for c in calls]}
+        for call in calls:
+            call.pop("at")
         print(report["one_browser_click"], flush=True)
         report["one_replayed_click"] = replay(url, calls, args.lesson)
         for n in args.users:

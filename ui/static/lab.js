@@ -126,13 +126,15 @@
   }
 
   // A lesson button: the lesson's view straight from the server's files (its pointer, then the immutable view), so
-  // a hall of students pressing it at once waits for no event; the page's events then sync the controls, numbers
-  // and link, and their pointer names the same file (kept, not decoded again). Not on the static site (no server).
+  // a hall of students pressing it at once waits for no event. The button's event (ui/canvas.py lesson_files_first)
+  // asks for this with "cfg:lesson-files" and goes to the server only when the returned promise settles (drawn, or
+  // not ready as files), to sync the controls, numbers and link; its pointer names the same file (kept, not decoded
+  // again). Not on the static site (no server).
   function lessonFromFiles(key) {
     const l = cfgLesson.get(key);
-    if (!l || l.tab !== "lab" || window.cfgStatic) return;
+    if (!l || l.tab !== "lab" || window.cfgStatic) return Promise.resolve();
     const mine = ++fetching, at = (path) => new URL(path, window.location.href);
-    fetch(at(`views/lessons/${key}.json`))
+    return fetch(at(`views/lessons/${key}.json`))
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
       .then((ptr) => fetch(at(ptr.src)).then((r) => r.json()).then((full) => [ptr, full]))
       .then(([ptr, full]) => {
@@ -728,9 +730,8 @@
     const b = e.target.closest && e.target.closest("#lessons button");
     if (!b) return;
     S.lessonLeft = "";
-    const i = [...document.querySelectorAll("#lessons button")].indexOf(b), l = (C.config.lessons || [])[i];
-    if (l) lessonFromFiles(l.key);
   }, true);
+  C.listen("lab-lesson-files", document, "cfg:lesson-files", (e) => e.detail.answer(lessonFromFiles(e.detail.key)));
   let resizeTimer = null;
   C.listen("lab-resize", window, "resize", () => {
     clearTimeout(resizeTimer); resizeTimer = setTimeout(renderLesson, 200);
