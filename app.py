@@ -21,7 +21,7 @@ import torch  # noqa: E402
 
 from cfg_core.mixture_json import PRESETS  # noqa: E402
 from cfg_core.toy.points import MAX_CSV_BYTES  # noqa: E402
-from explainer.lab import warmup  # noqa: E402
+from explainer.lab import baked, warmup  # noqa: E402
 from explainer.i18n import HOW_IT_WORKS, t  # noqa: E402
 from ui.api import exact_score, toy  # noqa: E402
 from ui.lab import (CLASSIFIER_WORDS, DEFAULTS, LAB, on_dataset, restore_from_url, train_custom,  # noqa: E402
@@ -228,6 +228,9 @@ def parse_args(argv=None):
     sub = parser.add_subparsers(dest="command")
     static = sub.add_parser("build-static", help="write the lessons as a static site (no server needed), then exit")
     static.add_argument("--out", type=Path, default=Path("site"), help="the folder to write (default: site/)")
+    bake = sub.add_parser("bake-lessons", help="compute every lesson's view into toy_data/lessons/ (shipped, so a "
+                          "fresh server draws lessons at once), then exit")
+    bake.add_argument("--out", type=Path, default=baked.BAKED, help="the folder to write (default: toy_data/lessons/)")
     return parser.parse_args(argv)
 
 
@@ -243,14 +246,25 @@ def build_static(out: Path) -> None:
     print(f"wrote {out}/ ({report['files']} files, {report['bytes'] / 1e6:.1f} MB): open {out}/index.html")
 
 
+def bake_lessons(out: Path) -> None:
+    """`python app.py bake-lessons`: every lesson's view as a shipped file (explainer/lab/baked.py)."""
+    try:
+        baked.bake(LAB, out, progress=lambda line: print(line, flush=True))
+    except OSError as err:
+        print(f"error: cannot write the baked lessons to {out}/: {err.strerror or err}", file=sys.stderr)
+        sys.exit(2)
+    print(f"wrote {out}/index.json: commit it with the .json.gz files beside it")
+
+
 if __name__ == "__main__":
     args = parse_args()
-    if args.command == "build-static":
-        build_static(args.out)
+    if args.command in ("build-static", "bake-lessons"):
+        (build_static if args.command == "build-static" else bake_lessons)(args.out)
         sys.exit(0)
     host = server_name()
     exit_on_sigterm()
     app = build_demo()
+    print(f"lessons ready as files: {len(baked.load(LAB))} (baked, toy_data/lessons/)", flush=True)
     warm_up()
     launch(app, server_name=host, server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
            mcp_server=args.mcp or None)

@@ -30,12 +30,14 @@ class ViewFiles:
         self._lessons: dict[str, tuple[bytes, str]] = {}
         self._pinned: dict[str, str] = {}  # lesson key -> the name of its view, never dropped
 
-    def publish_lesson(self, key: str, name: str, text: str, extras: dict) -> None:
-        """Store a lesson's view and its pointer {"src", "extras"}: a lesson button can then fetch both straight
-        from the files (GET views/lessons/<key>.json, then the src) while the page's events catch up."""
+    def publish_lesson(self, key: str, name: str, text: str | None, extras: dict, gz: bytes | None = None) -> None:
+        """Store a lesson's view (its JSON text, or its gzip bytes as baked, explainer/lab/baked.py) and its pointer
+        {"src", "extras"}: a lesson button can then fetch both straight from the files (GET
+        views/lessons/<key>.json, then the src) before the page's events catch up. A lesson published again (the
+        warm-up's own computation after a baked view) points to the newer view."""
         with self._lock:
             self._pinned[key] = name
-        src = self.put(name, text)
+        src = self.put(name, text) if gz is None else self.put_gz(name, gz)
         pointer = gzip.compress(json.dumps({"src": src, "extras": extras}, separators=(",", ":")).encode("utf-8"),
                                 compresslevel=6, mtime=0)
         with self._lock:
@@ -46,14 +48,22 @@ class ViewFiles:
         with self._lock:
             return self._lessons.get(key)
 
+    def lessons(self) -> list[str]:
+        """The keys of the published lessons."""
+        with self._lock:
+            return list(self._lessons)
+
     def put(self, name: str, text: str) -> str:
-        """Store text under name (compressed once; a name already there is only refreshed); returns the src.
-        A published lesson's view is kept however many others come after it."""
+        """Store text under name (compressed once; a name already there is only refreshed); returns the src."""
         with self._lock:
             if name in self._data:
                 self._data.move_to_end(name)
                 return PREFIX + name
-        body = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+        return self.put_gz(name, gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
+
+    def put_gz(self, name: str, body: bytes) -> str:
+        """Store gzip bytes under name; returns the src. A published lesson's view is kept however many others
+        come after it; the least recently used of the rest go first."""
         with self._lock:
             self._data[name] = body
             self._data.move_to_end(name)

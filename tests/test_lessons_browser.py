@@ -3,6 +3,9 @@ reveals the answer while w glides to the lesson's reveal w, Enter reveals when p
 lesson's marks, the controls fold away until "Full lab", and the MNIST lesson has its own panel and keys."""
 from __future__ import annotations
 
+import gzip
+import json
+
 import pytest
 
 from conftest import require_chromium
@@ -130,6 +133,24 @@ def test_a_lesson_button_draws_from_the_files_before_the_events(browser, app_url
     assert len([u for u in views if "/lessons/" not in u]) == 1  # the view file, once
     assert order[:2] == ["view", "event"], order  # the event went after the view file was in
     assert abs(page.evaluate(SLIDER.format("w-slider")) - lesson.selection.w) < 1e-6
+    assert not page.errors, page.errors
+    page.close()
+
+
+@pytest.mark.timeout(300)
+def test_a_lesson_link_draws_the_baked_view_before_its_events(browser, app_url):
+    """A fresh server publishes the baked lessons before it serves (explainer/lab/baked.py): a lesson's link draws
+    from the files at once, in the link's language, and the page's events then name the same file."""
+    from explainer.lab import baked
+    from ui.lab import LAB
+
+    assert "far_modes" in baked.load(LAB, log=pytest.fail)
+    page = _page(browser, app_url + "?lesson=far_modes&lang=ko")
+    page.wait_for_function("window.__cfgLab.fromFiles >= 1 && window.__cfgLab.lesson === 'far_modes'", timeout=30_000)
+    _panel_ready(page, "far_modes")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.__cfgLab.extras.hints.lang") == "ko"
+    assert page.evaluate("window.__cfgLab.src") == json.loads(gzip.decompress(LAB.files.lesson("far_modes")[0]))["src"]
     assert not page.errors, page.errors
     page.close()
 

@@ -130,7 +130,7 @@
   // asks for this with "cfg:lesson-files" and goes to the server only when the returned promise settles (drawn, or
   // not ready as files), to sync the controls, numbers and link; its pointer names the same file (kept, not decoded
   // again). Not on the static site (no server).
-  function lessonFromFiles(key) {
+  function lessonFromFiles(key, lang = C.lang()) {
     const l = cfgLesson.get(key);
     if (!l || l.tab !== "lab" || window.cfgStatic) return Promise.resolve();
     const mine = ++fetching, at = (path) => new URL(path, window.location.href);
@@ -140,7 +140,7 @@
       .then(([ptr, full]) => {
         if (mine !== fetching) return;  // the events were quicker
         setW(l.start_w);
-        show({ ...full, src: ptr.src, extras: { ...ptr.extras, hints: { lang: C.lang(), lesson: key, layers: l.layers || {} } } });
+        show({ ...full, src: ptr.src, extras: { ...ptr.extras, hints: { lang, lesson: key, layers: l.layers || {} } } });
         S.fromFiles = (S.fromFiles || 0) + 1;
       })
       .catch(() => {});  // not ready as files yet: the events show it
@@ -730,8 +730,14 @@
     const b = e.target.closest && e.target.closest("#lessons button");
     if (!b) return;
     S.lessonLeft = "";
+    const i = [...document.querySelectorAll("#lessons button")].indexOf(b), l = (C.config.lessons || [])[i];
+    if (l) S.lessonFetch = { key: l.key, files: lessonFromFiles(l.key) };  // at once: gradio's event asks for it later
   }, true);
-  C.listen("lab-lesson-files", document, "cfg:lesson-files", (e) => e.detail.answer(lessonFromFiles(e.detail.key)));
+  C.listen("lab-lesson-files", document, "cfg:lesson-files", (e) => {  // the button's event waits for its files
+    const started = S.lessonFetch && S.lessonFetch.key === e.detail.key ? S.lessonFetch.files : null;
+    S.lessonFetch = null;
+    e.detail.answer(started || lessonFromFiles(e.detail.key));
+  });
   let resizeTimer = null;
   C.listen("lab-resize", window, "resize", () => {
     clearTimeout(resizeTimer); resizeTimer = setTimeout(renderLesson, 200);
@@ -750,4 +756,12 @@
   root.addEventListener("change", (e) => { if (e.target.closest(".lab-layer")) draw(); });
   watch("value", load);
   load();
+  // A lesson's link (?lesson=<key>, maybe &lang=): drawn from the files at once, as its button would be; the page's
+  // load events then set the controls and numbers, and name the same file (kept). A link with other settings waits
+  // for its events (its view may differ).
+  const link = new URLSearchParams(window.location.search);
+  if (!S.view && link.has("lesson") && [...link.keys()].every((k) => k === "lesson" || k === "lang")) {
+    const lang = link.get("lang");
+    lessonFromFiles(link.get("lesson"), lang && lang in (C.config.words || {}) ? lang : C.lang());
+  }
 })();
