@@ -41,6 +41,9 @@ class SamplerConfig:
     clip: float | None = None  # clip x_hat to [-clip, clip] (images), None for 2D data
     corrector_steps: int = 1  # pc only: K Langevin steps at each level (K = 1 with w' = 2w ~ DDPM-CFG)
     corrector_step_scale: float = 1.0  # pc only: multiplies the Langevin step h
+    # the batch is noise_groups equal groups of chains that share every noise draw (common random numbers): the lab
+    # samples all its w at once from the same noise, so what differs between the groups is guidance alone
+    noise_groups: int = 1
 
     def __post_init__(self) -> None:
         if self.kind not in SAMPLERS:
@@ -56,6 +59,9 @@ class SamplerConfig:
             raise ValueError(f"corrector steps K must be an integer in [0, {MAX_CORRECTOR_STEPS}], got {k!r}")
         if not (math.isfinite(self.corrector_step_scale) and 0 < self.corrector_step_scale <= 10):
             raise ValueError(f"corrector step scale must be in (0, 10], got {self.corrector_step_scale}")
+        g = self.noise_groups
+        if isinstance(g, bool) or not isinstance(g, int) or g < 1:
+            raise ValueError(f"noise groups must be a positive integer, got {g!r}")
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,15 @@ class SampleResult:
     trajectory: torch.Tensor  # [T + 1, N, ...] z_1, ..., z_T, then x
 
 
+def _noise(z: torch.Tensor, config: SamplerConfig, generator) -> torch.Tensor:
+    """N(0, I) noise like z; with noise_groups = G the batch's G groups get the same draws.  # z's shape"""
+    g = config.noise_groups
+    if z.shape[0] % g:
+        raise ValueError(f"a batch of {z.shape[0]} chains cannot be split into {g} noise groups")
+    one = torch.randn((z.shape[0] // g, *z.shape[1:]), generator=generator, dtype=z.dtype, device=z.device)
+    return one.repeat(g, *[1] * (z.dim() - 1)) if g > 1 else one
+
+
 def _transition(z, x_hat, eps_hat, lam, lam_next, config: SamplerConfig, generator) -> torch.Tensor:
     alpha, sigma = (float(v) for v in alpha_sigma(torch.tensor(lam, dtype=torch.float64)))
     alpha_n, sigma_n = (float(v) for v in alpha_sigma(torch.tensor(lam_next, dtype=torch.float64)))
@@ -86,8 +101,7 @@ def _transition(z, x_hat, eps_hat, lam, lam_next, config: SamplerConfig, generat
     var_post = (1 - r) * sigma_n**2  # sigma~^2_{lam'|lam}
     var_fwd = (1 - r) * sigma**2  # sigma^2_{lam|lam'}
     std = config.noise_scale * math.sqrt(var_post ** (1 - config.v) * var_fwd**config.v)
-    noise = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
-    return mean + std * noise
+    return mean + std * _noise(z, config, generator)
 
 
 def _correct(z, lam, lam_next, corrector, config: SamplerConfig, generator) -> torch.Tensor:
@@ -97,8 +111,7 @@ def _correct(z, lam, lam_next, corrector, config: SamplerConfig, generator) -> t
     for _ in range(config.corrector_steps):
         with torch.no_grad():
             score = -corrector.eps_hat(z, lam_next) / sigma_n  # [N, ...] the guided score at lam'
-        noise = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
-        z = z + h * score + math.sqrt(2 * h) * noise
+        z = z + h * score + math.sqrt(2 * h) * _noise(z, config, generator)
     return z
 
 

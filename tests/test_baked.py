@@ -6,6 +6,7 @@ import gzip
 import json
 import shutil
 
+import brotli
 import pytest
 
 from explainer.lab import baked
@@ -59,9 +60,10 @@ def test_load_publishes_every_baked_lesson():
     keys = baked.load(lab, log=pytest.fail)
     assert sorted(keys) == sorted(les.key for les in LESSONS if les.selection is not None)
     pointer, etag = lab.files.lesson("far_modes")
-    src = json.loads(gzip.decompress(pointer))["src"]
-    body = lab.files.get(src.split("/")[-1])
-    assert file_name(gzip.decompress(body).decode("utf-8")) == src.split("/")[-1] and etag
+    name = json.loads(gzip.decompress(pointer))["src"].split("/")[-1]
+    text = gzip.decompress(lab.files.get(name))
+    assert file_name(text.decode("utf-8")) == name and etag
+    assert brotli.decompress(lab.files.get_br(name)) == text and len(lab.files.get_br(name)) < 160_000
 
 
 def test_broken_or_stale_baked_lessons_are_skipped_with_one_line(tmp_path):
@@ -71,14 +73,15 @@ def test_broken_or_stale_baked_lessons_are_skipped_with_one_line(tmp_path):
     entries = index["lessons"]
     (folder / (entries["interval"]["name"] + ".gz")).write_bytes(gzip.compress(b'{"panels": []}'))  # wrong content
     (folder / (entries["tradeoff"]["name"] + ".gz")).write_bytes(b"not gzip")
+    (folder / (entries["w_plus_one"]["name"] + ".br")).write_bytes(b"not brotli")
     entries["naive"]["checkpoints"] = {"model.safetensors": "0" * 64}  # baked with other networks
     entries["corrector"]["name"] = "../../etc/passwd"
     entries["not_tilted"] = "nonsense"
     (folder / "index.json").write_text(json.dumps(index), encoding="utf-8")
     lines, lab = [], Lab()
     keys = baked.load(lab, folder, log=lines.append)
-    assert sorted(keys) == ["far_modes", "implicit_classifier", "noisy_classifier", "w_plus_one"]
-    assert len(lines) == 5 and all("skipped" in line and "\n" not in line for line in lines), lines
+    assert sorted(keys) == ["far_modes", "implicit_classifier", "noisy_classifier"]
+    assert len(lines) == 6 and all("skipped" in line and "\n" not in line for line in lines), lines
     assert any("other three_gaussians checkpoints" in line or "checkpoints" in line for line in lines)
     assert lab.files.lesson("interval") is None
     for bad in ("{", json.dumps({"lessons": 3}), ""):
@@ -89,7 +92,8 @@ def test_broken_or_stale_baked_lessons_are_skipped_with_one_line(tmp_path):
 
 
 def test_bake_writes_what_load_reads(tmp_path, monkeypatch):
-    """bake() on two lessons: their files, named by content, an index saying how they were made; old files go."""
+    """bake() on one lesson: its files (brotli and gzip), named by content, an index saying how they were made; old
+    files go."""
     from explainer.lab import warmup
 
     few = dict(list(warmup.lessons_by_view().items())[-1:])  # the interval lesson: one cheap DDIM panel
@@ -98,5 +102,6 @@ def test_bake_writes_what_load_reads(tmp_path, monkeypatch):
     lab, lines = Lab(), []
     index = baked.bake(lab, tmp_path, progress=lines.append)
     assert index["made_by"] == baked.COMMAND and len(lines) == 1
+    assert len(list(tmp_path.glob("*.json.br"))) == len(list(tmp_path.glob("*.json.gz"))) == 1
     assert not (tmp_path / ("0" * 32 + ".json.gz")).exists()
     assert baked.load(Lab(), tmp_path, log=pytest.fail) == [k for keys in few.values() for k in keys]

@@ -142,3 +142,26 @@ def test_sample_request_rejects(kwargs, message):
     mix = load_mixture("three_gaussians")
     with pytest.raises(ValueError, match=message):
         run_sample(mix, None, SampleRequest(**{"label": 0, "score": "exact", **kwargs}))
+
+
+@pytest.mark.parametrize("kind", ["ddpm", "pc"])
+def test_noise_groups_share_every_draw(kind):
+    """noise_groups = G: the batch's G groups of chains get the same noise at every step (the lab's w share it), so
+    G copies of one start under the same guidance stay identical; each group is still a valid ancestral run."""
+    mix = load_mixture("three_gaussians")
+    eps = ExactEps(mix)
+    z = initial_noise(8, (2,), torch.Generator().manual_seed(0), torch.float64)
+    guided = NoGuidance(eps, 0)
+    corrector = NoGuidance(eps, 0) if kind == "pc" else None
+    shared = sample(guided, z.repeat(3, 1), Schedule(), SamplerConfig(kind=kind, steps=12, noise_groups=3),
+                    torch.Generator().manual_seed(1), corrector=corrector).x.reshape(3, 8, 2)
+    assert torch.equal(shared[0], shared[1]) and torch.equal(shared[1], shared[2])
+    alone = sample(guided, z.repeat(3, 1), Schedule(), SamplerConfig(kind=kind, steps=12),
+                   torch.Generator().manual_seed(1), corrector=corrector).x.reshape(3, 8, 2)
+    assert not torch.equal(alone[0], alone[1])  # without groups each copy draws its own noise
+    with pytest.raises(ValueError, match="noise groups"):
+        sample(guided, z[:7].repeat(2, 1)[:13], Schedule(), SamplerConfig(kind=kind, steps=4, noise_groups=2),
+               torch.Generator().manual_seed(1), corrector=corrector)
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="noise groups"):
+            SamplerConfig(noise_groups=bad)

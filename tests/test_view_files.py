@@ -48,6 +48,20 @@ def test_a_view_file_is_gzip_immutable_and_revalidates(client):
     assert plain.status_code == 200 and "content-encoding" not in plain.headers and plain.json() == {"panels": []}
 
 
+def test_a_browser_gets_brotli_and_a_client_without_it_gzip(client):
+    """Brotli when Accept-Encoding lists it (Chromium does, even over http), gzip otherwise; q=0 refuses one."""
+    import brotli
+
+    http, name = client
+    stored = http.app.files.get_br(name)
+    for accept, coding in (("gzip, deflate, br, zstd", "br"), ("gzip, br;q=0", "gzip"), ("gzip", "gzip"),
+                           ("BR", "br"), ("deflate", None)):
+        r = http.get(f"/views/{name}", headers={"accept-encoding": accept})
+        assert r.headers.get("content-encoding") == coding and r.json() == {"panels": []}, accept
+    raw = http.get(f"/views/{name}", headers={"accept-encoding": "br"})
+    assert raw.headers["content-encoding"] == "br" and brotli.decompress(stored) == b'{"panels": []}'
+
+
 def test_unknown_or_malformed_names_and_other_paths(client):
     http, _ = client
     gone = http.get("/views/" + "0" * 32 + ".json")

@@ -1,7 +1,8 @@
 """GET /views/<name>.json: a stored view file (explainer/view_files.py) straight from memory, as an ASGI middleware
 in front of gradio (no queue, no Python work per request beyond a dict lookup).
 
-The body is sent gzip-compressed (decompressed for the rare client that does not accept gzip), with
+The body is sent in brotli when the client accepts it (every current browser), else gzip (decompressed for the rare
+client that accepts neither), with
 `Cache-Control: immutable` and an ETag: the name is the content's hash, so a file never changes. An unknown name
 is a 404 with one line of JSON (the view was dropped from the store: the page asks again through its event).
 GET /views/lessons/<key>.json: a lesson's pointer ({"src", "extras"}) once the warm-up has its view, so a lesson
@@ -35,12 +36,15 @@ class ViewRoute:
             return await _file(send, scope, body, etag, b"no-cache", gone)
         if view is not None:  # the name is the content's hash: never changes
             gone = "this view is no longer stored; the page will ask for it again"
-            return await _file(send, scope, self.files.get(view.group(1)), view.group(1), IMMUTABLE, gone)
+            name = view.group(1)
+            return await _file(send, scope, self.files.get(name), name, IMMUTABLE, gone, self.files.get_br(name))
         return await self.app(scope, receive, send)
 
 
-async def _file(send, scope, gz: bytes | None, etag: str | None, cache: bytes, gone: str) -> None:
-    """Stored gzip bytes as a response: 404 with one line of JSON when absent, 304 when the client has them."""
+async def _file(send, scope, gz: bytes | None, etag: str | None, cache: bytes, gone: str,
+                br: bytes | None = None) -> None:
+    """Stored bytes (gzip, and brotli when stored) as a response: 404 with one line of JSON when absent, 304 when
+    the client has them."""
     if gz is None:
         body = json.dumps({"error": gone}).encode()
         return await _send(send, scope, 404, body, [(b"content-type", b"application/json")])
@@ -49,15 +53,27 @@ async def _file(send, scope, gz: bytes | None, etag: str | None, cache: bytes, g
     headers = dict(scope.get("headers") or [])
     if headers.get(b"if-none-match") == tag:
         return await _send(send, scope, 304, b"", common)
-    status, body, extra = _encoded(gz, headers)
+    status, body, extra = _encoded(gz, br, headers)
     return await _send(send, scope, status, body, extra + common)
 
 
-def _encoded(gz: bytes, headers: dict) -> tuple[int, bytes, list]:
-    """(200, body, headers) for stored gzip bytes: as they are when the client accepts gzip, else decompressed."""
-    if b"gzip" in headers.get(b"accept-encoding", b""):
-        return 200, gz, [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
-    return 200, gzip.decompress(gz), [(b"content-type", b"application/json")]
+def _accepts(headers: dict, coding: bytes) -> bool:
+    """Whether Accept-Encoding lists coding (without q=0)."""
+    for part in headers.get(b"accept-encoding", b"").lower().split(b","):
+        name, _, params = part.strip().partition(b";")
+        if name.strip() == coding:
+            return params.replace(b" ", b"") not in (b"q=0", b"q=0.0", b"q=0.00", b"q=0.000")
+    return False
+
+
+def _encoded(gz: bytes, br: bytes | None, headers: dict) -> tuple[int, bytes, list]:
+    """(200, body, headers): brotli when stored and accepted, else gzip when accepted, else decompressed."""
+    json_type = (b"content-type", b"application/json")
+    if br is not None and _accepts(headers, b"br"):
+        return 200, br, [json_type, (b"content-encoding", b"br")]
+    if _accepts(headers, b"gzip"):
+        return 200, gz, [json_type, (b"content-encoding", b"gzip")]
+    return 200, gzip.decompress(gz), [json_type]
 
 
 async def _send(send, scope, status: int, body: bytes, headers: list) -> None:

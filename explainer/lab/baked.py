@@ -2,8 +2,9 @@
 so a lesson is drawn the moment the app serves instead of after the warm-up computes it (about 14 s for all of them
 on two cores; the far-apart-modes lesson's corrector and SMC panels alone 7 s).
 
-What is shipped is exactly what the server would send: the view's gzip'd JSON under its content address
-(explainer/view_files.py) and the lesson's pointer extras, listed in index.json with the sha256 of the checkpoints
+What is shipped is exactly what the server would send: the view's JSON under its content address
+(explainer/view_files.py), in brotli at quality 11 (.json.br, what browsers get) and in gzip (.json.gz, the
+fallback), and the lesson's pointer extras, listed in index.json with the sha256 of the checkpoints
 the view was sampled with. At start-up (load) each file is checked (its name is the sha256 of its content; its
 checkpoints are the ones this server loads) and published as the lesson's file; a file that fails a check is
 skipped with one line, never an error. The warm-up then computes each lesson anyway and publishes its own view: if
@@ -16,15 +17,17 @@ import gzip
 import hashlib
 import json
 import time
+import zlib
 from pathlib import Path
 
+import brotli
 import torch
 
 from cfg_core import jsontext
 from cfg_core.toy.pretrained import default_checkpoint
 from explainer.lab.service import Lab
 from explainer.lab.warmup import lessons_by_view
-from explainer.view_files import file_name
+from explainer.view_files import compress_br, file_name
 
 BAKED = Path(__file__).resolve().parents[2] / "toy_data" / "lessons"
 COMMAND = "python app.py bake-lessons"
@@ -39,7 +42,8 @@ def checkpoint_hashes(lab: Lab, dataset: str) -> dict[str, str]:
 
 
 def bake(lab: Lab, out: Path = BAKED, progress=print) -> dict:
-    """Compute every lesson's view and write it (gzip, content-addressed) with index.json; returns the index.
+    """Compute every lesson's view and write it (brotli and gzip, content-addressed) with index.json; returns the
+    index.
     Old files in out that no lesson names any more are removed."""
     out.mkdir(parents=True, exist_ok=True)
     lessons, names = {}, set()
@@ -49,13 +53,14 @@ def bake(lab: Lab, out: Path = BAKED, progress=print) -> dict:
         extras.pop("hints")  # the page adds its own (language, the lesson's layers)
         name = view.file_name
         (out / (name + ".gz")).write_bytes(gzip.compress(view.json_text.encode("utf-8"), compresslevel=9, mtime=0))
-        names.add(name + ".gz")
+        (out / (name + ".br")).write_bytes(compress_br(view.json_text, quality=11))
+        names.update((name + ".gz", name + ".br"))
         checkpoints = checkpoint_hashes(lab, sel.dataset) if sel.score == "learned" else {}
         for key in keys:
             lessons[key] = {"name": name, "extras": extras, "dataset": sel.dataset, "checkpoints": checkpoints}
-        progress(f"{', '.join(keys)}: {name} ({(out / (name + '.gz')).stat().st_size / 1e3:.0f} kB, "
-                 f"{time.perf_counter() - t0:.1f} s)")
-    for old in out.glob("*.json.gz"):
+        progress(f"{', '.join(keys)}: {name} ({(out / (name + '.br')).stat().st_size / 1e3:.0f} kB brotli, "
+                 f"{(out / (name + '.gz')).stat().st_size / 1e3:.0f} kB gzip, {time.perf_counter() - t0:.1f} s)")
+    for old in [*out.glob("*.json.gz"), *out.glob("*.json.br")]:
         if old.name not in names:
             old.unlink()
     index = {"made_by": COMMAND, "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__, "lessons": lessons}
@@ -63,8 +68,9 @@ def bake(lab: Lab, out: Path = BAKED, progress=print) -> dict:
     return index
 
 
-def _checked(lab: Lab, folder: Path, entry, hashes: dict) -> tuple[str, bytes, dict]:
-    """(name, gzip bytes, extras) of one index entry, or ValueError saying why it cannot be used."""
+def _checked(lab: Lab, folder: Path, entry, hashes: dict) -> tuple[str, bytes, bytes | None, dict]:
+    """(name, gzip bytes, brotli bytes or None, extras) of one index entry, or ValueError saying why it cannot be
+    used."""
     if not isinstance(entry, dict) or not isinstance(entry.get("extras"), dict):
         raise ValueError("malformed entry")
     name, dataset = str(entry.get("name", "")), str(entry.get("dataset", ""))
@@ -75,14 +81,19 @@ def _checked(lab: Lab, folder: Path, entry, hashes: dict) -> tuple[str, bytes, d
             hashes[dataset] = checkpoint_hashes(lab, dataset)
         if entry["checkpoints"] != hashes[dataset]:
             raise ValueError(f"baked with other {dataset} checkpoints")
-    path = folder / (name + ".gz")
-    if path.stat().st_size > MAX_FILE:
-        raise ValueError("file too large")
-    body = path.read_bytes()
-    text = gzip.decompress(body)
-    if len(text) > 20 * MAX_FILE or file_name(text.decode("utf-8")) != name:
-        raise ValueError("content does not match its name")
-    return name, body, entry["extras"]
+    bodies = {}
+    for kind, unpack in (("gz", gzip.decompress), ("br", brotli.decompress)):
+        path = folder / f"{name}.{kind}"
+        if kind == "br" and not path.exists():
+            bodies[kind] = None  # gzip alone serves too
+            continue
+        if path.stat().st_size > MAX_FILE:
+            raise ValueError(f"{path.name} too large")
+        bodies[kind] = path.read_bytes()
+        text = unpack(bodies[kind])
+        if len(text) > 20 * MAX_FILE or file_name(text.decode("utf-8")) != name:
+            raise ValueError(f"{path.name}: content does not match its name")
+    return name, bodies["gz"], bodies["br"], entry["extras"]
 
 
 def load(lab: Lab, folder: Path = BAKED, log=print) -> list[str]:
@@ -100,10 +111,10 @@ def load(lab: Lab, folder: Path = BAKED, log=print) -> list[str]:
     done, hashes = [], {}
     for key, entry in lessons.items():
         try:
-            name, body, extras = _checked(lab, folder, entry, hashes)
-        except (OSError, ValueError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as err:
+            name, gz, br, extras = _checked(lab, folder, entry, hashes)
+        except (OSError, ValueError, EOFError, UnicodeDecodeError, zlib.error, brotli.error) as err:
             log(f"baked lesson {str(key)[:40]}: skipped ({str(err)[:160]}); the warm-up computes it")
             continue
-        lab.files.publish_lesson(str(key), name, None, extras, gz=body)
+        lab.files.publish_lesson(str(key), name, None, extras, gz=gz, br=br)
         done.append(str(key))
     return done

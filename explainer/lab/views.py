@@ -153,7 +153,8 @@ def sample_grid(mix, trained, spec: PanelSpec, n: int = N_SAMPLES, steps: int = 
     else:
         w_col = torch.tensor(W_GRID, dtype=dtype).repeat_interleave(n)[:, None]  # [W*n, 1]
         exact = spec.score == "exact"
-        config = SamplerConfig(kind=spec.sampler, steps=steps, corrector_steps=spec.corrector_steps)
+        config = SamplerConfig(kind=spec.sampler, steps=steps, corrector_steps=spec.corrector_steps,
+                               noise_groups=len(W_GRID))  # every w the same noise: w's effect alone moves a sample
         if spec.sampler == "pc":  # predictor: the plain conditional DDIM step; corrector: the method at w'
             predictor = batched_guidance(mix, trained, replace(spec, method="none"), w_col, exact)
             corrector = batched_guidance(mix, trained, spec, spec.corrector_ratio * w_col, exact)

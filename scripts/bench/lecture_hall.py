@@ -4,8 +4,8 @@ One headless Chromium page records what a lesson click sends (its event calls, i
 left) and the bytes it receives until the lesson's view is drawn; then N sessions replay that click at once over
 raw HTTP, in the page's order: the lesson's pointer and view as files (views/lessons/<key>.json, published by the
 warm-up; lab.js draws from them), then the recorded events in order (the button's event waits for the files, see
-ui/canvas.py lesson_files_first; each event waits for the one before, as the page does), accepting gzip like a
-browser. Without published files the events come first and the view file their pointer names after them. Reported per N: p50 / p95 / max seconds from click
+ui/canvas.py lesson_files_first; each event waits for the one before, as the page does), accepting what Chromium
+accepts (brotli, gzip). Without published files the events come first and the view file their pointer names after them. Reported per N: p50 / p95 / max seconds from click
 to view drawn and from click to the events done (controls, numbers, link in sync), errors, and the bytes on the
 wire per click (compressed). Also N API users x 3 cached /toy calls.
 
@@ -39,6 +39,7 @@ from load_test import at_once, toy  # noqa: E402 (scripts/bench/load_test.py)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+BROWSER_ENCODINGS = "gzip, deflate, br, zstd"  # what Chromium 150 sends, even to http://127.0.0.1
 READY = "window.__cfgLab && window.__cfgLab.view && window.__cfgLab.draws > 0"
 
 
@@ -96,7 +97,7 @@ def _completed(url: str, session: str, event_id: str) -> tuple[int, dict]:
 
 
 def _get(url: str) -> bytes:
-    req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    req = urllib.request.Request(url, headers={"Accept-Encoding": BROWSER_ENCODINGS})
     with urllib.request.urlopen(req, timeout=300) as r:
         return r.read()  # urllib does not decompress: these are the bytes on the wire
 
