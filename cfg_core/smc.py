@@ -120,14 +120,11 @@ def effective_sample_size(log_w: torch.Tensor) -> float:
     return float(1.0 / (w.square().sum() * len(w)))
 
 
-def systematic_resample(log_w: torch.Tensor, generator: torch.Generator | None = None,
-                        u0: torch.Tensor | None = None) -> torch.Tensor:
-    """Indices of N particles drawn by systematic resampling (one uniform u0, drawn here unless given; low
-    variance).  # [N]"""
+def systematic_resample(log_w: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Indices of N particles drawn by systematic resampling (one uniform; low variance).  # [N]"""
     n = len(log_w)
     w = torch.softmax(log_w, 0)
-    u0 = torch.rand(1, generator=generator, dtype=_DT) if u0 is None else u0
-    u = (u0 + torch.arange(n, dtype=_DT)) / n
+    u = (torch.rand(1, generator=generator, dtype=_DT) + torch.arange(n, dtype=_DT)) / n
     return torch.searchsorted(torch.cumsum(w, 0), u).clamp(max=n - 1)
 
 
@@ -178,9 +175,8 @@ def smc_sample(mix: GaussianMixture, c: int, w: float, n: int, kind: str = "tilt
         ess.append(effective_sample_size(log_w))
         do_resample = ess[-1] < config.ess_threshold
         resampled.append(do_resample)
-        u0 = torch.rand(1, generator=generator, dtype=_DT)  # drawn at every level, used or not: runs at other w
-        if do_resample:                                      # from one seed keep the same random numbers
-            idx = systematic_resample(log_w, u0=u0)
+        if do_resample:
+            idx = systematic_resample(log_w, generator)
             z, logp, grad = z[idx], logp[idx], grad[idx]
             log_w = torch.zeros(n, dtype=_DT)
         a, s = (float(v) for v in alpha_sigma(torch.tensor(lam, dtype=_DT)))
@@ -192,9 +188,8 @@ def smc_sample(mix: GaussianMixture, c: int, w: float, n: int, kind: str = "tilt
             h_scale = h_scale * (1.3 if rate > 0.7 else 1 / 1.3 if rate < 0.45 else 1.0)
             h_scale = min(max(h_scale, 1e-4), 10.0)
         zs.append(z)
-    u0 = torch.rand(1, generator=generator, dtype=_DT)
     if float(log_w.max() - log_w.min()) > 0:  # end equally weighted: what a histogram of samples can show
-        idx = systematic_resample(log_w, u0=u0)
+        idx = systematic_resample(log_w, generator)
         z, grad = z[idx], grad[idx]
         resampled[-1] = True
     a, s = (float(v) for v in alpha_sigma(torch.tensor(lams[-1], dtype=_DT)))
