@@ -43,8 +43,8 @@ def test_each_w_keeps_its_own_precision():
 
 
 def test_deltas_give_the_integers_back_exactly():
-    """Trajectory deltas along w then frames: lossless on the quantised integers, int32 only when a jump needs it,
-    and far smaller after gzip than the plain integers for paths that start from the same noise."""
+    """Trajectory deltas along w then frames, as zigzag varints: lossless on the quantised integers (a far jump
+    too), and far smaller after gzip than the plain integers for paths that start from the same noise."""
     import gzip
 
     from explainer.encode import VIEW_COORD_SCALE, decode_deltas, encode_deltas
@@ -56,13 +56,35 @@ def test_deltas_give_the_integers_back_exactly():
     scales = [coord_scale(row, VIEW_COORD_SCALE) for row in x]
     enc = encode_deltas(x, scales)
     back = decode_deltas(enc, x.shape) / np.array(scales).reshape(-1, 1, 1, 1)
-    assert enc["dtype"] == "int16" and np.abs(back - x).max() <= 0.5 / VIEW_COORD_SCALE + 1e-12
+    assert enc["dtype"] == "varint" and np.abs(back - x).max() <= 0.5 / VIEW_COORD_SCALE + 1e-12
     ints = np.clip(np.round(x * np.array(scales).reshape(-1, 1, 1, 1)), -32767, 32767)
     plain = base64.b64encode(ints.astype("<i2").tobytes()).decode()  # the same integers, not differenced
     assert len(gzip.compress(enc["deltas"].encode())) < 0.7 * len(gzip.compress(plain.encode()))
     far = x.copy()
-    far[5, -1, 0] = [3e4, -3e4]  # a sample flung far: its row's scale shrinks, a difference needs int32
+    far[5, -1, 0] = [3e4, -3e4]  # a sample flung far: its row's scale shrinks, a difference needs three bytes
     scales = [coord_scale(row, VIEW_COORD_SCALE) for row in far]
     enc = encode_deltas(far, scales)
     ints = np.clip(np.round(far * np.array(scales).reshape(-1, 1, 1, 1)), -32767, 32767)
     assert np.array_equal(decode_deltas(enc, far.shape), ints)
+
+
+def test_varints_take_one_byte_for_small_differences():
+    from explainer.encode import varint_bytes, varint_values
+
+    values = np.array([0, -1, 1, -64, 63, 64, -65, 8191, -8192, 8192, 131068, -131068, 2**40, -2**40])
+    assert np.array_equal(varint_values(varint_bytes(values)), values)
+    assert [len(varint_bytes(np.array([v]))) for v in (0, -64, 63, 64, 8191, 8192, 131068)] == [1, 1, 1, 2, 2, 3, 3]
+    assert varint_values(b"") .size == 0 and varint_bytes(np.array([], dtype=int)) == b""
+
+
+def test_path_points_before_the_last_frame_are_coarser():
+    """path_step = 2: a path's earlier points to 0.02 units, its last frame (the samples) exact, all int16."""
+    from explainer.encode import VIEW_PATH_STEP, decode_deltas, encode_deltas
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 5, 40, 2)) * 3
+    x[1, 2, 0] = [327.67, -327.67]  # at the int16 bound: rounding to even must not wrap
+    ints = decode_deltas(encode_deltas(x, [100.0] * 3, VIEW_PATH_STEP), x.shape)
+    assert np.array_equal(ints[:, -1], np.round(x[:, -1] * 100))
+    assert (ints[:, :-1] % 2 == 0).all() and np.abs(ints[:, :-1] - x[:, :-1] * 100).max() <= 1 + 1e-9
+    assert np.abs(ints).max() <= 32767

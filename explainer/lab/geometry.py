@@ -34,7 +34,8 @@ def field_points(extent, g: int = FIELD_GRID) -> torch.Tensor:
 
 
 def hdr_contours(density, masses=HDR_MASSES) -> list[list[list[float]]]:
-    """Contours of the highest-density regions holding each mass: per level, polylines [x0,y0,x1,y1,...]."""
+    """Contours of the highest-density regions holding each mass: per level, polylines [x0,y0,x1,y1,...] at 0.01
+    units (under a screen pixel, as the samples)."""
     d = density.density.numpy()
     flat = np.sort(d.ravel())[::-1]
     cum = np.cumsum(flat) / flat.sum()
@@ -43,5 +44,5 @@ def hdr_contours(density, masses=HDR_MASSES) -> list[list[list[float]]]:
     for m in masses:
         level = float(flat[min(np.searchsorted(cum, m), len(flat) - 1)])
         lines = gen.lines(level)
-        out.append([np.round(line[:: max(1, len(line) // 120)], 3).ravel().tolist() for line in lines])
+        out.append([np.round(line[:: max(1, len(line) // 120)], 2).ravel().tolist() for line in lines])
     return out

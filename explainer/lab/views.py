@@ -39,7 +39,8 @@ from cfg_core.toy.sampling import DEFAULT_BAD_BLUR, TOY_SAMPLERS
 from cfg_core.toy.training import TrainedMixture
 from cfg_core.weight_schedule import SCHEDULES, WeightSchedule
 from explainer.cache import LruCache
-from explainer.encode import VIEW_COORD_SCALE, coord_scale, encode_deltas, encode_f32, relative_scale
+from explainer.encode import (VIEW_COORD_SCALE, VIEW_PATH_STEP, coord_scale, encode_deltas, encode_f32,
+                              relative_scale)
 from explainer.view_files import file_name
 from explainer.lab.fields import (batched_guidance, classifier_field, field_error, guided_field, plain_fields,
                               posterior_map, xhat_frames)
@@ -256,7 +257,7 @@ class PanelView:
                 "words": {lang: {"short": method_short(lang, self.method), "title": method_title(lang, self.method)}
                           for lang in LANGUAGES},
                 "baseline": self.baseline, "spec": asdict(self.spec), "shape": list(self.traj.shape),
-                "coord_scale": scale, "coord_scales": scales, "traj": encode_deltas(self.traj, scales),
+                "coord_scale": scale, "coord_scales": scales, "traj": encode_deltas(self.traj, scales, VIEW_PATH_STEP),
                 "frame_lams": self.frame_lams,
                 "field": encode_deltas(self.field, [field_scale] * len(self.field)), "field_scale": field_scale,
                 "field_cond": encode_f32(self.field_cond),

@@ -22,9 +22,21 @@
     return u8.buffer;
   }
   const f32 = (b64) => new Float32Array(bytes(b64));
+  // zigzag LEB128 varints (explainer/encode.py varint_bytes) -> Int32Array of n numbers
+  function varints(u8, n) {
+    const out = new Int32Array(n);
+    for (let i = 0, k = 0; k < n; k++) {
+      let z = 0, shift = 0, b;
+      do { b = u8[i++]; z += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+      out[k] = z % 2 ? -(z + 1) / 2 : z / 2;
+    }
+    return out;
+  }
   // [W, F, ...] integers sent as differences along W, then along F (explainer/encode.py encode_deltas): sum back
   function ints(enc, shape) {
-    const d = enc.dtype === "int32" ? new Int32Array(bytes(enc.deltas)) : new Int16Array(bytes(enc.deltas));
+    const n = shape.reduce((a, b) => a * b, 1);
+    const d = enc.dtype === "varint" ? varints(new Uint8Array(bytes(enc.deltas)), n)
+      : enc.dtype === "int32" ? new Int32Array(bytes(enc.deltas)) : new Int16Array(bytes(enc.deltas));
     const [W, F] = shape, R = d.length / (W * F), out = new Int16Array(d.length), acc = new Int32Array(d);
     for (let w = 0; w < W; w++)
       for (let f = 1; f < F; f++)
