@@ -4,7 +4,7 @@ target: both within 20 s) and to the page's events done (the controls set to the
 fresh app, the next lesson's button is clicked: milliseconds from click to its figure (a first click "as fast as
 any other"). One fresh app per lesson asked. The lessons are baked (toy_data/lessons/, published before serving).
 
-Usage: python scripts/bench/cold_start.py [--lessons implicit_classifier far_modes] [--port 7874]
+Usage: python scripts/bench/cold_start.py [--lessons implicit_classifier far_modes] [--port 7874] [--out FILE]
 Measure with nothing else running.
 """
 from __future__ import annotations
@@ -68,10 +68,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lessons", nargs="+", default=["implicit_classifier", "far_modes"])
     ap.add_argument("--port", type=int, default=7874)
+    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     report = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "load_average_at_start": os.getloadavg()[0],
               "date": time.strftime("%Y-%m-%d %H:%M"), "runs": [cold(key, args.port) for key in args.lessons]}
     print(json.dumps(report, indent=2))
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

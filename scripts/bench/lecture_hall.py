@@ -10,8 +10,10 @@ to view drawn and from click to the events done (controls, numbers, link in sync
 wire per click (compressed). Also N API users x 3 cached /toy calls.
 
 The app runs its warm-up first (the report says how long); the replay starts after it.
+With --bytes-of-every-lesson, one browser also clicks each lab lesson (a fresh page each) and the report lists the
+bytes on the wire per click.
 Usage: python scripts/bench/lecture_hall.py [--lesson w_plus_one] [--users 40 200] [--port 7873]
-       [--out docs/results/lecture_hall.json]
+       [--bytes-of-every-lesson] [--out docs/results/lecture_hall.json]
 Measure with nothing else running; the report records the load average and the machine.
 """
 from __future__ import annotations
@@ -177,6 +179,7 @@ def main() -> None:
     ap.add_argument("--users", type=int, nargs="+", default=[40, 200])
     ap.add_argument("--api-users", type=int, default=40)
     ap.add_argument("--port", type=int, default=7873)
+    ap.add_argument("--bytes-of-every-lesson", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     report = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}",
@@ -197,6 +200,10 @@ def main() -> None:
         for n in args.users:
             report[f"students_{n}"] = hall(each_at_once(n, lambda i: replay(url, calls, args.lesson)))
             print(n, report[f"students_{n}"], flush=True)
+        if args.bytes_of_every_lesson:
+            report["bytes_per_lesson_click"] = {les.key: record_click(url, les.key)[1] for les in LESSONS
+                                                if les.selection is not None}
+            print(report["bytes_per_lesson_click"], flush=True)
         api = each_at_once(args.api_users, lambda i: [toy(url, seed=0, w=w) for w in (1.0, 2.0, 3.0)])
         report[f"api_{args.api_users}x3_cached_toy"] = stats([r[0] for r in api], [r[2] for r in api if r[2]])
     finally:
