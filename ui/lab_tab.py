@@ -142,7 +142,8 @@ def wire_lab(controls, outputs, toggled, hints, lesson_buttons, lesson_text, tab
     inputs = controls + [hints]
     for lesson, button in [*zip(LESSONS, lesson_buttons), *zip(LESSONS, page_buttons)]:
         button.click(lesson_event(lesson.key), inputs, [*controls, hints, lesson_text, tabs, *toggled, *outputs],
-                     js=lesson_files_first(lesson.key), **HEAVY)
+                     js=lesson_files_first(lesson.key), show_progress="hidden", **HEAVY)  # the view is drawn
+        # from its files before the event goes: the event must not dim it while it syncs the controls
     bound = words.snapshot()  # this app's words: a later build in the process must not redirect this switch
     relabel = dict(fn=lambda lang_, hints_: set_language(lang_, hints_, hints, lesson_text, bound),
                    inputs=[lang, hints], outputs=[hints, lesson_text, *words.components(bound)],

@@ -155,7 +155,7 @@
         show({ ...full, src: ptr.src, extras: { ...ptr.extras, hints: { lang, lesson: key, layers: l.layers || {} } } });
         S.fromFiles = (S.fromFiles || 0) + 1;
       })
-      .catch(() => {});  // not ready as files yet: the events show it
+      .catch(() => { if (mine === fetching) show(null); });  // not ready as files: "loading" until the events show it
   }
 
   function show(v) {
