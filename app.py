@@ -253,7 +253,7 @@ def bake_lessons(out: Path) -> None:
     except OSError as err:
         print(f"error: cannot write the baked lessons to {out}/: {err.strerror or err}", file=sys.stderr)
         sys.exit(2)
-    print(f"wrote {out}/index.json: commit it with the .json.gz files beside it")
+    print(f"wrote {out}/index.json: commit it with the .json.br and .json.gz files beside it")
 
 
 if __name__ == "__main__":

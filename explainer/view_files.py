@@ -88,17 +88,15 @@ class ViewFiles:
                 del self._data[old]
         return PREFIX + name
 
+    def encoded(self, name: str) -> tuple[bytes, bytes | None] | None:
+        """(gzip bytes, brotli bytes or None when stored in gzip only) under name, or None."""
+        with self._lock:
+            return self._data.get(name)
+
     def get(self, name: str) -> bytes | None:
         """The gzip bytes stored under name, or None."""
-        with self._lock:
-            stored = self._data.get(name)
+        stored = self.encoded(name)
         return stored[0] if stored else None
-
-    def get_br(self, name: str) -> bytes | None:
-        """The brotli bytes stored under name, or None (not stored, or stored in gzip only)."""
-        with self._lock:
-            stored = self._data.get(name)
-        return stored[1] if stored else None
 
     def __len__(self) -> int:
         return len(self._data)

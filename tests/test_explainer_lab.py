@@ -16,8 +16,8 @@ def lab():
 
 def test_payload_has_the_view_tradeoff_and_hints(lab):
     sel = Selection(dataset="two_overlapping", method="cfg|scaled", score="exact")
-    text, view, note = lab.payload(sel, {"lang": "ko"})
-    data = json.loads(text)
+    view, note, extras = lab.payload_parts(sel, {"lang": "ko"})
+    data = {**json.loads(view.json_text), "extras": extras}  # what the browser holds once it fetched the file
     assert data["w_grid"] == list(W_GRID) and len(data["panels"]) == 2 and note == ""
     assert data["extras"]["hints"] == {"lang": "ko"}
     assert set(data["extras"]["tradeoff"]) == {"cfg", "scaled"}  # the selection's panels only, never waits

@@ -161,7 +161,7 @@ def test_a_view_file_the_server_lost_is_a_message_on_the_canvas(browser, app_url
     from ui.lab import LAB
 
     page = _page(browser, app_url)
-    monkeypatch.setattr(LAB.files, "get", lambda name: None)
+    monkeypatch.setattr(LAB.files, "encoded", lambda name: None)
     page.locator(".lab-controls").get_by_role("radio", name="B", exact=True).check()  # class B: a new file
     page.wait_for_function("(document.querySelector('#toy-view .lab-empty') || {}).innerText"
                            "?.includes('could not be fetched')", timeout=60_000)

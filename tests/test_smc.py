@@ -114,7 +114,7 @@ def test_the_lab_offers_smc_with_its_ess_per_level():
 
     lab = Lab()
     sel = Selection(dataset="near_far", method="cfg", sampler="smc", score="exact").validated()
-    lab.payload(sel)  # the browser's payload too (its trade-off plot skips methods SMC cannot run)
+    lab.payload_parts(sel)  # the browser's payload too (its trade-off plot skips methods SMC cannot run)
     view, _ = lab.view(sel)
     panel = view.panels[0]
     assert len(panel.smc["ess"]) == len(W_GRID) and all(len(e) == STEPS for e in panel.smc["ess"])

@@ -36,8 +36,8 @@ class ViewRoute:
             return await _file(send, scope, body, etag, b"no-cache", gone)
         if view is not None:  # the name is the content's hash: never changes
             gone = "this view is no longer stored; the page will ask for it again"
-            name = view.group(1)
-            return await _file(send, scope, self.files.get(name), name, IMMUTABLE, gone, self.files.get_br(name))
+            gz, br = self.files.encoded(view.group(1)) or (None, None)
+            return await _file(send, scope, gz, view.group(1), IMMUTABLE, gone, br)
         return await self.app(scope, receive, send)
 
 

@@ -31,7 +31,7 @@ from explainer.view_files import compress_br, file_name
 
 BAKED = Path(__file__).resolve().parents[2] / "toy_data" / "lessons"
 COMMAND = "python app.py bake-lessons"
-MAX_FILE = 2_000_000  # a baked view is 50-320 kB compressed; anything far larger is not one
+MAX_FILE = 2_000_000  # a baked view is 25-160 kB compressed; anything far larger is not one
 
 
 def checkpoint_hashes(lab: Lab, dataset: str) -> dict[str, str]:
@@ -43,14 +43,12 @@ def checkpoint_hashes(lab: Lab, dataset: str) -> dict[str, str]:
 
 def bake(lab: Lab, out: Path = BAKED, progress=print) -> dict:
     """Compute every lesson's view and write it (brotli and gzip, content-addressed) with index.json; returns the
-    index.
-    Old files in out that no lesson names any more are removed."""
+    index. Old files in out that no lesson names any more are removed."""
     out.mkdir(parents=True, exist_ok=True)
     lessons, names = {}, set()
     for sel, keys in lessons_by_view().items():
         t0 = time.perf_counter()
-        view, _, extras = lab.payload_parts(sel)
-        extras.pop("hints")  # the page adds its own (language, the lesson's layers)
+        view, extras = lab.lesson_parts(sel)
         name = view.file_name
         (out / (name + ".gz")).write_bytes(gzip.compress(view.json_text.encode("utf-8"), compresslevel=9, mtime=0))
         (out / (name + ".br")).write_bytes(compress_br(view.json_text, quality=11))

@@ -126,11 +126,6 @@ class Lab:
                 note = RETRAINED_NOTE
         return self.views.view(mix, tm, specs, model_key), note
 
-    def payload(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[str, LabView, str]:
-        """The browser's whole JSON for a selection: the cached view with its extras (payload_parts)."""
-        view, note, extras = self.payload_parts(sel, hints, on_progress)
-        return view.json_text[:-1] + ',"extras":' + json.dumps(extras, separators=(",", ":")) + "}", view, note
-
     def pointer(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[str, LabView, str]:
         """What the page's event gets: {"src": the view as a file, "extras"}; the browser fetches src (gzip,
         immutable, so once per browser) and adds the extras, which change without recomputing the view."""
@@ -140,9 +135,15 @@ class Lab:
 
     def publish_lesson(self, key: str, sel: Selection) -> None:
         """A lesson's view as a file with its pointer (ViewFiles.publish_lesson), for its button's direct fetch."""
-        view, _, extras = self.payload_parts(sel)
-        extras.pop("hints")  # the page adds its own (language, the lesson's layers)
+        view, extras = self.lesson_parts(sel)
         self.files.publish_lesson(key, view.file_name, view.json_text, extras)
+
+    def lesson_parts(self, sel: Selection) -> tuple[LabView, dict]:
+        """A lesson's view and its pointer's extras: no hints, the page adds its own (language, the lesson's
+        layers)."""
+        view, _, extras = self.payload_parts(sel)
+        extras.pop("hints")
+        return view, extras
 
     def payload_parts(self, sel: Selection, hints: dict | None = None, on_progress=None) -> tuple[LabView, str, dict]:
         """The cached view, its note, and its extras: the trade-off curves of its panels and the canvas hints

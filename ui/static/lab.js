@@ -34,9 +34,7 @@
   }
   // [W, F, ...] integers sent as differences along W, then along F (explainer/encode.py encode_deltas): sum back
   function ints(enc, shape) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const d = enc.dtype === "varint" ? varints(new Uint8Array(bytes(enc.deltas)), n)
-      : enc.dtype === "int32" ? new Int32Array(bytes(enc.deltas)) : new Int16Array(bytes(enc.deltas));
+    const d = varints(new Uint8Array(bytes(enc.deltas)), shape.reduce((a, b) => a * b, 1));
     const [W, F] = shape, R = d.length / (W * F), out = new Int16Array(d.length), acc = new Int32Array(d);
     for (let w = 0; w < W; w++)
       for (let f = 1; f < F; f++)
